@@ -1,0 +1,95 @@
+//! # netlists
+//!
+//! One validated in-memory model for the netlist formats chip engineers and researchers have:
+//! ISPD/ICCAD **Bookshelf** (`.aux .nodes .nets .wts .pl .scl`) and Google **Circuit Training**
+//! (`netlist.pb.txt` + `.plc`), plain or gzipped.
+//!
+//! - [`Netlist`] (in [`model`]): immutable, built and validated by [`NetlistBuilder`]; typed
+//!   `u32` ids ([`NodeId`], [`NetId`], [`PinId`]), struct-of-arrays nodes, CSR net→pin and
+//!   node→pin arrays, names and source lines in cold side tables.
+//! - [`Placement`]: separate and mutable; **centres** for every format (Bookshelf corners are
+//!   converted at the boundary).
+//! - Readers/writers: [`bookshelf`], [`ct`], [`plc`]; [`read_design`] picks by file name.
+//! - [`graph`]: a petgraph view over macros and ports for learned features.
+//! - [`stats`]: the numbers `macroplace info` prints.
+//!
+//! Errors ([`Error`]) name `file:line` and what was expected versus found; nothing panics on bad
+//! input, and writers replace their output atomically.
+
+pub mod bookshelf;
+pub mod builder;
+pub mod ct;
+pub mod error;
+pub mod graph;
+pub mod ids;
+pub mod io;
+pub mod model;
+pub mod plc;
+pub mod stats;
+
+use std::path::Path;
+
+pub use builder::NetlistBuilder;
+pub use error::{Error, Location, Result};
+pub use ids::{NetId, NodeId, PinId};
+pub use model::{
+    CanvasSource, Design, Extra, Floorplan, Netlist, NodeKind, Orientation, PinDir, Placement,
+    SourceFormat,
+};
+
+/// How to read a design.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// A `.plc` to read with a CT netlist (header parameters and placement).
+    pub plc: Option<std::path::PathBuf>,
+    /// A `.pl` placement to apply after reading (Bookshelf).
+    pub pl: Option<std::path::PathBuf>,
+    /// Bookshelf options.
+    pub bookshelf: bookshelf::BookshelfOptions,
+}
+
+/// The formats [`read_design`] recognises from a file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// `*.aux[.gz]`.
+    Bookshelf,
+    /// `*.pb.txt[.gz]` or any other name.
+    CircuitTraining,
+}
+
+/// Guesses the format from the file name: `.aux` is Bookshelf, anything else CT.
+pub fn input_kind(path: &Path) -> InputKind {
+    let name = path.to_string_lossy();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".aux") {
+        InputKind::Bookshelf
+    } else {
+        InputKind::CircuitTraining
+    }
+}
+
+/// Reads a design: a Bookshelf `.aux` or a CT `netlist.pb.txt`, with an optional `.plc`/`.pl`.
+pub fn read_design(path: &Path, opts: &ReadOptions) -> Result<Design> {
+    match input_kind(path) {
+        InputKind::Bookshelf => {
+            if let Some(plc) = &opts.plc {
+                return Err(Error::Invalid(format!(
+                    "{}: a .plc placement needs a Circuit Training netlist, not Bookshelf",
+                    plc.display()
+                )));
+            }
+            let mut d = bookshelf::read_bookshelf(path, &opts.bookshelf)?;
+            if let Some(pl) = &opts.pl {
+                d.placement = bookshelf::read_pl(pl, &d.netlist, &d.placement)?;
+            }
+            Ok(d)
+        }
+        InputKind::CircuitTraining => {
+            let mut d = ct::read_ct(path, opts.plc.as_deref())?;
+            if let Some(pl) = &opts.pl {
+                d.placement = bookshelf::read_pl(pl, &d.netlist, &d.placement)?;
+            }
+            Ok(d)
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Circuit Training placement files (`.plc`): header parameters and body lines.
+//!
+//! Header lines (`proxy-cost.md` §2): `# Columns : C  Rows : R`, `# Width : W  Height : H`,
+//! `# Routes per micron, hor : h  ver : v`, `# Routes used by macros, hor : h  ver : v`,
+//! `# Smoothing factor : k`, `# Overlap threshold : t`, `# Blockage : x0 y0 x1 y1 rate`; other
+//! `# Key : value` lines before `# Counts of node types` are kept verbatim as metadata (Google's
+//! cost lines among them). Body lines: `node_index x y orientation fixed`, x and y the centre,
+//! orientation `-` for ports.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::ids::NodeId;
+use crate::io::{numbered_lines, parse_f64, parse_u64, read_input, shorten, write_atomic};
+use crate::model::{
+    Blockage, CanvasSource, Floorplan, Netlist, NodeKind, Orientation, Placement, Routing,
+};
+
+/// Parameters read from a `.plc` header.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlcHeader {
+    /// `Columns`, `Rows`.
+    pub grid: Option<(u32, u32)>,
+    /// `Width`, `Height`.
+    pub canvas: Option<(f64, f64)>,
+    /// Routing parameters.
+    pub routing: Option<Routing>,
+    /// `Smoothing factor`.
+    pub smoothing: Option<f64>,
+    /// `Overlap threshold`.
+    pub overlap_threshold: Option<f64>,
+    /// `Blockage` lines.
+    pub blockages: Vec<Blockage>,
+    /// Other `Key : value` lines, in order.
+    pub metadata: Vec<(String, String)>,
+}
+
+impl PlcHeader {
+    /// Overlays the header's parameters on a floorplan.
+    pub fn apply(self, mut fp: Floorplan) -> Floorplan {
+        if let Some((w, h)) = self.canvas {
+            fp.x_min = 0.0;
+            fp.y_min = 0.0;
+            fp.width = w;
+            fp.height = h;
+            fp.canvas_source = CanvasSource::Plc;
+        }
+        fp.grid = self.grid.or(fp.grid);
+        fp.routing = self.routing.or(fp.routing);
+        fp.smoothing = self.smoothing.or(fp.smoothing);
+        fp.overlap_threshold = self.overlap_threshold.or(fp.overlap_threshold);
+        fp.blockages = self.blockages;
+        fp.plc_metadata = self.metadata;
+        fp
+    }
+}
+
+/// One body line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlcEntry {
+    /// The node.
+    pub node: NodeId,
+    /// Centre x.
+    pub x: f64,
+    /// Centre y.
+    pub y: f64,
+    /// Orientation (`None` for `-`).
+    pub orient: Option<Orientation>,
+    /// Fixed flag.
+    pub fixed: bool,
+}
+
+/// A parsed `.plc` file.
+#[derive(Debug, Clone)]
+pub struct PlcFile {
+    /// The path read.
+    pub path: PathBuf,
+    /// Header parameters.
+    pub header: PlcHeader,
+    /// Body lines, in file order.
+    pub entries: Vec<PlcEntry>,
+}
+
+/// Splits `# A : a  B : b` into numbers after the two keys.
+fn two_values(path: &Path, ln: u32, rest: &str, k2: &str, what: &str) -> Result<(f64, f64)> {
+    // rest = " a  K2 : b"
+    let Some((a, b)) = rest.split_once(k2) else {
+        return Err(Error::parse(
+            path,
+            ln,
+            format!("expected `{what}`, found `{}`", shorten(rest.trim())),
+        ));
+    };
+    let b = b.trim_start().strip_prefix(':').unwrap_or(b).trim();
+    let a = a.trim();
+    Ok((parse_f64(path, ln, what, a)?, parse_f64(path, ln, what, b)?))
+}
+
+/// Parses a `.plc` file; `resolve` maps a node index to a model node or says why it can't.
+pub fn parse_plc(
+    path: &Path,
+    resolve: &dyn Fn(usize) -> std::result::Result<NodeId, String>,
+) -> Result<PlcFile> {
+    let input = read_input(path)?;
+    let real = input.path;
+    let text = crate::io::as_utf8(&real, &input.bytes)?;
+    let mut header = PlcHeader::default();
+    let mut entries = Vec::new();
+    let mut in_counts = false;
+    let (mut rpm, mut alloc) = (None, None);
+    for (ln, line) in numbered_lines(text) {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(c) = t.strip_prefix('#') {
+            let c = c.trim();
+            let Some((key, rest)) = c.split_once(':') else {
+                continue;
+            };
+            let key = key.trim();
+            if key == "Counts of node types" {
+                in_counts = true;
+                continue;
+            }
+            if in_counts || key.is_empty() {
+                continue;
+            }
+            match key {
+                "Columns" => {
+                    let (c, r) = two_values(&real, ln, rest, "Rows", "Columns : C  Rows : R")?;
+                    if c < 1.0
+                        || r < 1.0
+                        || c.fract() != 0.0
+                        || r.fract() != 0.0
+                        || c > 1e6
+                        || r > 1e6
+                    {
+                        return Err(Error::parse(
+                            &real,
+                            ln,
+                            format!("expected positive integer grid sizes, found {c} x {r}"),
+                        ));
+                    }
+                    header.grid = Some((c as u32, r as u32));
+                }
+                "Width" => {
+                    let (w, h) = two_values(&real, ln, rest, "Height", "Width : W  Height : H")?;
+                    if w <= 0.0 || h <= 0.0 {
+                        return Err(Error::parse(
+                            &real,
+                            ln,
+                            format!("expected a positive canvas size, found {w} x {h}"),
+                        ));
+                    }
+                    header.canvas = Some((w, h));
+                }
+                "Routes per micron, hor" => {
+                    rpm = Some(two_values(
+                        &real,
+                        ln,
+                        rest,
+                        "ver",
+                        "Routes per micron, hor : h  ver : v",
+                    )?)
+                }
+                "Routes used by macros, hor" => {
+                    alloc = Some(two_values(
+                        &real,
+                        ln,
+                        rest,
+                        "ver",
+                        "Routes used by macros, hor : h  ver : v",
+                    )?)
+                }
+                "Smoothing factor" => {
+                    header.smoothing =
+                        Some(parse_f64(&real, ln, "the smoothing factor", rest.trim())?)
+                }
+                "Overlap threshold" => {
+                    header.overlap_threshold =
+                        Some(parse_f64(&real, ln, "the overlap threshold", rest.trim())?)
+                }
+                "Blockage" => {
+                    let v: Vec<&str> = rest.split_ascii_whitespace().collect();
+                    if v.len() != 5 {
+                        return Err(Error::parse(
+                            &real,
+                            ln,
+                            format!(
+                                "expected `Blockage : x0 y0 x1 y1 rate`, found {} values",
+                                v.len()
+                            ),
+                        ));
+                    }
+                    let mut f = [0.0; 5];
+                    for (o, s) in f.iter_mut().zip(&v) {
+                        *o = parse_f64(&real, ln, "a blockage value", s)?;
+                    }
+                    header.blockages.push(Blockage {
+                        x_min: f[0],
+                        y_min: f[1],
+                        x_max: f[2],
+                        y_max: f[3],
+                        rate: f[4],
+                    });
+                }
+                _ => {
+                    if !rest.trim().is_empty() && !key.starts_with("viewer_binary") {
+                        header
+                            .metadata
+                            .push((key.to_string(), rest.trim().to_string()));
+                    }
+                }
+            }
+            continue;
+        }
+        let f: Vec<&str> = t.split_ascii_whitespace().collect();
+        if f.len() != 5 {
+            return Err(Error::parse(
+                &real,
+                ln,
+                format!(
+                    "expected `node_index x y orientation fixed`, found {} fields",
+                    f.len()
+                ),
+            ));
+        }
+        let idx = parse_u64(&real, ln, "the node index", f[0])?;
+        let node = resolve(usize::try_from(idx).unwrap_or(usize::MAX))
+            .map_err(|m| Error::parse(&real, ln, m))?;
+        let x = parse_f64(&real, ln, "x", f[1])?;
+        let y = parse_f64(&real, ln, "y", f[2])?;
+        let orient = if f[3] == "-" {
+            None
+        } else {
+            Some(Orientation::parse(f[3]).ok_or_else(|| {
+                Error::parse(
+                    &real,
+                    ln,
+                    format!(
+                        "expected an orientation (N, S, W, E, FN, FS, FW, FE) or `-`, found `{}`",
+                        shorten(f[3])
+                    ),
+                )
+            })?)
+        };
+        let fixed = match f[4] {
+            "0" => false,
+            "1" => true,
+            other => {
+                return Err(Error::parse(
+                    &real,
+                    ln,
+                    format!("expected the fixed flag 0 or 1, found `{}`", shorten(other)),
+                ));
+            }
+        };
+        entries.push(PlcEntry {
+            node,
+            x,
+            y,
+            orient,
+            fixed,
+        });
+    }
+    match (rpm, alloc) {
+        (Some((h, v)), Some((mh, mv))) => {
+            header.routing = Some(Routing {
+                h_routes_per_um: h,
+                v_routes_per_um: v,
+                h_macro_alloc: mh,
+                v_macro_alloc: mv,
+            })
+        }
+        (None, None) => {}
+        _ => {
+            return Err(Error::parse(
+                &real,
+                0,
+                "expected both `Routes per micron` and `Routes used by macros` header lines, found only one",
+            ));
+        }
+    }
+    Ok(PlcFile {
+        path: real,
+        header,
+        entries,
+    })
+}
+
+/// Reads a `.plc` as a placement of a CT netlist; nodes it doesn't list keep `base`'s values.
+pub fn read_plc(
+    path: &Path,
+    netlist: &Netlist,
+    base: &Placement,
+) -> Result<(Placement, PlcHeader)> {
+    let crate::model::Extra::Ct(ct) = netlist.extra() else {
+        return Err(Error::Invalid(
+            "a .plc file needs a Circuit Training netlist (its node indices)".into(),
+        ));
+    };
+    let resolve = |idx: usize| -> std::result::Result<NodeId, String> {
+        match ct.objects.get(idx) {
+            None => Err(format!(
+                "expected a node index below {}, found {idx}",
+                ct.objects.len()
+            )),
+            Some(crate::model::CtObject {
+                role: crate::model::CtRole::Node(id),
+                ..
+            }) => Ok(*id),
+            Some(o) => Err(format!(
+                "expected the index of a port or macro, found {idx} which is {} `{}`",
+                o.type_name,
+                shorten(&o.name)
+            )),
+        }
+    };
+    let file = parse_plc(path, &resolve)?;
+    let mut p = base.clone();
+    for e in &file.entries {
+        p.x[e.node.idx()] = e.x;
+        p.y[e.node.idx()] = e.y;
+        if let Some(o) = e.orient {
+            p.orient[e.node.idx()] = o;
+        }
+    }
+    Ok((p, file.header))
+}
+
+/// Writes a `.plc` file atomically: the standard header lines from the floorplan, the kept
+/// metadata, `extra_header` (e.g. our own costs) and one body line per port and macro.
+pub fn write_plc(
+    path: &Path,
+    netlist: &Netlist,
+    placement: &Placement,
+    extra_header: &[(String, String)],
+) -> Result<()> {
+    let fp = netlist.floorplan();
+    let indices = crate::ct::plc_indices(netlist);
+    let is_ct = matches!(netlist.extra(), crate::model::Extra::Ct(_));
+    let (x0, y0) = if is_ct {
+        (0.0, 0.0)
+    } else {
+        (fp.x_min, fp.y_min)
+    };
+    write_atomic(path, |w| {
+        writeln!(w, "# Placement file for Circuit Training")?;
+        writeln!(w, "# Written by macroplace for design {}", netlist.design())?;
+        if let Some((c, r)) = fp.grid {
+            writeln!(w, "# Columns : {c}  Rows : {r}")?;
+        }
+        writeln!(w, "# Width : {}  Height : {}", fp.width, fp.height)?;
+        if let Some(r) = fp.routing {
+            writeln!(
+                w,
+                "# Routes per micron, hor : {}  ver : {}",
+                r.h_routes_per_um, r.v_routes_per_um
+            )?;
+            writeln!(
+                w,
+                "# Routes used by macros, hor : {}  ver : {}",
+                r.h_macro_alloc, r.v_macro_alloc
+            )?;
+        }
+        if let Some(s) = fp.smoothing {
+            writeln!(w, "# Smoothing factor : {s}")?;
+        }
+        if let Some(t) = fp.overlap_threshold {
+            writeln!(w, "# Overlap threshold : {t}")?;
+        }
+        for b in &fp.blockages {
+            writeln!(
+                w,
+                "# Blockage : {} {} {} {} {}",
+                b.x_min, b.y_min, b.x_max, b.y_max, b.rate
+            )?;
+        }
+        for (k, v) in fp.plc_metadata.iter().chain(extra_header) {
+            writeln!(w, "# {k} : {v}")?;
+        }
+        writeln!(w, "#")?;
+        writeln!(w, "# node_index x y orientation fixed")?;
+        for n in netlist.nodes() {
+            let i = n.idx();
+            let kind = netlist.node_kind()[i];
+            if kind == NodeKind::StdCell {
+                continue;
+            }
+            let o = if kind == NodeKind::Port {
+                "-"
+            } else {
+                placement.orient[i].as_str()
+            };
+            writeln!(
+                w,
+                "{} {} {} {} {}",
+                indices[i],
+                placement.x[i] - x0,
+                placement.y[i] - y0,
+                o,
+                u8::from(netlist.node_fixed()[i])
+            )?;
+        }
+        Ok(())
+    })
+}

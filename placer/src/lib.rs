@@ -1,0 +1,73 @@
+//! # placer
+//!
+//! The cost model and the placers built on it. Today it holds the exact half-perimeter
+//! wirelength ([`hpwl`]); the Circuit Training proxy cost, legalization and the classical
+//! placers follow (see ARCHITECTURE.md). Depends on `netlists` only, never on libtorch.
+
+use netlists::{NetId, Netlist, Placement};
+
+/// Half-perimeter wirelength of one net, pins at node centre + offset rotated by the node's
+/// orientation (unweighted).
+pub fn net_hpwl(netlist: &Netlist, placement: &Placement, net: NetId) -> f64 {
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for p in netlist.net_pins(net) {
+        let (x, y) = placement.pin_position(netlist, netlists::PinId(p as u32));
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if x0 > x1 { 0.0 } else { (x1 - x0) + (y1 - y0) }
+}
+
+/// Weighted total HPWL: Σ over nets of weight × net HPWL.
+pub fn hpwl(netlist: &Netlist, placement: &Placement) -> f64 {
+    netlist
+        .nets()
+        .map(|n| netlist.net_weight()[n.idx()] * net_hpwl(netlist, placement, n))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlists::model::SourceLine;
+    use netlists::{NetlistBuilder, NodeKind, Orientation, PinDir, SourceFormat};
+
+    #[test]
+    fn hpwl_of_hand_made_net_with_rotation() {
+        let mut b = NetlistBuilder::new("t", SourceFormat::Memory);
+        let at = SourceLine::default();
+        let m = b
+            .add_node(
+                "m",
+                10.0,
+                4.0,
+                NodeKind::HardMacro,
+                false,
+                Orientation::N,
+                at,
+            )
+            .unwrap();
+        let p = b
+            .add_node("p", 0.0, 0.0, NodeKind::Port, true, Orientation::N, at)
+            .unwrap();
+        b.add_net("n", 2.0, at).unwrap();
+        b.add_pin(m, 3.0, 1.0, PinDir::Output);
+        b.add_pin(p, 0.0, 0.0, PinDir::Input);
+        let nl = b.build().unwrap();
+        let mut pl = Placement::zeros(2);
+        pl.x[0] = 10.0;
+        pl.y[0] = 10.0;
+        // N: pin at (13, 11); port at (0, 0): 13 + 11 = 24, weight 2.
+        assert_eq!(hpwl(&nl, &pl), 48.0);
+        // S: pin at (7, 9): 7 + 9 = 16.
+        pl.orient[0] = Orientation::S;
+        assert_eq!(hpwl(&nl, &pl), 32.0);
+    }
+}
