@@ -401,6 +401,13 @@ pub fn read_bookshelf(aux: &Path, opts: &BookshelfOptions) -> Result<Design> {
         node_move.push(mv);
     }
     let n = b.num_nodes();
+    if n == 0 && num_nodes.is_none() {
+        return Err(Error::parse(
+            &nodes_path,
+            1,
+            "expected `NumNodes` and node lines, found an empty file",
+        ));
+    }
     if let Some((ln, d)) = num_nodes
         && d != n as u64
     {
@@ -597,6 +604,13 @@ pub fn read_bookshelf(aux: &Path, opts: &BookshelfOptions) -> Result<Design> {
         pin_count += 1;
     }
     close(&open)?;
+    if net_count == 0 && num_nets.is_none() {
+        return Err(Error::parse(
+            &nets_path,
+            1,
+            "expected `NumNets` and nets, found an empty file",
+        ));
+    }
     if let Some((ln, d)) = num_nets
         && d != net_count
     {

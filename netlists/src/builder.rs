@@ -241,6 +241,22 @@ impl NetlistBuilder {
         self.extra = extra;
     }
 
+    /// Side of the default square canvas (`proxy-cost.md`): area = total macro area / 0.6; with
+    /// no macros, the total node area / 0.6; with no area at all, 1.
+    pub fn default_canvas_side(&self) -> f64 {
+        let area_of = |macros_only: bool| -> f64 {
+            (0..self.node_kind.len())
+                .filter(|&i| !macros_only || self.node_kind[i].is_macro())
+                .map(|i| self.node_width[i] * self.node_height[i])
+                .fold(0.0, |a, b| a + b)
+        };
+        let mut area = area_of(true);
+        if area <= 0.0 {
+            area = area_of(false);
+        }
+        if area > 0.0 { (area / 0.6).sqrt() } else { 1.0 }
+    }
+
     /// Validates and lays out the netlist.
     pub fn build(self) -> Result<Netlist> {
         let n_nodes = self.node_kind.len();
@@ -285,11 +301,7 @@ impl NetlistBuilder {
         let floorplan = match self.floorplan {
             Some(f) => f,
             None => {
-                let macro_area: f64 = (0..n_nodes)
-                    .filter(|&i| self.node_kind[i].is_macro())
-                    .map(|i| self.node_width[i] * self.node_height[i])
-                    .sum();
-                let side = (macro_area / 0.6).sqrt();
+                let side = self.default_canvas_side();
                 Floorplan::with_canvas(0.0, 0.0, side, side, CanvasSource::Default)
             }
         };

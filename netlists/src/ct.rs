@@ -171,7 +171,9 @@ impl<'a> Lexer<'a> {
             match c {
                 b'"' => break,
                 b'\n' => {
-                    return Err(self.err(line, "expected a closing `\"`, found the end of the line"));
+                    return Err(
+                        self.err(line, "expected a closing `\"`, found the end of the line")
+                    );
                 }
                 b'\\' => {
                     let Some(&e) = self.src.get(i + 1) else {
@@ -363,7 +365,9 @@ fn parse_file<'a>(path: &'a Path, src: &'a [u8]) -> Result<RawFile<'a>> {
                             lx.err(fline, "expected one `name` per node, found a second one")
                         );
                     }
-                    obj.name = lx.string("after `name`")?.0;
+                    let (name, l) = lx.string("after `name`")?;
+                    obj.name = name;
+                    obj.line = l;
                     has_name = true;
                 }
                 Tok::Ident("input") => {
@@ -470,6 +474,13 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
     let input = read_input(netlist_path)?;
     let path = input.path.as_path();
     let raw = parse_file(path, &input.bytes)?;
+    if raw.objects.is_empty() {
+        return Err(Error::parse(
+            path,
+            1,
+            "expected at least one `node { ... }` block, found none",
+        ));
+    }
     let design = design_name(netlist_path);
     let mut b = NetlistBuilder::new(design, SourceFormat::CircuitTraining);
     let fi = b.add_file(path);
@@ -723,15 +734,7 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
     if let Some(mut f) = fp {
         if f.canvas_source == CanvasSource::Default {
             // A .plc without a Width/Height line: derive the default canvas.
-            let area: f64 = (0..b.num_nodes() as u32)
-                .map(NodeId)
-                .filter(|&n| b.kind_of(n).is_macro())
-                .map(|n| {
-                    let o = &raw.objects[node_object[n.idx()] as usize];
-                    o.width.unwrap_or(0.0) * o.height.unwrap_or(0.0)
-                })
-                .sum();
-            let side = (area / 0.6).sqrt();
+            let side = b.default_canvas_side();
             f.width = side;
             f.height = side;
         }

@@ -27,6 +27,9 @@ pub mod model;
 pub mod plc;
 pub mod stats;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::Path;
 
 pub use builder::NetlistBuilder;

@@ -560,8 +560,9 @@ impl Netlist {
             .fold(0.0, |a, b| a + b)
     }
 
-    /// Whether two netlists hold the same model: every table except the source map (file
-    /// names and line numbers legitimately differ after a write/read round trip).
+    /// Whether two netlists hold the same model: every table except the provenance — the source
+    /// map and the design name, which derive from file paths and legitimately differ after a
+    /// write/read round trip.
     /// Returns the name of the first differing table.
     pub fn model_diff(&self, other: &Netlist) -> Option<&'static str> {
         macro_rules! cmp {
@@ -570,7 +571,6 @@ impl Netlist {
             };
         }
         cmp!(
-            design,
             node_name,
             node_width,
             node_height,
