@@ -51,7 +51,42 @@ impl Tok<'_> {
     }
 }
 
+/// Byte classes for the lexer's scanning loops.
+const IDENT: u8 = 1;
+const NUMBER: u8 = 2;
+const SPACE: u8 = 4;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            t[i] |= IDENT;
+        }
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'+' || b == b'.' {
+            t[i] |= NUMBER;
+        }
+        if b == b' ' || b == b'\n' || b == b'\t' || b == b'\r' {
+            t[i] |= SPACE;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// End of the run of bytes of class `class` starting at `start`.
+#[inline]
+fn scan(src: &[u8], start: usize, class: u8) -> usize {
+    let mut i = start;
+    while i < src.len() && CLASS[src[i] as usize] & class != 0 {
+        i += 1;
+    }
+    i
+}
+
 struct Lexer<'a> {
+    /// The whole input, validated as UTF-8 once up front.
+    text: &'a str,
     src: &'a [u8],
     pos: usize,
     line: u32,
@@ -64,34 +99,44 @@ impl<'a> Lexer<'a> {
         Error::parse(self.path, line, msg)
     }
 
+    /// Token text; `s` and `e` always sit next to ASCII delimiters, so on char boundaries.
     fn text(&self, s: usize, e: usize) -> Result<&'a str> {
-        std::str::from_utf8(&self.src[s..e])
-            .map_err(|_| self.err(self.line, "expected UTF-8 text, found invalid bytes"))
+        self.text
+            .get(s..e)
+            .ok_or_else(|| self.err(self.line, "expected UTF-8 text, found a split character"))
     }
 
     /// Next token and the line it starts on.
+    #[inline]
     fn next(&mut self) -> Result<(Tok<'a>, u32)> {
         let src = self.src;
+        let mut pos = self.pos;
         loop {
-            let Some(&c) = src.get(self.pos) else {
+            // Whitespace: a tight loop over blanks and newlines first.
+            while pos < src.len() && CLASS[src[pos] as usize] & SPACE != 0 {
+                self.line += u32::from(src[pos] == b'\n');
+                pos += 1;
+            }
+            let Some(&c) = src.get(pos) else {
+                self.pos = pos;
                 return Ok((Tok::Eof, self.line));
             };
             match c {
                 b'\n' => {
                     self.line += 1;
-                    self.pos += 1;
+                    pos += 1;
                 }
-                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\t' | b'\r' => pos += 1,
                 b'#' => {
-                    let end =
-                        memchr::memchr(b'\n', &src[self.pos..]).map_or(src.len(), |i| self.pos + i);
-                    let t = self.text(self.pos + 1, end)?;
+                    let end = memchr::memchr(b'\n', &src[pos..]).map_or(src.len(), |i| pos + i);
+                    let t = self.text(pos + 1, end)?;
                     self.comments.push(t.trim_end_matches('\r').to_string());
-                    self.pos = end;
+                    pos = end;
                 }
                 _ => break,
             }
         }
+        self.pos = pos;
         let line = self.line;
         let c = src[self.pos];
         let tok = match c {
@@ -129,21 +174,12 @@ impl<'a> Lexer<'a> {
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let start = self.pos;
-                while self.pos < src.len()
-                    && (src[self.pos].is_ascii_alphanumeric() || src[self.pos] == b'_')
-                {
-                    self.pos += 1;
-                }
+                self.pos = scan(src, start, IDENT);
                 Tok::Ident(self.text(start, self.pos)?)
             }
             b'0'..=b'9' | b'-' | b'+' | b'.' => {
                 let start = self.pos;
-                while self.pos < src.len()
-                    && (src[self.pos].is_ascii_alphanumeric()
-                        || matches!(src[self.pos], b'-' | b'+' | b'.'))
-                {
-                    self.pos += 1;
-                }
+                self.pos = scan(src, start, NUMBER);
                 Tok::Num(self.text(start, self.pos)?)
             }
             _ => {
@@ -201,9 +237,16 @@ impl<'a> Lexer<'a> {
             .map_err(|_| self.err(line, "expected UTF-8 text, found invalid bytes"))
     }
 
-    fn expect(&mut self, want: Tok<'static>, ctx: &str) -> Result<u32> {
+    fn expect(&mut self, want: Tok<'static>, ctx: &dyn std::fmt::Display) -> Result<u32> {
         let (t, line) = self.next()?;
-        if t != want {
+        let same = match (&t, &want) {
+            (Tok::Colon, Tok::Colon) | (Tok::LBrace, Tok::LBrace) | (Tok::RBrace, Tok::RBrace) => {
+                true
+            }
+            (Tok::Ident(a), Tok::Ident(b)) => a == b,
+            _ => false,
+        };
+        if !same {
             return Err(self.err(
                 line,
                 format!("expected {} {ctx}, found {}", want.describe(), t.describe()),
@@ -212,7 +255,7 @@ impl<'a> Lexer<'a> {
         Ok(line)
     }
 
-    fn string(&mut self, ctx: &str) -> Result<(Cow<'a, str>, u32)> {
+    fn string(&mut self, ctx: &dyn std::fmt::Display) -> Result<(Cow<'a, str>, u32)> {
         self.expect(Tok::Colon, ctx)?;
         match self.next()? {
             (Tok::Str(s), l) => Ok((s, l)),
@@ -223,7 +266,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn number(&mut self, ctx: &str) -> Result<(f64, u32)> {
+    fn number(&mut self, ctx: &dyn std::fmt::Display) -> Result<(f64, u32)> {
         self.expect(Tok::Colon, ctx)?;
         match self.next()? {
             (Tok::Num(s), l) => match s.parse::<f64>() {
@@ -242,6 +285,15 @@ impl<'a> Lexer<'a> {
                 format!("expected a number {ctx}, found {}", t.describe()),
             )),
         }
+    }
+}
+
+/// Error context naming an attribute, formatted only when an error is reported.
+struct AttrCtx<'k>(&'static str, &'k str);
+
+impl std::fmt::Display for AttrCtx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} attr `{}`", self.0, self.1)
     }
 }
 
@@ -271,8 +323,8 @@ struct RawFile<'a> {
 }
 
 fn parse_value<'a>(lx: &mut Lexer<'a>, key: &str) -> Result<AttrValue> {
-    let ctx = format!("in the value of attr `{key}`");
-    lx.expect(Tok::LBrace, &format!("after `value` of attr `{key}`"))?;
+    let ctx = AttrCtx("in the value of", key);
+    lx.expect(Tok::LBrace, &AttrCtx("after `value` of", key))?;
     let mut val: Option<AttrValue> = None;
     loop {
         let (t, line) = lx.next()?;
@@ -310,7 +362,9 @@ fn parse_value<'a>(lx: &mut Lexer<'a>, key: &str) -> Result<AttrValue> {
 }
 
 fn parse_file<'a>(path: &'a Path, src: &'a [u8]) -> Result<RawFile<'a>> {
+    let text = crate::io::as_utf8(path, src)?;
     let mut lx = Lexer {
+        text,
         src,
         pos: 0,
         line: 1,
@@ -337,7 +391,7 @@ fn parse_file<'a>(path: &'a Path, src: &'a [u8]) -> Result<RawFile<'a>> {
             }
         }
         saw_node = true;
-        lx.expect(Tok::LBrace, "after `node`")?;
+        lx.expect(Tok::LBrace, &"after `node`")?;
         let mut obj = RawObj {
             name: Cow::Borrowed(""),
             line,
@@ -365,25 +419,22 @@ fn parse_file<'a>(path: &'a Path, src: &'a [u8]) -> Result<RawFile<'a>> {
                             lx.err(fline, "expected one `name` per node, found a second one")
                         );
                     }
-                    let (name, l) = lx.string("after `name`")?;
+                    let (name, l) = lx.string(&"after `name`")?;
                     obj.name = name;
                     obj.line = l;
                     has_name = true;
                 }
                 Tok::Ident("input") => {
-                    let (s, l) = lx.string("after `input`")?;
+                    let (s, l) = lx.string(&"after `input`")?;
                     file.inputs.push((s, l));
                 }
                 Tok::Ident("attr") => {
-                    lx.expect(Tok::LBrace, "after `attr`")?;
-                    let kl = lx.expect(Tok::Ident("key"), "as the first field of `attr`")?;
-                    let (key, _) = lx.string("after `key`")?;
-                    lx.expect(
-                        Tok::Ident("value"),
-                        &format!("after the key of attr `{key}`"),
-                    )?;
+                    lx.expect(Tok::LBrace, &"after `attr`")?;
+                    let kl = lx.expect(Tok::Ident("key"), &"as the first field of `attr`")?;
+                    let (key, _) = lx.string(&"after `key`")?;
+                    lx.expect(Tok::Ident("value"), &AttrCtx("after the key of", &key))?;
                     let v = parse_value(&mut lx, &key)?;
-                    lx.expect(Tok::RBrace, &format!("to close attr `{key}`"))?;
+                    lx.expect(Tok::RBrace, &AttrCtx("to close", &key))?;
                     let num = |v: &AttrValue| -> Result<f64> {
                         match *v {
                             AttrValue::F(f) => Ok(f),

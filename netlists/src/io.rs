@@ -47,7 +47,17 @@ pub fn read_input(path: &Path) -> Result<Input> {
         .and_then(|mut f| f.read_to_end(&mut raw))
         .map_err(|e| Error::io(&real, e))?;
     let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 6);
+        // The gzip trailer's ISIZE is the uncompressed size mod 2^32 (of the last member):
+        // reserve it exactly when plausible, so decompression neither reallocates nor copies.
+        let isize = raw.len().checked_sub(4).map_or(0, |i| {
+            u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]) as usize
+        });
+        let cap = if isize > 0 && isize / 1100 <= raw.len() {
+            isize + 1
+        } else {
+            raw.len() * 6
+        };
+        let mut out = Vec::with_capacity(cap);
         flate2::read::MultiGzDecoder::new(&raw[..])
             .read_to_end(&mut out)
             .map_err(|e| Error::parse(&real, 0, format!("expected valid gzip data: {e}")))?;
