@@ -1,1 +1,566 @@
+//! Workspace integration tests: every shared benchmark parses with the README's counts and
+//! survives a write/read round trip; the readers reproduce the golden HPWL and module areas;
+//! the `macroplace` CLI behaves (JSON keys, conversions, one-line errors with exit status 2).
+//!
+//! The benchmarks are read from `$MACROPLACE_SHARED/benchmarks` (default `../shared`).
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use netlists::model::{CtRole, Extra};
+use netlists::{
+    Design, NodeKind, Orientation, ReadOptions, bookshelf, ct, plc, read_design, stats,
+};
+
+fn shared() -> PathBuf {
+    let p = std::env::var_os("MACROPLACE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        p.join("benchmarks/README.md").exists(),
+        "shared benchmarks not found at {} (set MACROPLACE_SHARED)",
+        p.display()
+    );
+    p
+}
+
+fn bench(rel: &str) -> PathBuf {
+    shared().join("benchmarks").join(rel)
+}
+
+fn read(rel: &str, plc: Option<&str>) -> Design {
+    let opts = ReadOptions {
+        plc: plc.map(bench),
+        ..Default::default()
+    };
+    read_design(&bench(rel), &opts).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn rel_close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * b.abs().max(1e-300)
+}
+
+#[test]
+fn ct_ariane133_counts_match_readme() {
+    for plc_name in ["initial.plc", "legalized.plc"] {
+        let d = read(
+            "ct/ariane133_ng45/netlist.pb.txt.gz",
+            Some(&format!("ct/ariane133_ng45/{plc_name}")),
+        );
+        let s = stats::summarize(&d.netlist);
+        // README's 19,888 "nodes" counts every block, `__metadata__` included.
+        assert_eq!(s.ct_objects, Some(19_887));
+        let Extra::Ct(ct) = d.netlist.extra() else {
+            panic!()
+        };
+        assert!(!ct.metadata.is_empty());
+        assert_eq!(s.ports, 495);
+        assert_eq!(s.hard_macros, 133);
+        assert_eq!(s.ct_hard_macro_pins, Some(7_847));
+        assert_eq!(s.soft_macros, 782);
+        assert_eq!(s.ct_soft_macro_pins, Some(10_630));
+        assert_eq!(s.nets, 12_422);
+        assert_eq!(s.net_weight_sum, 22_584.0);
+        assert_eq!(s.pins, 44_514);
+        assert_eq!((s.canvas_width, s.canvas_height), (1433.406, 1433.406));
+        assert_eq!((s.grid_cols, s.grid_rows), (24, 21));
+        let fp = d.netlist.floorplan();
+        let r = fp.routing.unwrap();
+        assert_eq!((r.h_routes_per_um, r.v_routes_per_um), (57.031, 56.818));
+        assert_eq!((r.h_macro_alloc, r.v_macro_alloc), (39.583, 30.303));
+        assert_eq!(fp.smoothing, Some(0.0));
+        // Google's own cost lines are kept as metadata.
+        assert!(
+            fp.plc_metadata.iter().any(|(k, _)| k == "Wirelength cost"),
+            "{:?}",
+            fp.plc_metadata
+        );
+        let south = d
+            .netlist
+            .nodes()
+            .filter(|n| d.placement.orient[n.idx()] == Orientation::S)
+            .count();
+        if plc_name == "initial.plc" {
+            assert_eq!(south, 19);
+            // Some macros start outside the canvas; the reader copes.
+            let outside = d
+                .netlist
+                .nodes()
+                .filter(|n| d.placement.y[n.idx()] > fp.height)
+                .count();
+            assert!(outside > 0);
+        }
+    }
+}
+
+#[test]
+fn readers_reproduce_golden_hpwl_and_module_area() {
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(shared().join("reference/proxy-cost-golden.json")).unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for case in golden["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let Some(nl) = case["netlist"].as_str() else {
+            continue;
+        };
+        let exp = &case["expected"];
+        let d = read(nl, case["plc"].as_str());
+        if let Some(h) = exp["hpwl"].as_f64() {
+            let got = placer::hpwl(&d.netlist, &d.placement);
+            assert!(rel_close(got, h, 1e-9), "{name}: hpwl {got} != {h}");
+            checked += 1;
+        }
+        if let Some(a) = exp["total_module_area"].as_f64() {
+            let got = d.netlist.area_of_kind(NodeKind::HardMacro)
+                + d.netlist.area_of_kind(NodeKind::SoftMacro);
+            assert!(rel_close(got, a, 1e-9), "{name}: module area {got} != {a}");
+        }
+        if let Some(n) = exp["net_cnt_weighted"].as_f64() {
+            assert_eq!(d.netlist.net_weight().iter().sum::<f64>(), n, "{name}");
+        }
+        if let Some(n) = exp["n_net_pins_total"].as_u64() {
+            assert_eq!(d.netlist.num_pins() as u64, n, "{name}");
+        }
+    }
+    assert!(checked >= 5, "only {checked} golden HPWL values checked");
+}
+
+#[test]
+fn ct_flat_counts_match_readme() {
+    // design, std cells, hard macros, ports, nets, pins (README table)
+    let table = [
+        ("ariane133_ng45", 88_411, 133, 495, 90_986, 381_472),
+        ("ariane136_ng45", 88_368, 136, 495, 90_943, 379_709),
+        ("nvdla_ng45", 155_711, 128, 797, 164_630, 622_933),
+        ("mempool_tile_ng45", 152_241, 20, 1_272, 154_237, 541_534),
+    ];
+    for (name, cells, macros, ports, nets, pins) in table {
+        let d = read(&format!("ct-flat/{name}/netlist.pb.txt.gz"), None);
+        let s = stats::summarize(&d.netlist);
+        assert_eq!(
+            (s.std_cells, s.hard_macros, s.ports, s.nets, s.pins),
+            (cells, macros, ports, nets, pins),
+            "{name}"
+        );
+        assert_eq!(s.canvas_source, netlists::CanvasSource::FpBbox, "{name}");
+        assert!(s.canvas_width > 800.0 && s.canvas_height > 800.0, "{name}");
+    }
+}
+
+#[test]
+fn ct_toys_parse() {
+    let dir = bench("ct-toy");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let plc = p.join("initial.plc");
+        let opts = ReadOptions {
+            plc: plc.exists().then_some(plc),
+            ..Default::default()
+        };
+        let d = read_design(&p.join("netlist.pb.txt"), &opts)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        if p.ends_with("google_macro_tiles_10x10") {
+            let s = stats::summarize(&d.netlist);
+            assert_eq!(s.ct_objects, Some(1_300));
+            assert_eq!(s.hard_macros, 100);
+        }
+        n += 1;
+    }
+    assert!(n >= 20, "{n} toys");
+}
+
+#[test]
+fn bookshelf_counts_match_readme() {
+    let d = read("bookshelf/ibm01_ms/ibm01.aux", None);
+    let s = stats::summarize(&d.netlist);
+    assert_eq!(s.nodes, 12_752);
+    assert_eq!(s.hard_macros, 246);
+    assert_eq!(s.fixed_hard_macros, 0);
+    assert_eq!(s.ports, 246);
+    assert_eq!(
+        s.nodes - d.netlist.node_fixed().iter().filter(|&&f| f).count(),
+        12_506
+    );
+    assert_eq!((s.nets, s.pins), (14_111, 50_566));
+    assert!(d.netlist.floorplan().rows.iter().all(|r| r.height == 16.0));
+    // Macro sizes of the README: 84x96, 124x128, 126x128, 526x512.
+    let mut sizes: Vec<(u64, u64)> = d
+        .netlist
+        .nodes()
+        .filter(|n| d.netlist.node_kind()[n.idx()] == NodeKind::HardMacro)
+        .map(|n| {
+            (
+                d.netlist.node_width()[n.idx()] as u64,
+                d.netlist.node_height()[n.idx()] as u64,
+            )
+        })
+        .collect();
+    sizes.sort();
+    sizes.dedup();
+    assert_eq!(sizes, [(84, 96), (124, 128), (126, 128), (526, 512)]);
+    // .wts holds node weights here.
+    let Extra::Bookshelf(b) = d.netlist.extra() else {
+        panic!()
+    };
+    assert_eq!(b.node_weight.len(), 12_752);
+    assert!(!b.has_net_weights);
+    // Pads turned E/W keep their 1x1 footprint; their orientations are read.
+    assert!(
+        d.netlist
+            .nodes()
+            .any(|n| d.placement.orient[n.idx()] == Orientation::E)
+    );
+
+    let d = read("bookshelf/ibm03_stdcell/ibm03.aux", None);
+    let s = stats::summarize(&d.netlist);
+    assert_eq!(
+        (s.nodes, s.nets, s.pins, s.hard_macros),
+        (23_136, 27_401, 93_573, 0)
+    );
+
+    let d = read("bookshelf/toy_simple/simple.aux", None);
+    let s = stats::summarize(&d.netlist);
+    assert_eq!((s.nodes, s.nets, s.pins, s.rows), (10, 8, 26, 8));
+}
+
+#[test]
+fn adaptec1_without_nets_names_the_missing_file() {
+    let err = read_design(
+        &bench("bookshelf/adaptec1_no_nets/adaptec1.aux"),
+        &ReadOptions::default(),
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("adaptec1.nets"), "{msg}");
+    assert!(msg.contains("no such file"), "{msg}");
+}
+
+/// A directory with links to adaptec1's real `.nodes/.pl/.scl/.wts` (gzipped, as shipped) and
+/// an empty `.nets`, so the real-size node, placement and row files are read end to end.
+fn adaptec1_with_empty_nets(dir: &Path) -> PathBuf {
+    let src = bench("bookshelf/adaptec1_no_nets");
+    for f in [
+        "adaptec1.aux.gz",
+        "adaptec1.nodes.gz",
+        "adaptec1.pl.gz",
+        "adaptec1.scl.gz",
+        "adaptec1.wts.gz",
+    ] {
+        std::os::unix::fs::symlink(src.join(f), dir.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.join("adaptec1.nets"),
+        "UCLA nets 1.0\n\nNumNets : 0\nNumPins : 0\n",
+    )
+    .unwrap();
+    dir.join("adaptec1.aux")
+}
+
+#[test]
+fn adaptec1_real_size_nodes_pl_scl() {
+    let dir = tempfile::tempdir().unwrap();
+    let aux = adaptec1_with_empty_nets(dir.path());
+    let d = read_design(&aux, &ReadOptions::default()).unwrap();
+    let s = stats::summarize(&d.netlist);
+    assert_eq!(s.nodes, 211_447);
+    assert_eq!(d.netlist.node_fixed().iter().filter(|&&f| f).count(), 543);
+    // All 543 terminals are taller than a row (12), so all are fixed macros under the
+    // "taller than one row" rule (the smallest is 2304 x 24).
+    assert_eq!(s.fixed_hard_macros, 543);
+    assert_eq!(s.rows, 890);
+    let biggest = d
+        .netlist
+        .nodes()
+        .filter(|n| d.netlist.node_kind()[n.idx()] == NodeKind::HardMacro)
+        .map(|n| {
+            (
+                d.netlist.node_width()[n.idx()],
+                d.netlist.node_height()[n.idx()],
+            )
+        })
+        .fold((0.0f64, 0.0f64), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+    assert_eq!(biggest, (2304.0, 2856.0));
+}
+
+fn assert_round_trip(a: &Design, b: &Design, what: &str) {
+    assert_eq!(
+        a.netlist.model_diff(&b.netlist),
+        None,
+        "{what}: models differ"
+    );
+    assert_eq!(a.placement.orient, b.placement.orient, "{what}");
+    for i in 0..a.placement.len() {
+        for (u, v) in [
+            (a.placement.x[i], b.placement.x[i]),
+            (a.placement.y[i], b.placement.y[i]),
+        ] {
+            assert!(
+                (u - v).abs() <= 1e-9 * u.abs().max(1.0),
+                "{what}: node {i}: {u} vs {v}"
+            );
+        }
+    }
+}
+
+fn round_trip_ct(rel: &str, plc_rel: Option<&str>) {
+    let a = read(rel, plc_rel);
+    let dir = tempfile::tempdir().unwrap();
+    let nl = dir.path().join("netlist.pb.txt");
+    ct::write_ct(&nl, &a.netlist, &a.placement).unwrap();
+    let plc_out = dir.path().join("p.plc");
+    if plc_rel.is_some() {
+        plc::write_plc(&plc_out, &a.netlist, &a.placement, &[]).unwrap();
+    }
+    let b = ct::read_ct(&nl, plc_rel.map(|_| plc_out.as_path())).unwrap();
+    assert_round_trip(&a, &b, rel);
+}
+
+fn round_trip_bookshelf(a: &Design, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    bookshelf::write_bookshelf(dir.path(), "rt", &a.netlist, &a.placement).unwrap();
+    let b = read_design(&dir.path().join("rt.aux"), &ReadOptions::default()).unwrap();
+    assert_round_trip(a, &b, what);
+}
+
+#[test]
+fn round_trip_every_ct_benchmark() {
+    round_trip_ct(
+        "ct/ariane133_ng45/netlist.pb.txt.gz",
+        Some("ct/ariane133_ng45/initial.plc"),
+    );
+    round_trip_ct(
+        "ct/ariane133_ng45/netlist.pb.txt.gz",
+        Some("ct/ariane133_ng45/legalized.plc"),
+    );
+    for e in std::fs::read_dir(bench("ct-toy")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let plc = p
+            .join("initial.plc")
+            .exists()
+            .then(|| format!("ct-toy/{name}/initial.plc"));
+        round_trip_ct(&format!("ct-toy/{name}/netlist.pb.txt"), plc.as_deref());
+    }
+}
+
+#[test]
+fn round_trip_every_flat_ct_benchmark() {
+    for name in [
+        "ariane133_ng45",
+        "ariane136_ng45",
+        "nvdla_ng45",
+        "mempool_tile_ng45",
+    ] {
+        round_trip_ct(&format!("ct-flat/{name}/netlist.pb.txt.gz"), None);
+    }
+}
+
+#[test]
+fn round_trip_every_bookshelf_benchmark() {
+    for rel in [
+        "bookshelf/ibm01_ms/ibm01.aux",
+        "bookshelf/ibm03_stdcell/ibm03.aux",
+        "bookshelf/toy_simple/simple.aux",
+    ] {
+        round_trip_bookshelf(&read(rel, None), rel);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let aux = adaptec1_with_empty_nets(dir.path());
+    round_trip_bookshelf(
+        &read_design(&aux, &ReadOptions::default()).unwrap(),
+        "adaptec1",
+    );
+}
+
+#[test]
+fn ct_objects_and_pins_are_consistent_on_ariane133() {
+    let d = read("ct/ariane133_ng45/netlist.pb.txt.gz", None);
+    let Extra::Ct(ct) = d.netlist.extra() else {
+        panic!()
+    };
+    // Every model pin points at a CT object standing for the same node and offset.
+    for p in 0..d.netlist.num_pins() {
+        let o = &ct.objects[ct.pin_object[p] as usize];
+        let (node, dx, dy) = match o.role {
+            CtRole::Node(n) => (n, 0.0, 0.0),
+            CtRole::MacroPin { node, dx, dy } => (node, dx, dy),
+        };
+        assert_eq!(node, d.netlist.pin_node()[p]);
+        assert_eq!((dx, dy), (d.netlist.pin_dx()[p], d.netlist.pin_dy()[p]));
+    }
+    // The reverse CSR lists each pin once under its node.
+    let mut seen = vec![false; d.netlist.num_pins()];
+    for n in d.netlist.nodes() {
+        for &p in d.netlist.pins_of_node(n) {
+            assert_eq!(d.netlist.pin_node()[p.idx()], n);
+            assert!(!std::mem::replace(&mut seen[p.idx()], true));
+        }
+    }
+    assert!(seen.iter().all(|&s| s));
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+fn macroplace() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_macroplace"))
+}
+
+#[test]
+fn cli_info_json_has_the_documented_keys() {
+    let out = macroplace()
+        .arg("info")
+        .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
+        .arg("--plc")
+        .arg(bench("ct/ariane133_ng45/initial.plc"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "nodes",
+        "hard_macros",
+        "soft_macros",
+        "std_cells",
+        "ports",
+        "nets",
+        "pins",
+        "canvas_width",
+        "canvas_height",
+        "grid_cols",
+        "grid_rows",
+        "parse_seconds",
+        "net_degree_histogram",
+        "utilization",
+    ] {
+        assert!(v.get(key).is_some(), "missing key {key}");
+    }
+    assert_eq!(v["pins"], 44_514);
+    assert_eq!(v["grid_cols"], 24);
+    // Text output too.
+    let out = macroplace()
+        .arg("info")
+        .arg(bench("bookshelf/toy_simple/simple.aux"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("hard macros  6 (2 fixed)"), "{text}");
+}
+
+#[test]
+fn cli_convert_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let ct_dir = dir.path().join("ct");
+    let st = macroplace()
+        .arg("convert")
+        .arg(bench("bookshelf/ibm01_ms/ibm01.aux"))
+        .args(["--to", "ct", "--out"])
+        .arg(&ct_dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let d = ct::read_ct(
+        &ct_dir.join("netlist.pb.txt"),
+        Some(&ct_dir.join("ibm01.plc")),
+    )
+    .unwrap();
+    assert_eq!(
+        (d.netlist.num_nets(), d.netlist.num_pins()),
+        (14_111, 50_566)
+    );
+    assert_eq!(d.netlist.count_kind(NodeKind::HardMacro), 246);
+    // Geometry survives: the same HPWL (CT canvases start at 0; ibm01's rows do too).
+    let src = read("bookshelf/ibm01_ms/ibm01.aux", None);
+    let (hs, hd) = (
+        placer::hpwl(&src.netlist, &src.placement),
+        placer::hpwl(&d.netlist, &d.placement),
+    );
+    assert!(rel_close(hd, hs, 1e-9), "{hs} vs {hd}");
+
+    let bs_dir = dir.path().join("bs");
+    let st = macroplace()
+        .arg("convert")
+        .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
+        .arg("--plc")
+        .arg(bench("ct/ariane133_ng45/initial.plc"))
+        .args(["--to", "bookshelf", "--out"])
+        .arg(&bs_dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let a = read(
+        "ct/ariane133_ng45/netlist.pb.txt.gz",
+        Some("ct/ariane133_ng45/initial.plc"),
+    );
+    let b = read_design(&bs_dir.join("ariane133_ng45.aux"), &ReadOptions::default()).unwrap();
+    assert_eq!(
+        (
+            b.netlist.num_nodes(),
+            b.netlist.num_nets(),
+            b.netlist.num_pins()
+        ),
+        (1_410, 12_422, 44_514)
+    );
+    // Same HPWL through Bookshelf (pins at the same absolute places).
+    let (ha, hb) = (
+        placer::hpwl(&a.netlist, &a.placement),
+        placer::hpwl(&b.netlist, &b.placement),
+    );
+    assert!(rel_close(hb, ha, 1e-9), "{ha} vs {hb}");
+}
+
+#[test]
+fn cli_bad_input_is_one_line_with_status_2_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("netlist.pb.txt");
+    std::fs::write(&bad, "node {\n  name: \"a\"\n  attr {\n    key: \"type\"\n    value {\n      placeholder: \"PORT\"\n    }\n  }\n}\nnode {\n  name: \"b\"\n  input: \"zz\"\n}\n").unwrap();
+    let out_dir = dir.path().join("out");
+    let out = macroplace()
+        .arg("convert")
+        .arg(&bad)
+        .args(["--to", "bookshelf", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("netlist.pb.txt:11:"), "{err}");
+    assert!(!out_dir.exists(), "output written despite bad input");
+
+    // A write that fails (target is a directory) leaves no temporary file behind.
+    let ok_dir = dir.path().join("ok");
+    std::fs::create_dir_all(ok_dir.join("netlist.pb.txt")).unwrap();
+    let out = macroplace()
+        .arg("convert")
+        .arg(bench("bookshelf/toy_simple/simple.aux"))
+        .args(["--to", "ct", "--out"])
+        .arg(&ok_dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let leftovers: Vec<_> = std::fs::read_dir(&ok_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A missing file: exit 2, named.
+    let out = macroplace()
+        .arg("info")
+        .arg(dir.path().join("nope.aux"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.aux"));
+}

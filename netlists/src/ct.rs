@@ -655,14 +655,16 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
                         ),
                     ));
                 };
+                // Google's files put pins on macros only; macroplace also writes pins on std
+                // cells and ports (see `write_ct`), so any node is accepted here.
                 let node = match obj_index.get(&**m).map(|&j| class[j as usize]) {
-                    Some(Class::Node(id)) if b.kind_of(id).is_macro() => id,
+                    Some(Class::Node(id)) => id,
                     Some(_) => {
                         return Err(Error::parse(
                             path,
                             *ml,
                             format!(
-                                "expected `macro_name` to name a MACRO, found `{}` which is not one",
+                                "expected `macro_name` to name a MACRO, found `{}` which is a pin",
                                 shorten(m)
                             ),
                         ));
@@ -742,16 +744,9 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
         }
     }
 
-    let mut fp = match parse_fp_bbox(&raw.comments) {
-        Some((x0, y0, x1, y1)) => Some(Floorplan::with_canvas(
-            x0,
-            y0,
-            x1 - x0,
-            y1 - y0,
-            CanvasSource::FpBbox,
-        )),
-        None => None,
-    };
+    let mut fp = parse_fp_bbox(&raw.comments).map(|(x0, y0, x1, y1)| {
+        Floorplan::with_canvas(x0, y0, x1 - x0, y1 - y0, CanvasSource::FpBbox)
+    });
     let mut placement_entries = Vec::new();
     if let Some(plc_path) = plc_path {
         let resolve = |idx: usize| -> std::result::Result<NodeId, String> {
@@ -853,9 +848,10 @@ fn write_attr(w: &mut dyn Write, key: &str, v: &AttrValue) -> std::io::Result<()
     writeln!(w, "    }}\n  }}")
 }
 
-/// The CT objects of a netlist: its own (read from CT) or ones derived from the model
-/// (every node, then one `MACRO_PIN` per macro pin with an offset), with each object's
-/// driven net.
+/// The CT objects of a netlist: its own (read from CT) or ones derived from the model: every
+/// node, then a `MACRO_PIN` for every pin that is on a macro or has a non-zero offset (so pin
+/// geometry survives); other pins are their node's object. Returns the objects, each pin's
+/// object and each node's object.
 fn derive_objects(netlist: &Netlist) -> (Vec<CtObject>, Vec<u32>, Vec<u32>) {
     if let Extra::Ct(ct) = netlist.extra() {
         return (
@@ -883,37 +879,46 @@ fn derive_objects(netlist: &Netlist) -> (Vec<CtObject>, Vec<u32>, Vec<u32>) {
             extra_attrs: Vec::new(),
         });
     }
-    // Macro pins: one object per pin incidence on a macro (Bookshelf pins are per net).
-    let mut pin_object = vec![0u32; netlist.num_pins()];
-    for p in 0..netlist.num_pins() {
-        let node = netlist.pin_node()[p];
-        if netlist.node_kind()[node.idx()].is_macro() {
-            pin_object[p] = objects.len() as u32;
-            objects.push(CtObject {
-                name: format!("{}/P{p}", netlist.node_name()[node.idx()]),
-                type_name: "MACRO_PIN".into(),
-                role: CtRole::MacroPin {
-                    node,
-                    dx: netlist.pin_dx()[p],
-                    dy: netlist.pin_dy()[p],
-                },
-                weight: None,
-                extra_attrs: Vec::new(),
-            });
-        } else {
-            pin_object[p] = node_object[node.idx()];
-        }
-    }
+    let pin_object = (0..netlist.num_pins())
+        .map(|p| {
+            let node = netlist.pin_node()[p];
+            let (dx, dy) = (netlist.pin_dx()[p], netlist.pin_dy()[p]);
+            if netlist.node_kind()[node.idx()].is_macro() || dx != 0.0 || dy != 0.0 {
+                objects.push(pin_object_for(netlist, p));
+                (objects.len() - 1) as u32
+            } else {
+                node_object[node.idx()]
+            }
+        })
+        .collect();
     (objects, pin_object, node_object)
+}
+
+/// A `MACRO_PIN` object standing for model pin `p` alone.
+fn pin_object_for(netlist: &Netlist, p: usize) -> CtObject {
+    let node = netlist.pin_node()[p];
+    CtObject {
+        name: format!("{}/P{p}", netlist.node_name()[node.idx()]),
+        type_name: "MACRO_PIN".into(),
+        role: CtRole::MacroPin {
+            node,
+            dx: netlist.pin_dx()[p],
+            dy: netlist.pin_dy()[p],
+        },
+        weight: None,
+        extra_attrs: Vec::new(),
+    }
 }
 
 /// Writes `netlist.pb.txt` for a netlist at a placement (atomically).
 ///
 /// A netlist read from CT is written object for object, so `.plc` indices stay valid. Other
-/// netlists get one object per node and one `MACRO_PIN` per macro pin; a net whose driver
-/// object already drives another net cannot be expressed in CT and is an error.
+/// netlists get the objects of `derive_objects`; each net is driven by its first output pin
+/// whose object drives no other net (CT allows one net per driver), and a pin gets an object
+/// of its own when there is none. Pins on std cells and ports are then `MACRO_PIN`s of those
+/// nodes: a macroplace extension that its reader accepts (Google's tools expect macros).
 pub fn write_ct(path: &Path, netlist: &Netlist, placement: &Placement) -> Result<()> {
-    let (mut objects, pin_object, _) = derive_objects(netlist);
+    let (mut objects, mut pin_object, _) = derive_objects(netlist);
     let is_ct = matches!(netlist.extra(), Extra::Ct(_));
     // Driven net of each object, and the pin chosen as each net's driver. A CT netlist's
     // driver is its first pin; otherwise the first output pin whose object drives nothing yet.
@@ -928,7 +933,7 @@ pub fn write_ct(path: &Path, netlist: &Netlist, placement: &Placement) -> Result
             )));
         }
         let free = |p: &usize| drives[pin_object[*p] as usize].is_none();
-        let driver = if is_ct {
+        let chosen = if is_ct {
             Some(r.start)
         } else {
             r.clone()
@@ -936,12 +941,18 @@ pub fn write_ct(path: &Path, netlist: &Netlist, placement: &Placement) -> Result
                 .find(free)
                 .or_else(|| r.clone().find(free))
         };
-        let Some(driver) = driver else {
-            return Err(Error::Invalid(format!(
-                "every pin of net `{}` already drives another net; CT allows one net per driver",
-                netlist.net_name()[net.idx()]
-            )));
-        };
+        // CT allows one net per driving object: when every object of the net already drives
+        // one, the driver pin gets an object of its own.
+        let driver = chosen.unwrap_or_else(|| {
+            let p = r
+                .clone()
+                .find(|&p| netlist.pin_dir()[p] == PinDir::Output)
+                .unwrap_or(r.start);
+            pin_object[p] = objects.len() as u32;
+            objects.push(pin_object_for(netlist, p));
+            drives.push(None);
+            p
+        });
         let d = pin_object[driver] as usize;
         if drives[d].replace(net.0).is_some() {
             return Err(Error::Invalid(format!(
