@@ -361,13 +361,84 @@ fn parse_value<'a>(lx: &mut Lexer<'a>, key: &str) -> Result<AttrValue> {
     val.ok_or_else(|| lx.err(lx.line, format!("expected a value {ctx}, found `}}`")))
 }
 
+/// Parses a whole file. Large files are cut at top-level `\nnode {` boundaries into one chunk
+/// per core, lexed in parallel and concatenated in file order, so the result is that of a
+/// sequential parse; when any chunk fails, the file is parsed again sequentially to report
+/// exactly the sequential error.
 fn parse_file<'a>(path: &'a Path, src: &'a [u8]) -> Result<RawFile<'a>> {
+    const MIN_CHUNK: usize = 2 << 20;
     let text = crate::io::as_utf8(path, src)?;
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let want = (text.len() / MIN_CHUNK).clamp(1, cores);
+    // Chunk starts: after a newline that begins a line `node {` (inside a block every line is
+    // indented, and strings cannot span lines, so such a line is always top level).
+    let mut starts = vec![0usize];
+    for k in 1..want {
+        let from = (text.len() * k / want).max(*starts.last().expect("non-empty"));
+        match memchr::memmem::find(&src[from..], b"\nnode {") {
+            Some(i) if from + i + 1 > *starts.last().expect("non-empty") => {
+                starts.push(from + i + 1)
+            }
+            _ => break,
+        }
+    }
+    if starts.len() == 1 {
+        return parse_chunk(path, text, 1, true);
+    }
+    let mut bounds: Vec<(usize, usize, u32)> = Vec::with_capacity(starts.len());
+    let mut line = 1u32;
+    for (i, &s0) in starts.iter().enumerate() {
+        let e = starts.get(i + 1).copied().unwrap_or(text.len());
+        bounds.push((s0, e, line));
+        line += memchr::memchr_iter(b'\n', &src[s0..e]).count() as u32;
+    }
+    let results: Vec<Result<RawFile<'a>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .enumerate()
+            .map(|(i, &(s0, e, l))| scope.spawn(move || parse_chunk(path, &text[s0..e], l, i == 0)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    if results.iter().any(Result::is_err) {
+        // Report exactly what a sequential parse reports (a chunk boundary may have cut a
+        // malformed block differently).
+        return parse_chunk(path, text, 1, true);
+    }
+    let mut it = results.into_iter().flatten();
+    let mut file = it.next().expect("one chunk at least");
+    for mut part in it {
+        let off = file.inputs.len();
+        for o in &mut part.objects {
+            o.inputs = o.inputs.start + off..o.inputs.end + off;
+        }
+        file.objects.append(&mut part.objects);
+        file.inputs.append(&mut part.inputs);
+        if !part.metadata.is_empty() {
+            file.metadata = part.metadata;
+        }
+    }
+    Ok(file)
+}
+
+/// Parses `node { }` blocks from `text`, whose first line is line `first_line` of the file.
+/// Comments before the first block are kept when `leading` (the file's first chunk).
+fn parse_chunk<'a>(
+    path: &'a Path,
+    text: &'a str,
+    first_line: u32,
+    leading: bool,
+) -> Result<RawFile<'a>> {
     let mut lx = Lexer {
         text,
-        src,
+        src: text.as_bytes(),
         pos: 0,
-        line: 1,
+        line: first_line,
         path,
         comments: Vec::new(),
     };
@@ -377,7 +448,7 @@ fn parse_file<'a>(path: &'a Path, src: &'a [u8]) -> Result<RawFile<'a>> {
         metadata: Vec::new(),
         comments: Vec::new(),
     };
-    let mut saw_node = false;
+    let mut saw_node = !leading;
     loop {
         let (t, line) = lx.next()?;
         if !saw_node {
@@ -1048,4 +1119,57 @@ pub fn write_ct(path: &Path, netlist: &Netlist, placement: &Placement) -> Result
 /// The `.plc` node index of every node, for writing placements.
 pub fn plc_indices(netlist: &Netlist) -> Vec<u32> {
     derive_objects(netlist).2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic CT file of about `mb` megabytes: a chain of macros, each driving the next.
+    fn big_file(mb: usize) -> String {
+        let mut s = String::from("# big\n");
+        let mut i = 0;
+        while s.len() < mb << 20 {
+            s += &format!(
+                "node {{\n  name: \"m{i}\"\n  input: \"m{}\"\n  attr {{\n    key: \"type\"\n    value {{\n      placeholder: \"MACRO\"\n    }}\n  }}\n  attr {{\n    key: \"width\"\n    value {{\n      f: {}\n    }}\n  }}\n  attr {{\n    key: \"height\"\n    value {{\n      f: 2.5\n    }}\n  }}\n}}\n",
+                i + 1,
+                1 + i % 7
+            );
+            i += 1;
+        }
+        s += &format!(
+            "node {{\n  name: \"m{i}\"\n  attr {{\n    key: \"type\"\n    value {{\n      placeholder: \"PORT\"\n    }}\n  }}\n}}\n"
+        );
+        s
+    }
+
+    #[test]
+    fn parallel_chunks_equal_the_sequential_parse() {
+        let text = big_file(9);
+        let path = Path::new("big.pb.txt");
+        let par = parse_file(path, text.as_bytes()).unwrap();
+        let seq = parse_chunk(path, &text, 1, true).unwrap();
+        assert_eq!(par.objects.len(), seq.objects.len());
+        assert_eq!(par.comments, seq.comments);
+        assert_eq!(par.inputs, seq.inputs);
+        for (a, b) in par.objects.iter().zip(&seq.objects) {
+            assert_eq!(
+                (&a.name, a.line, &a.inputs, a.width),
+                (&b.name, b.line, &b.inputs, b.width)
+            );
+        }
+    }
+
+    #[test]
+    fn parallel_parse_reports_the_sequential_error() {
+        let mut text = big_file(9);
+        // Break a block in the last third: drop one closing brace.
+        let at = text.len() * 3 / 4;
+        let cut = at + text[at..].find("\n}\n").unwrap();
+        text.replace_range(cut..cut + 2, "");
+        let path = Path::new("big.pb.txt");
+        let par = parse_file(path, text.as_bytes()).err().unwrap().to_string();
+        let seq = parse_chunk(path, &text, 1, true).err().unwrap().to_string();
+        assert_eq!(par, seq);
+    }
 }
