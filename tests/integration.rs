@@ -564,3 +564,61 @@ fn cli_bad_input_is_one_line_with_status_2_and_no_output() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.aux"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Proxy cost against the golden values
+
+fn golden_params(case: &serde_json::Value, d: &Design) -> placer::cost::CostParams {
+    let mut p = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
+    if let Some(params) = case.get("params").filter(|v| v.is_object()) {
+        let f = |k: &str| params[k].as_f64().unwrap();
+        p.canvas_width = f("canvas_width");
+        p.canvas_height = f("canvas_height");
+        p.canvas_x = 0.0;
+        p.canvas_y = 0.0;
+        p.grid_cols = f("grid_cols") as usize;
+        p.grid_rows = f("grid_rows") as usize;
+        p.h_routes_per_um = f("hroutes_per_micron");
+        p.v_routes_per_um = f("vroutes_per_micron");
+        p.h_macro_alloc = f("hrouting_alloc");
+        p.v_macro_alloc = f("vrouting_alloc");
+        p.smooth = f("smooth_range") as usize;
+    }
+    p.square_soft = case["name"].as_str().unwrap().ends_with("_square");
+    p
+}
+
+#[test]
+fn proxy_cost_matches_every_golden_case() {
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(shared().join("reference/proxy-cost-golden.json")).unwrap(),
+    )
+    .unwrap();
+    let mut failures = Vec::new();
+    for case in golden["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let d = read(case["netlist"].as_str().unwrap(), case["plc"].as_str());
+        let mut params = golden_params(case, &d);
+        let exp = &case["expected"];
+        let c = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
+        params.weights.density = 1.0;
+        let c1 = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
+        for (key, got) in [
+            ("hpwl", c.hpwl),
+            ("wirelength_cost", c.wirelength_cost),
+            ("density_cost", c.density_cost),
+            ("congestion_cost", c.congestion_cost),
+            ("proxy_w1_d0.5_c0.5", c.proxy_cost),
+            ("proxy_w1_d1_c0.5", c1.proxy_cost),
+            ("max_grid_density", c.max_density),
+            ("max_H_cong", c.max_h_congestion),
+            ("max_V_cong", c.max_v_congestion),
+        ] {
+            let want = exp[key].as_f64().unwrap();
+            if !rel_close(got, want, 1e-9) && !(want == 0.0 && got.abs() < 1e-12) {
+                failures.push(format!("{name}: {key} = {got}, expected {want}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

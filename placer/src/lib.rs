@@ -1,8 +1,10 @@
 //! # placer
 //!
-//! The cost model and the placers built on it. Today it holds the exact half-perimeter
-//! wirelength ([`hpwl`]); the Circuit Training proxy cost, legalization and the classical
+//! The cost model and the placers built on it: the exact half-perimeter wirelength
+//! ([`hpwl`]) and the Circuit Training proxy cost ([`cost`]); legalization and the classical
 //! placers follow (see ARCHITECTURE.md). Depends on `netlists` only, never on libtorch.
+
+pub mod cost;
 
 use netlists::{NetId, Netlist, Placement};
 

@@ -1,0 +1,525 @@
+//! The Circuit Training proxy cost, exactly as `shared/reference/proxy-cost.md` defines it:
+//! wirelength cost (HPWL over the weighted net count and canvas half-perimeter), density cost
+//! (top 10% of grid-cell occupancy, × 0.5) and congestion cost (L/T/star routing of every net
+//! over the grid, hard-macro blockage with the partial-coverage rule, capacity normalisation,
+//! smoothing of the net part, mean of the top 5% of the H and V maps together).
+//!
+//! Everything is a pure function of `(&Netlist, &Placement, &CostParams)`. The per-cell maps are
+//! returned as `ndarray` arrays indexed `[row, col]` (row 0 at the bottom).
+
+use ndarray::Array2;
+use netlists::{Floorplan, Netlist, NodeKind, PinId, Placement};
+
+/// λ and γ of `proxy = w·WL + λ·density + γ·congestion`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Weights {
+    /// Weight of the wirelength cost (1 in every published comparison).
+    pub wirelength: f64,
+    /// λ: weight of the density cost.
+    pub density: f64,
+    /// γ: weight of the congestion cost.
+    pub congestion: f64,
+}
+
+impl Default for Weights {
+    /// 1 / 0.5 / 0.5: the weights of the published comparisons (`proxy-cost.md` §7).
+    fn default() -> Self {
+        Weights { wirelength: 1.0, density: 0.5, congestion: 0.5 }
+    }
+}
+
+/// Everything the cost depends on besides the netlist and placement.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CostParams {
+    /// Canvas width (the canvas starts at the floorplan origin).
+    pub canvas_width: f64,
+    /// Canvas height.
+    pub canvas_height: f64,
+    /// Canvas lower-left x (0 for CT).
+    pub canvas_x: f64,
+    /// Canvas lower-left y.
+    pub canvas_y: f64,
+    /// Grid columns.
+    pub grid_cols: usize,
+    /// Grid rows.
+    pub grid_rows: usize,
+    /// Horizontal routing tracks per micron.
+    pub h_routes_per_um: f64,
+    /// Vertical routing tracks per micron.
+    pub v_routes_per_um: f64,
+    /// Horizontal tracks per micron a hard macro uses.
+    pub h_macro_alloc: f64,
+    /// Vertical tracks per micron a hard macro uses.
+    pub v_macro_alloc: f64,
+    /// Smoothing range k (⌊smoothing factor⌋).
+    pub smooth: usize,
+    /// Weights of the three terms.
+    pub weights: Weights,
+    /// Make every soft macro square (same area) before computing density (Google's flow).
+    pub square_soft: bool,
+    /// Apply soft-macro pin offsets (Google's binary); the TILOS reference ignores them.
+    pub soft_pin_offsets: bool,
+}
+
+/// Defaults used when no `.plc` header gives a parameter (the TILOS defaults, also the
+/// parameters of the small TILOS golden cases).
+pub const DEFAULT_ROUTES_PER_UM: f64 = 10.0;
+/// Default macro routing allocation per micron.
+pub const DEFAULT_MACRO_ALLOC: f64 = 5.0;
+/// Default smoothing range.
+pub const DEFAULT_SMOOTH: usize = 2;
+/// Default grid when no `.plc` gives one.
+pub const DEFAULT_GRID: (usize, usize) = (10, 10);
+
+impl CostParams {
+    /// Parameters from a netlist's floorplan (`.plc` header values where present, else the
+    /// defaults above; the canvas default is the floorplan's own).
+    pub fn from_floorplan(fp: &Floorplan) -> Self {
+        let (c, r) = fp.grid.map_or(DEFAULT_GRID, |(c, r)| (c as usize, r as usize));
+        let routing = fp.routing;
+        CostParams {
+            canvas_width: fp.width,
+            canvas_height: fp.height,
+            canvas_x: fp.x_min,
+            canvas_y: fp.y_min,
+            grid_cols: c,
+            grid_rows: r,
+            h_routes_per_um: routing.map_or(DEFAULT_ROUTES_PER_UM, |r| r.h_routes_per_um),
+            v_routes_per_um: routing.map_or(DEFAULT_ROUTES_PER_UM, |r| r.v_routes_per_um),
+            h_macro_alloc: routing.map_or(DEFAULT_MACRO_ALLOC, |r| r.h_macro_alloc),
+            v_macro_alloc: routing.map_or(DEFAULT_MACRO_ALLOC, |r| r.v_macro_alloc),
+            smooth: fp.smoothing.map_or(DEFAULT_SMOOTH, |s| s.max(0.0).floor() as usize),
+            weights: Weights::default(),
+            square_soft: false,
+            soft_pin_offsets: false,
+        }
+    }
+
+    /// Cell width.
+    pub fn cell_width(&self) -> f64 {
+        self.canvas_width / self.grid_cols as f64
+    }
+
+    /// Cell height.
+    pub fn cell_height(&self) -> f64 {
+        self.canvas_height / self.grid_rows as f64
+    }
+}
+
+/// The proxy cost and its parts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProxyCost {
+    /// Weighted half-perimeter wirelength.
+    pub hpwl: f64,
+    /// HPWL / ((W + H) · Σ net weights).
+    pub wirelength_cost: f64,
+    /// 0.5 × mean of the top 10% cell densities.
+    pub density_cost: f64,
+    /// Mean of the top 5% of the H and V congestion values together.
+    pub congestion_cost: f64,
+    /// w·WL + λ·density + γ·congestion.
+    pub proxy_cost: f64,
+    /// The weights used.
+    pub weights: Weights,
+    /// Largest cell density.
+    pub max_density: f64,
+    /// Largest horizontal congestion.
+    pub max_h_congestion: f64,
+    /// Largest vertical congestion.
+    pub max_v_congestion: f64,
+}
+
+/// Per-cell maps behind the cost, `[row, col]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostMaps {
+    /// Macro occupancy / cell area.
+    pub density: Array2<f64>,
+    /// Smoothed, normalised horizontal net demand.
+    pub h_net: Array2<f64>,
+    /// Smoothed, normalised vertical net demand.
+    pub v_net: Array2<f64>,
+    /// Normalised horizontal macro blockage.
+    pub h_macro: Array2<f64>,
+    /// Normalised vertical macro blockage.
+    pub v_macro: Array2<f64>,
+}
+
+impl CostMaps {
+    /// Total horizontal congestion (net + macro).
+    pub fn h_congestion(&self) -> Array2<f64> {
+        &self.h_net + &self.h_macro
+    }
+    /// Total vertical congestion (net + macro).
+    pub fn v_congestion(&self) -> Array2<f64> {
+        &self.v_net + &self.v_macro
+    }
+}
+
+/// Absolute position of a pin under the cost model's rules (`proxy-cost.md` §3): soft-macro
+/// pins sit at the macro centre unless `soft_pin_offsets`; other pins at centre + rotated offset.
+#[inline]
+pub fn pin_xy(netlist: &Netlist, placement: &Placement, pin: usize, soft_pin_offsets: bool) -> (f64, f64) {
+    let n = netlist.pin_node()[pin].idx();
+    if !soft_pin_offsets && netlist.node_kind()[n] == NodeKind::SoftMacro {
+        return (placement.x[n], placement.y[n]);
+    }
+    placement.pin_position(netlist, PinId(pin as u32))
+}
+
+/// Weighted HPWL under the cost model's pin rules.
+pub fn hpwl(netlist: &Netlist, placement: &Placement, params: &CostParams) -> f64 {
+    let mut total = 0.0;
+    for net in netlist.nets() {
+        let r = netlist.net_pins(net);
+        if r.is_empty() {
+            continue;
+        }
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+        for p in r {
+            let (x, y) = pin_xy(netlist, placement, p, params.soft_pin_offsets);
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+        total += netlist.net_weight()[net.idx()] * ((x1 - x0) + (y1 - y0));
+    }
+    total
+}
+
+/// The box a macro occupies for density (soft macros squared when asked), relative to the
+/// canvas origin: `(x_lo, y_lo, x_hi, y_hi)`.
+fn macro_box(netlist: &Netlist, placement: &Placement, node: usize, params: &CostParams) -> (f64, f64, f64, f64) {
+    let (mut w, mut h) = (netlist.node_width()[node], netlist.node_height()[node]);
+    if params.square_soft && netlist.node_kind()[node] == NodeKind::SoftMacro {
+        let s = (w * h).sqrt();
+        w = s;
+        h = s;
+    }
+    let cx = placement.x[node] - params.canvas_x;
+    let cy = placement.y[node] - params.canvas_y;
+    (cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)
+}
+
+/// Cells `[lo, hi]` (inclusive) along one axis that a span `[a, b]` overlaps with positive
+/// length, clipped to the grid; `None` when it lies outside.
+fn cell_span(a: f64, b: f64, cell: f64, n: usize) -> Option<(usize, usize)> {
+    let total = cell * n as f64;
+    let a = a.max(0.0);
+    let b = b.min(total);
+    if b <= a {
+        return None;
+    }
+    let lo = ((a / cell).floor() as usize).min(n - 1);
+    let hi = (((b / cell).ceil() as usize).max(1) - 1).min(n - 1);
+    Some((lo, hi.max(lo)))
+}
+
+/// Overlap length of `[a, b]` with cell `i` of size `cell`.
+#[inline]
+fn overlap(a: f64, b: f64, i: usize, cell: f64) -> f64 {
+    let lo = i as f64 * cell;
+    let hi = lo + cell;
+    (b.min(hi) - a.max(lo)).max(0.0)
+}
+
+/// Density map: occupied area of hard and soft macros per cell / cell area.
+pub fn density_map(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Array2<f64> {
+    let (rows, cols) = (params.grid_rows, params.grid_cols);
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let mut occ = Array2::<f64>::zeros((rows, cols));
+    for n in 0..netlist.num_nodes() {
+        if !netlist.node_kind()[n].is_macro() {
+            continue;
+        }
+        let (x0, y0, x1, y1) = macro_box(netlist, placement, n, params);
+        let (Some((c0, c1)), Some((r0, r1))) = (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows)) else {
+            continue;
+        };
+        for r in r0..=r1 {
+            let dy = overlap(y0, y1, r, gh);
+            for c in c0..=c1 {
+                occ[[r, c]] += overlap(x0, x1, c, gw) * dy;
+            }
+        }
+    }
+    occ / (gw * gh)
+}
+
+/// Density cost from a density map (`proxy-cost.md` §5).
+pub fn density_cost(density: &Array2<f64>) -> f64 {
+    let n = density.len();
+    if n < 10 {
+        let nz: Vec<f64> = density.iter().copied().filter(|&v| v != 0.0).collect();
+        if nz.is_empty() {
+            return 0.0;
+        }
+        return 0.5 * nz.iter().sum::<f64>() / nz.len() as f64;
+    }
+    let k = n / 10;
+    0.5 * top_k_sum(density.iter().copied().collect(), k) / k as f64
+}
+
+/// Sum of the k largest values (k ≥ 1), summed in descending order.
+fn top_k_sum(mut v: Vec<f64>, k: usize) -> f64 {
+    v.sort_by(|a, b| b.total_cmp(a));
+    v[..k].iter().sum()
+}
+
+/// Grid cell of a point (relative to the canvas origin), clamped into the grid.
+#[inline]
+fn cell_of(x: f64, y: f64, gw: f64, gh: f64, rows: usize, cols: usize) -> (usize, usize) {
+    let clamp = |v: f64, n: usize| -> usize {
+        if v.is_nan() || v < 0.0 {
+            0
+        } else {
+            (v as usize).min(n - 1)
+        }
+    };
+    (clamp((y / gh).floor(), rows), clamp((x / gw).floor(), cols))
+}
+
+/// Adds `w` to the horizontal demand of `row`, columns `[a, b)` (empty when a ≥ b).
+#[inline]
+fn add_h(dh: &mut Array2<f64>, row: usize, a: usize, b: usize, w: f64) {
+    for c in a..b {
+        dh[[row, c]] += w;
+    }
+}
+
+/// Adds `w` to the vertical demand of `col`, rows `[a, b)` (empty when a ≥ b).
+#[inline]
+fn add_v(dv: &mut Array2<f64>, col: usize, a: usize, b: usize, w: f64) {
+    for r in a..b {
+        dv[[r, col]] += w;
+    }
+}
+
+/// The elementary route L(a→b): horizontal on the source row, vertical on the sink column.
+#[inline]
+fn l_route(a: (usize, usize), b: (usize, usize), w: f64, dh: &mut Array2<f64>, dv: &mut Array2<f64>) {
+    add_h(dh, a.0, a.1.min(b.1), a.1.max(b.1), w);
+    add_v(dv, b.1, a.0.min(b.0), a.0.max(b.0), w);
+}
+
+/// Adds the routing demand of one net, given its distinct cells `(row, col)` and its driver's
+/// cell (`proxy-cost.md` §6), to `dh`/`dv`.
+fn route_net(cells: &[(usize, usize)], driver: (usize, usize), w: f64, dh: &mut Array2<f64>, dv: &mut Array2<f64>) {
+    match cells.len() {
+        0 | 1 => {}
+        2 => {
+            let t = if cells[0] == driver { cells[1] } else { cells[0] };
+            l_route(driver, t, w, dh, dv);
+        }
+        3 => {
+            let mut s = [cells[0], cells[1], cells[2]];
+            s.sort_by_key(|&(r, c)| (c, r));
+            let [(r1, c1), (r2, c2), (r3, c3)] = s;
+            if c1 < c2 && c2 < c3 && r1.min(r3) < r2 && r2 < r1.max(r3) {
+                add_h(dh, r1, c1, c2, w);
+                add_h(dh, r2, c2, c3, w);
+                add_v(dv, c2, r1.min(r2), r1.max(r2), w);
+                add_v(dv, c3, r2.min(r3), r2.max(r3), w);
+            } else if c2 == c3 && c1 < c2 && r1 < r2.min(r3) {
+                add_h(dh, r1, c1, c2, w);
+                add_v(dv, c2, r1, r2.max(r3), w);
+            } else if r2 == r3 {
+                add_h(dh, r1, c1, c2, w);
+                add_h(dh, r2, c2, c3, w);
+                add_v(dv, c2, r1.min(r2), r1.max(r2), w);
+            } else {
+                // T shape: re-sorted by (row, col).
+                s.sort();
+                let [(r1, c1), (r2, _), (r3, c3)] = s;
+                let cmin = s.iter().map(|x| x.1).min().expect("three cells");
+                let cmax = s.iter().map(|x| x.1).max().expect("three cells");
+                add_h(dh, r2, cmin, cmax, w);
+                add_v(dv, c1, r1.min(r2), r1.max(r2), w);
+                add_v(dv, c3, r2.min(r3), r2.max(r3), w);
+            }
+        }
+        _ => {
+            for &t in cells {
+                if t != driver {
+                    l_route(driver, t, w, dh, dv);
+                }
+            }
+        }
+    }
+}
+
+/// Net routing demand maps `(H, V)`, normalised by capacity but not smoothed.
+pub fn net_demand(netlist: &Netlist, placement: &Placement, params: &CostParams) -> (Array2<f64>, Array2<f64>) {
+    let (rows, cols) = (params.grid_rows, params.grid_cols);
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let mut dh = Array2::<f64>::zeros((rows, cols));
+    let mut dv = Array2::<f64>::zeros((rows, cols));
+    let mut cells: Vec<(usize, usize)> = Vec::new();
+    for net in netlist.nets() {
+        let r = netlist.net_pins(net);
+        if r.is_empty() {
+            continue;
+        }
+        cells.clear();
+        let mut driver = (0, 0);
+        for (i, p) in r.enumerate() {
+            let (x, y) = pin_xy(netlist, placement, p, params.soft_pin_offsets);
+            let cell = cell_of(x - params.canvas_x, y - params.canvas_y, gw, gh, rows, cols);
+            if i == 0 {
+                driver = cell;
+            }
+            if !cells.contains(&cell) {
+                cells.push(cell);
+            }
+        }
+        let w = netlist.net_weight()[net.idx()].max(1.0);
+        route_net(&cells, driver, w, &mut dh, &mut dv);
+    }
+    dh /= gh * params.h_routes_per_um;
+    dv /= gw * params.v_routes_per_um;
+    (dh, dv)
+}
+
+/// Hard-macro blockage maps `(H, V)`, normalised by capacity (`proxy-cost.md` §6).
+pub fn macro_blockage(netlist: &Netlist, placement: &Placement, params: &CostParams) -> (Array2<f64>, Array2<f64>) {
+    let (rows, cols) = (params.grid_rows, params.grid_cols);
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let mut mh = Array2::<f64>::zeros((rows, cols));
+    let mut mv = Array2::<f64>::zeros((rows, cols));
+    for n in 0..netlist.num_nodes() {
+        if netlist.node_kind()[n] != NodeKind::HardMacro {
+            continue;
+        }
+        let (x0, y0, x1, y1) = macro_box(netlist, placement, n, params);
+        let (Some((c0, c1)), Some((r0, r1))) = (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows)) else {
+            continue;
+        };
+        for r in r0..=r1 {
+            let dy = overlap(y0, y1, r, gh);
+            for c in c0..=c1 {
+                let dx = overlap(x0, x1, c, gw);
+                if dx > 0.0 && dy > 0.0 {
+                    mv[[r, c]] += dx * params.v_macro_alloc;
+                    mh[[r, c]] += dy * params.h_macro_alloc;
+                }
+            }
+        }
+        // Partial coverage: a macro spanning several rows whose bottom or top row is not fully
+        // covered gives up its vertical blockage in its top row; likewise for columns.
+        if r1 > r0 {
+            let partial = [r0, r1].iter().any(|&r| {
+                let dy = overlap(y0, y1, r, gh);
+                (c0..=c1).any(|c| overlap(x0, x1, c, gw) > 0.0 && (dy - gh).abs() > 1e-5)
+            });
+            if partial {
+                let dy = overlap(y0, y1, r1, gh);
+                for c in c0..=c1 {
+                    let dx = overlap(x0, x1, c, gw);
+                    if dx > 0.0 && dy > 0.0 {
+                        mv[[r1, c]] -= dx * params.v_macro_alloc;
+                    }
+                }
+            }
+        }
+        if c1 > c0 {
+            let partial = [c0, c1].iter().any(|&c| {
+                let dx = overlap(x0, x1, c, gw);
+                (r0..=r1).any(|r| overlap(y0, y1, r, gh) > 0.0 && (dx - gw).abs() > 1e-5)
+            });
+            if partial {
+                let dx = overlap(x0, x1, c1, gw);
+                for r in r0..=r1 {
+                    let dy = overlap(y0, y1, r, gh);
+                    if dx > 0.0 && dy > 0.0 {
+                        mh[[r, c1]] -= dy * params.h_macro_alloc;
+                    }
+                }
+            }
+        }
+    }
+    mh /= gh * params.h_routes_per_um;
+    mv /= gw * params.v_routes_per_um;
+    (mh, mv)
+}
+
+/// Smooths net demand: V values spread along their row over `[c−k, c+k]`, H values along their
+/// column over `[r−k, r+k]`, both clipped to the grid.
+pub fn smooth(dh: &Array2<f64>, dv: &Array2<f64>, k: usize) -> (Array2<f64>, Array2<f64>) {
+    let (rows, cols) = dh.dim();
+    let mut sh = Array2::<f64>::zeros((rows, cols));
+    let mut sv = Array2::<f64>::zeros((rows, cols));
+    for r in 0..rows {
+        for c in 0..cols {
+            let v = dv[[r, c]];
+            if v != 0.0 {
+                let (a, b) = (c.saturating_sub(k), (c + k).min(cols - 1));
+                let share = v / (b - a + 1) as f64;
+                for cc in a..=b {
+                    sv[[r, cc]] += share;
+                }
+            }
+            let h = dh[[r, c]];
+            if h != 0.0 {
+                let (a, b) = (r.saturating_sub(k), (r + k).min(rows - 1));
+                let share = h / (b - a + 1) as f64;
+                for rr in a..=b {
+                    sh[[rr, c]] += share;
+                }
+            }
+        }
+    }
+    (sh, sv)
+}
+
+/// Congestion cost from the total H and V maps: mean of the top 5% of all 2·R·C values.
+pub fn congestion_cost(h: &Array2<f64>, v: &Array2<f64>) -> f64 {
+    let all: Vec<f64> = h.iter().chain(v.iter()).copied().collect();
+    let m = all.len() / 20;
+    if m == 0 {
+        return all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    }
+    top_k_sum(all, m) / m as f64
+}
+
+/// All maps behind the cost.
+pub fn cost_maps(netlist: &Netlist, placement: &Placement, params: &CostParams) -> CostMaps {
+    let density = density_map(netlist, placement, params);
+    let (dh, dv) = net_demand(netlist, placement, params);
+    let (h_net, v_net) = smooth(&dh, &dv, params.smooth);
+    let (h_macro, v_macro) = macro_blockage(netlist, placement, params);
+    CostMaps { density, h_net, v_net, h_macro, v_macro }
+}
+
+/// The full proxy cost.
+pub fn proxy_cost(netlist: &Netlist, placement: &Placement, params: &CostParams) -> ProxyCost {
+    proxy_cost_with_maps(netlist, placement, params).0
+}
+
+/// The full proxy cost and the maps behind it.
+pub fn proxy_cost_with_maps(netlist: &Netlist, placement: &Placement, params: &CostParams) -> (ProxyCost, CostMaps) {
+    let maps = cost_maps(netlist, placement, params);
+    let hpwl = hpwl(netlist, placement, params);
+    let weight_sum: f64 = netlist.net_weight().iter().sum();
+    let wirelength_cost = if weight_sum > 0.0 {
+        hpwl / ((params.canvas_width + params.canvas_height) * weight_sum)
+    } else {
+        0.0
+    };
+    let density_cost = density_cost(&maps.density);
+    let (h, v) = (maps.h_congestion(), maps.v_congestion());
+    let congestion_cost = congestion_cost(&h, &v);
+    let w = params.weights;
+    let max = |a: &Array2<f64>| a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let cost = ProxyCost {
+        hpwl,
+        wirelength_cost,
+        density_cost,
+        congestion_cost,
+        proxy_cost: w.wirelength * wirelength_cost + w.density * density_cost + w.congestion * congestion_cost,
+        weights: w,
+        max_density: max(&maps.density),
+        max_h_congestion: max(&h),
+        max_v_congestion: max(&v),
+    };
+    (cost, maps)
+}
