@@ -622,3 +622,48 @@ fn proxy_cost_matches_every_golden_case() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn google_macro_tiles_unit_test_values() {
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(shared().join("reference/proxy-cost-golden.json")).unwrap(),
+    )
+    .unwrap();
+    let g = &golden["google_unit_test_macro_tiles_10x10"];
+    let d = read(g["netlist"].as_str().unwrap(), None);
+    // Netlist only, all defaults: the default square canvas and 10x10 grid; soft-pin offsets on.
+    assert_eq!(
+        d.netlist.floorplan().canvas_source,
+        netlists::CanvasSource::Default
+    );
+    let mut params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
+    params.soft_pin_offsets = true;
+    assert_eq!((params.grid_cols, params.grid_rows), (10, 10));
+    let c = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
+    let a = &g["asserted"];
+    let module_area =
+        d.netlist.area_of_kind(NodeKind::HardMacro) + d.netlist.area_of_kind(NodeKind::SoftMacro);
+    assert!(
+        rel_close(module_area, a["get_area"].as_f64().unwrap(), 1e-9),
+        "area {module_area}"
+    );
+    assert!(
+        rel_close(c.hpwl, a["get_wirelength"].as_f64().unwrap(), 1e-9),
+        "hpwl {}",
+        c.hpwl
+    );
+    assert!(
+        rel_close(c.wirelength_cost, a["get_cost"].as_f64().unwrap(), 1e-9),
+        "wl {}",
+        c.wirelength_cost
+    );
+    assert!(
+        rel_close(
+            c.density_cost,
+            a["get_density_cost"].as_f64().unwrap(),
+            1e-9
+        ),
+        "density {}",
+        c.density_cost
+    );
+}

@@ -24,7 +24,11 @@ pub struct Weights {
 impl Default for Weights {
     /// 1 / 0.5 / 0.5: the weights of the published comparisons (`proxy-cost.md` §7).
     fn default() -> Self {
-        Weights { wirelength: 1.0, density: 0.5, congestion: 0.5 }
+        Weights {
+            wirelength: 1.0,
+            density: 0.5,
+            congestion: 0.5,
+        }
     }
 }
 
@@ -75,7 +79,9 @@ impl CostParams {
     /// Parameters from a netlist's floorplan (`.plc` header values where present, else the
     /// defaults above; the canvas default is the floorplan's own).
     pub fn from_floorplan(fp: &Floorplan) -> Self {
-        let (c, r) = fp.grid.map_or(DEFAULT_GRID, |(c, r)| (c as usize, r as usize));
+        let (c, r) = fp
+            .grid
+            .map_or(DEFAULT_GRID, |(c, r)| (c as usize, r as usize));
         let routing = fp.routing;
         CostParams {
             canvas_width: fp.width,
@@ -88,7 +94,9 @@ impl CostParams {
             v_routes_per_um: routing.map_or(DEFAULT_ROUTES_PER_UM, |r| r.v_routes_per_um),
             h_macro_alloc: routing.map_or(DEFAULT_MACRO_ALLOC, |r| r.h_macro_alloc),
             v_macro_alloc: routing.map_or(DEFAULT_MACRO_ALLOC, |r| r.v_macro_alloc),
-            smooth: fp.smoothing.map_or(DEFAULT_SMOOTH, |s| s.max(0.0).floor() as usize),
+            smooth: fp
+                .smoothing
+                .map_or(DEFAULT_SMOOTH, |s| s.max(0.0).floor() as usize),
             weights: Weights::default(),
             square_soft: false,
             soft_pin_offsets: false,
@@ -158,7 +166,12 @@ impl CostMaps {
 /// Absolute position of a pin under the cost model's rules (`proxy-cost.md` §3): soft-macro
 /// pins sit at the macro centre unless `soft_pin_offsets`; other pins at centre + rotated offset.
 #[inline]
-pub fn pin_xy(netlist: &Netlist, placement: &Placement, pin: usize, soft_pin_offsets: bool) -> (f64, f64) {
+pub fn pin_xy(
+    netlist: &Netlist,
+    placement: &Placement,
+    pin: usize,
+    soft_pin_offsets: bool,
+) -> (f64, f64) {
     let n = netlist.pin_node()[pin].idx();
     if !soft_pin_offsets && netlist.node_kind()[n] == NodeKind::SoftMacro {
         return (placement.x[n], placement.y[n]);
@@ -174,7 +187,12 @@ pub fn hpwl(netlist: &Netlist, placement: &Placement, params: &CostParams) -> f6
         if r.is_empty() {
             continue;
         }
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
         for p in r {
             let (x, y) = pin_xy(netlist, placement, p, params.soft_pin_offsets);
             x0 = x0.min(x);
@@ -189,7 +207,12 @@ pub fn hpwl(netlist: &Netlist, placement: &Placement, params: &CostParams) -> f6
 
 /// The box a macro occupies for density (soft macros squared when asked), relative to the
 /// canvas origin: `(x_lo, y_lo, x_hi, y_hi)`.
-fn macro_box(netlist: &Netlist, placement: &Placement, node: usize, params: &CostParams) -> (f64, f64, f64, f64) {
+fn macro_box(
+    netlist: &Netlist,
+    placement: &Placement,
+    node: usize,
+    params: &CostParams,
+) -> (f64, f64, f64, f64) {
     let (mut w, mut h) = (netlist.node_width()[node], netlist.node_height()[node]);
     if params.square_soft && netlist.node_kind()[node] == NodeKind::SoftMacro {
         let s = (w * h).sqrt();
@@ -233,7 +256,9 @@ pub fn density_map(netlist: &Netlist, placement: &Placement, params: &CostParams
             continue;
         }
         let (x0, y0, x1, y1) = macro_box(netlist, placement, n, params);
-        let (Some((c0, c1)), Some((r0, r1))) = (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows)) else {
+        let (Some((c0, c1)), Some((r0, r1))) =
+            (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows))
+        else {
             continue;
         };
         for r in r0..=r1 {
@@ -297,18 +322,34 @@ fn add_v(dv: &mut Array2<f64>, col: usize, a: usize, b: usize, w: f64) {
 
 /// The elementary route L(a→b): horizontal on the source row, vertical on the sink column.
 #[inline]
-fn l_route(a: (usize, usize), b: (usize, usize), w: f64, dh: &mut Array2<f64>, dv: &mut Array2<f64>) {
+fn l_route(
+    a: (usize, usize),
+    b: (usize, usize),
+    w: f64,
+    dh: &mut Array2<f64>,
+    dv: &mut Array2<f64>,
+) {
     add_h(dh, a.0, a.1.min(b.1), a.1.max(b.1), w);
     add_v(dv, b.1, a.0.min(b.0), a.0.max(b.0), w);
 }
 
 /// Adds the routing demand of one net, given its distinct cells `(row, col)` and its driver's
 /// cell (`proxy-cost.md` §6), to `dh`/`dv`.
-fn route_net(cells: &[(usize, usize)], driver: (usize, usize), w: f64, dh: &mut Array2<f64>, dv: &mut Array2<f64>) {
+fn route_net(
+    cells: &[(usize, usize)],
+    driver: (usize, usize),
+    w: f64,
+    dh: &mut Array2<f64>,
+    dv: &mut Array2<f64>,
+) {
     match cells.len() {
         0 | 1 => {}
         2 => {
-            let t = if cells[0] == driver { cells[1] } else { cells[0] };
+            let t = if cells[0] == driver {
+                cells[1]
+            } else {
+                cells[0]
+            };
             l_route(driver, t, w, dh, dv);
         }
         3 => {
@@ -349,7 +390,11 @@ fn route_net(cells: &[(usize, usize)], driver: (usize, usize), w: f64, dh: &mut 
 }
 
 /// Net routing demand maps `(H, V)`, normalised by capacity but not smoothed.
-pub fn net_demand(netlist: &Netlist, placement: &Placement, params: &CostParams) -> (Array2<f64>, Array2<f64>) {
+pub fn net_demand(
+    netlist: &Netlist,
+    placement: &Placement,
+    params: &CostParams,
+) -> (Array2<f64>, Array2<f64>) {
     let (rows, cols) = (params.grid_rows, params.grid_cols);
     let (gw, gh) = (params.cell_width(), params.cell_height());
     let mut dh = Array2::<f64>::zeros((rows, cols));
@@ -381,7 +426,11 @@ pub fn net_demand(netlist: &Netlist, placement: &Placement, params: &CostParams)
 }
 
 /// Hard-macro blockage maps `(H, V)`, normalised by capacity (`proxy-cost.md` §6).
-pub fn macro_blockage(netlist: &Netlist, placement: &Placement, params: &CostParams) -> (Array2<f64>, Array2<f64>) {
+pub fn macro_blockage(
+    netlist: &Netlist,
+    placement: &Placement,
+    params: &CostParams,
+) -> (Array2<f64>, Array2<f64>) {
     let (rows, cols) = (params.grid_rows, params.grid_cols);
     let (gw, gh) = (params.cell_width(), params.cell_height());
     let mut mh = Array2::<f64>::zeros((rows, cols));
@@ -391,7 +440,9 @@ pub fn macro_blockage(netlist: &Netlist, placement: &Placement, params: &CostPar
             continue;
         }
         let (x0, y0, x1, y1) = macro_box(netlist, placement, n, params);
-        let (Some((c0, c1)), Some((r0, r1))) = (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows)) else {
+        let (Some((c0, c1)), Some((r0, r1))) =
+            (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows))
+        else {
             continue;
         };
         for r in r0..=r1 {
@@ -487,7 +538,13 @@ pub fn cost_maps(netlist: &Netlist, placement: &Placement, params: &CostParams) 
     let (dh, dv) = net_demand(netlist, placement, params);
     let (h_net, v_net) = smooth(&dh, &dv, params.smooth);
     let (h_macro, v_macro) = macro_blockage(netlist, placement, params);
-    CostMaps { density, h_net, v_net, h_macro, v_macro }
+    CostMaps {
+        density,
+        h_net,
+        v_net,
+        h_macro,
+        v_macro,
+    }
 }
 
 /// The full proxy cost.
@@ -496,7 +553,11 @@ pub fn proxy_cost(netlist: &Netlist, placement: &Placement, params: &CostParams)
 }
 
 /// The full proxy cost and the maps behind it.
-pub fn proxy_cost_with_maps(netlist: &Netlist, placement: &Placement, params: &CostParams) -> (ProxyCost, CostMaps) {
+pub fn proxy_cost_with_maps(
+    netlist: &Netlist,
+    placement: &Placement,
+    params: &CostParams,
+) -> (ProxyCost, CostMaps) {
     let maps = cost_maps(netlist, placement, params);
     let hpwl = hpwl(netlist, placement, params);
     let weight_sum: f64 = netlist.net_weight().iter().sum();
@@ -515,7 +576,9 @@ pub fn proxy_cost_with_maps(netlist: &Netlist, placement: &Placement, params: &C
         wirelength_cost,
         density_cost,
         congestion_cost,
-        proxy_cost: w.wirelength * wirelength_cost + w.density * density_cost + w.congestion * congestion_cost,
+        proxy_cost: w.wirelength * wirelength_cost
+            + w.density * density_cost
+            + w.congestion * congestion_cost,
         weights: w,
         max_density: max(&maps.density),
         max_h_congestion: max(&h),

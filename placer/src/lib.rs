@@ -6,6 +6,9 @@
 
 pub mod cost;
 
+#[cfg(test)]
+mod tests;
+
 use netlists::{NetId, Netlist, Placement};
 
 /// Half-perimeter wirelength of one net, pins at node centre + offset rotated by the node's
@@ -36,7 +39,7 @@ pub fn hpwl(netlist: &Netlist, placement: &Placement) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+mod hpwl_tests {
     use super::*;
     use netlists::model::SourceLine;
     use netlists::{NetlistBuilder, NodeKind, Orientation, PinDir, SourceFormat};

@@ -1,0 +1,488 @@
+//! The slow, obviously correct oracle of the proxy cost, written straight from
+//! `proxy-cost.md` with no shared code, and property tests comparing the fast cost model with it
+//! on random small netlists and placements.
+
+use std::collections::BTreeSet;
+
+use netlists::model::SourceLine;
+use netlists::{Netlist, NetlistBuilder, NodeKind, Orientation, PinDir, Placement, SourceFormat};
+use proptest::prelude::*;
+
+use crate::cost::{CostParams, Weights, proxy_cost_with_maps};
+
+/// Everything the oracle computes.
+#[derive(Debug)]
+struct Oracle {
+    hpwl: f64,
+    wirelength_cost: f64,
+    density: Vec<Vec<f64>>,
+    density_cost: f64,
+    h_total: Vec<Vec<f64>>,
+    v_total: Vec<Vec<f64>>,
+    congestion_cost: f64,
+}
+
+fn oracle(nl: &Netlist, pl: &Placement, p: &CostParams) -> Oracle {
+    let (rows, cols) = (p.grid_rows, p.grid_cols);
+    let gw = p.canvas_width / cols as f64;
+    let gh = p.canvas_height / rows as f64;
+    // Pin positions (relative to the canvas origin).
+    let pin = |i: usize| -> (f64, f64) {
+        let n = nl.pin_node()[i].idx();
+        let (mut dx, mut dy) = (nl.pin_dx()[i], nl.pin_dy()[i]);
+        if nl.node_kind()[n] == NodeKind::SoftMacro && !p.soft_pin_offsets {
+            dx = 0.0;
+            dy = 0.0;
+        }
+        let (rx, ry) = match pl.orient[n] {
+            Orientation::N => (dx, dy),
+            Orientation::FN => (-dx, dy),
+            Orientation::S => (-dx, -dy),
+            Orientation::FS => (dx, -dy),
+            Orientation::E => (dy, -dx),
+            Orientation::FE => (-dy, -dx),
+            Orientation::W => (-dy, dx),
+            Orientation::FW => (dy, dx),
+        };
+        (pl.x[n] + rx - p.canvas_x, pl.y[n] + ry - p.canvas_y)
+    };
+    // HPWL.
+    let mut hpwl = 0.0;
+    for net in 0..nl.num_nets() {
+        let pins: Vec<(f64, f64)> = (nl.net_pin_start()[net] as usize
+            ..nl.net_pin_start()[net + 1] as usize)
+            .map(pin)
+            .collect();
+        if pins.is_empty() {
+            continue;
+        }
+        let xs: Vec<f64> = pins.iter().map(|q| q.0).collect();
+        let ys: Vec<f64> = pins.iter().map(|q| q.1).collect();
+        let span = |v: &[f64]| {
+            v.iter().cloned().fold(f64::MIN, f64::max) - v.iter().cloned().fold(f64::MAX, f64::min)
+        };
+        hpwl += nl.net_weight()[net] * (span(&xs) + span(&ys));
+    }
+    let wsum: f64 = nl.net_weight().iter().sum();
+    let wirelength_cost = if wsum > 0.0 {
+        hpwl / ((p.canvas_width + p.canvas_height) * wsum)
+    } else {
+        0.0
+    };
+
+    // Rectangles of macros.
+    let rect = |n: usize| -> (f64, f64, f64, f64) {
+        let (mut w, mut h) = (nl.node_width()[n], nl.node_height()[n]);
+        if p.square_soft && nl.node_kind()[n] == NodeKind::SoftMacro {
+            w = (w * h).sqrt();
+            h = w;
+        }
+        let (cx, cy) = (pl.x[n] - p.canvas_x, pl.y[n] - p.canvas_y);
+        (cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)
+    };
+    let inter = |a0: f64, a1: f64, b0: f64, b1: f64| (a1.min(b1) - a0.max(b0)).max(0.0);
+
+    // Density: every cell against every macro.
+    let mut density = vec![vec![0.0; cols]; rows];
+    for (r, row) in density.iter_mut().enumerate() {
+        for (c, cell) in row.iter_mut().enumerate() {
+            for n in 0..nl.num_nodes() {
+                if matches!(nl.node_kind()[n], NodeKind::HardMacro | NodeKind::SoftMacro) {
+                    let (x0, y0, x1, y1) = rect(n);
+                    let a = inter(x0, x1, c as f64 * gw, c as f64 * gw + gw)
+                        * inter(y0, y1, r as f64 * gh, r as f64 * gh + gh);
+                    *cell += a / (gw * gh);
+                }
+            }
+        }
+    }
+    let mut all: Vec<f64> = density.iter().flatten().cloned().collect();
+    let density_cost = if all.len() < 10 {
+        let nz: Vec<f64> = all.iter().cloned().filter(|&v| v != 0.0).collect();
+        if nz.is_empty() {
+            0.0
+        } else {
+            0.5 * nz.iter().sum::<f64>() / nz.len() as f64
+        }
+    } else {
+        all.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let k = all.len() / 10;
+        0.5 * all[..k].iter().sum::<f64>() / k as f64
+    };
+
+    // Net routing as explicit unit segments.
+    let cell = |x: f64, y: f64| -> (usize, usize) {
+        let r = ((y / gh).floor().max(0.0) as usize).min(rows - 1);
+        let c = ((x / gw).floor().max(0.0) as usize).min(cols - 1);
+        (r, c)
+    };
+    let mut segs_h: Vec<(usize, usize, f64)> = Vec::new(); // (row, col, w)
+    let mut segs_v: Vec<(usize, usize, f64)> = Vec::new();
+    for net in 0..nl.num_nets() {
+        let range = nl.net_pin_start()[net] as usize..nl.net_pin_start()[net + 1] as usize;
+        if range.is_empty() {
+            continue;
+        }
+        let w = nl.net_weight()[net].max(1.0);
+        let driver = {
+            let (x, y) = pin(range.start);
+            cell(x, y)
+        };
+        let set: BTreeSet<(usize, usize)> = range
+            .map(|i| {
+                let (x, y) = pin(i);
+                cell(x, y)
+            })
+            .collect();
+        let mut hseg = |row: usize, a: usize, b: usize| {
+            for c in a..b {
+                segs_h.push((row, c, w));
+            }
+        };
+        let mut vsegs: Vec<(usize, usize, usize)> = Vec::new();
+        let cells: Vec<(usize, usize)> = set.iter().cloned().collect();
+        match cells.len() {
+            0 | 1 => {}
+            3 => {
+                let mut s = cells.clone();
+                s.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+                let (r1, c1, r2, c2, r3, c3) = (s[0].0, s[0].1, s[1].0, s[1].1, s[2].0, s[2].1);
+                if c1 < c2 && c2 < c3 && r1.min(r3) < r2 && r2 < r1.max(r3) {
+                    hseg(r1, c1, c2);
+                    hseg(r2, c2, c3);
+                    vsegs.push((c2, r1.min(r2), r1.max(r2)));
+                    vsegs.push((c3, r2.min(r3), r2.max(r3)));
+                } else if c2 == c3 && c1 < c2 && r1 < r2.min(r3) {
+                    hseg(r1, c1, c2);
+                    vsegs.push((c2, r1, r2.max(r3)));
+                } else if r2 == r3 {
+                    hseg(r1, c1, c2);
+                    hseg(r2, c2, c3);
+                    vsegs.push((c2, r1.min(r2), r1.max(r2)));
+                } else {
+                    let mut t = cells.clone();
+                    t.sort();
+                    let cmin = t.iter().map(|q| q.1).min().unwrap();
+                    let cmax = t.iter().map(|q| q.1).max().unwrap();
+                    hseg(t[1].0, cmin, cmax);
+                    vsegs.push((t[0].1, t[0].0.min(t[1].0), t[0].0.max(t[1].0)));
+                    vsegs.push((t[2].1, t[1].0.min(t[2].0), t[1].0.max(t[2].0)));
+                }
+            }
+            _ => {
+                for &t in &cells {
+                    if t != driver {
+                        hseg(driver.0, driver.1.min(t.1), driver.1.max(t.1));
+                        vsegs.push((t.1, driver.0.min(t.0), driver.0.max(t.0)));
+                    }
+                }
+            }
+        }
+        for (col, a, b) in vsegs {
+            for r in a..b {
+                segs_v.push((r, col, w));
+            }
+        }
+    }
+    let mut dh = vec![vec![0.0; cols]; rows];
+    let mut dv = vec![vec![0.0; cols]; rows];
+    for (r, c, w) in segs_h {
+        dh[r][c] += w / (gh * p.h_routes_per_um);
+    }
+    for (r, c, w) in segs_v {
+        dv[r][c] += w / (gw * p.v_routes_per_um);
+    }
+    // Smoothing.
+    let k = p.smooth;
+    let mut sh = vec![vec![0.0; cols]; rows];
+    let mut sv = vec![vec![0.0; cols]; rows];
+    for r in 0..rows {
+        for c in 0..cols {
+            let (lo, hi) = (c.saturating_sub(k), (c + k).min(cols - 1));
+            for cc in lo..=hi {
+                sv[r][cc] += dv[r][c] / (hi - lo + 1) as f64;
+            }
+            let (lo, hi) = (r.saturating_sub(k), (r + k).min(rows - 1));
+            for rr in lo..=hi {
+                sh[rr][c] += dh[r][c] / (hi - lo + 1) as f64;
+            }
+        }
+    }
+    // Macro blockage: every hard macro against every cell.
+    let mut mh = vec![vec![0.0; cols]; rows];
+    let mut mv = vec![vec![0.0; cols]; rows];
+    for n in 0..nl.num_nodes() {
+        if nl.node_kind()[n] != NodeKind::HardMacro {
+            continue;
+        }
+        let (x0, y0, x1, y1) = rect(n);
+        let mut touched: Vec<(usize, usize, f64, f64)> = Vec::new();
+        for r in 0..rows {
+            for c in 0..cols {
+                let dx = inter(x0, x1, c as f64 * gw, c as f64 * gw + gw);
+                let dy = inter(y0, y1, r as f64 * gh, r as f64 * gh + gh);
+                if dx > 0.0 && dy > 0.0 {
+                    touched.push((r, c, dx, dy));
+                    mv[r][c] += dx * p.v_macro_alloc / (gw * p.v_routes_per_um);
+                    mh[r][c] += dy * p.h_macro_alloc / (gh * p.h_routes_per_um);
+                }
+            }
+        }
+        if touched.is_empty() {
+            continue;
+        }
+        let rmin = touched.iter().map(|t| t.0).min().unwrap();
+        let rmax = touched.iter().map(|t| t.0).max().unwrap();
+        let cmin = touched.iter().map(|t| t.1).min().unwrap();
+        let cmax = touched.iter().map(|t| t.1).max().unwrap();
+        if rmax > rmin
+            && touched
+                .iter()
+                .any(|t| (t.0 == rmin || t.0 == rmax) && (t.3 - gh).abs() > 1e-5)
+        {
+            for t in touched.iter().filter(|t| t.0 == rmax) {
+                mv[t.0][t.1] -= t.2 * p.v_macro_alloc / (gw * p.v_routes_per_um);
+            }
+        }
+        if cmax > cmin
+            && touched
+                .iter()
+                .any(|t| (t.1 == cmin || t.1 == cmax) && (t.2 - gw).abs() > 1e-5)
+        {
+            for t in touched.iter().filter(|t| t.1 == cmax) {
+                mh[t.0][t.1] -= t.3 * p.h_macro_alloc / (gh * p.h_routes_per_um);
+            }
+        }
+    }
+    let h_total: Vec<Vec<f64>> = (0..rows)
+        .map(|r| (0..cols).map(|c| sh[r][c] + mh[r][c]).collect())
+        .collect();
+    let v_total: Vec<Vec<f64>> = (0..rows)
+        .map(|r| (0..cols).map(|c| sv[r][c] + mv[r][c]).collect())
+        .collect();
+    let mut all: Vec<f64> = h_total
+        .iter()
+        .flatten()
+        .chain(v_total.iter().flatten())
+        .cloned()
+        .collect();
+    all.sort_by(|a, b| b.partial_cmp(a).unwrap());
+    let m = all.len() / 20;
+    let congestion_cost = if m == 0 {
+        all[0]
+    } else {
+        all[..m].iter().sum::<f64>() / m as f64
+    };
+    Oracle {
+        hpwl,
+        wirelength_cost,
+        density,
+        density_cost,
+        h_total,
+        v_total,
+        congestion_cost,
+    }
+}
+
+/// A random design: (macro specs, port count, nets as (weight, pins as (node, dx, dy))).
+#[derive(Debug, Clone)]
+struct Spec {
+    nodes: Vec<(NodeKind, f64, f64, f64, f64, Orientation)>, // kind, w, h, x, y, orient
+    nets: Vec<(f64, Vec<(usize, f64, f64)>)>,
+    canvas: (f64, f64),
+    grid: (usize, usize),
+    smooth: usize,
+    square_soft: bool,
+    soft_pin_offsets: bool,
+}
+
+fn kind() -> impl Strategy<Value = NodeKind> {
+    prop::sample::select(vec![
+        NodeKind::HardMacro,
+        NodeKind::SoftMacro,
+        NodeKind::Port,
+        NodeKind::StdCell,
+    ])
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    let canvas = (50.0f64..400.0, 50.0f64..400.0);
+    (
+        canvas,
+        1usize..7,
+        1usize..7,
+        0usize..3,
+        any::<bool>(),
+        any::<bool>(),
+        2usize..10,
+    )
+        .prop_flat_map(|(canvas, gc, gr, smooth, sq, spo, n_nodes)| {
+            let node = (
+                kind(),
+                1.0f64..120.0,
+                1.0f64..120.0,
+                -0.2f64..1.2,
+                -0.2f64..1.2,
+                prop::sample::select(Orientation::ALL.to_vec()),
+            );
+            let nodes = prop::collection::vec(node, n_nodes);
+            let pin = (0..n_nodes, -20.0f64..20.0, -20.0f64..20.0);
+            let net = (
+                prop::sample::select(vec![0.5, 1.0, 1.0, 2.0, 3.5]),
+                prop::collection::vec(pin, 1..9),
+            );
+            let nets = prop::collection::vec(net, 0..12);
+            (
+                Just(canvas),
+                Just((gc, gr)),
+                Just(smooth),
+                Just(sq),
+                Just(spo),
+                nodes,
+                nets,
+            )
+        })
+        .prop_map(
+            |(canvas, grid, smooth, square_soft, soft_pin_offsets, nodes, nets)| Spec {
+                nodes: nodes
+                    .into_iter()
+                    .map(|(k, w, h, fx, fy, o)| (k, w, h, fx * canvas.0, fy * canvas.1, o))
+                    .collect(),
+                nets,
+                canvas,
+                grid,
+                smooth,
+                square_soft,
+                soft_pin_offsets,
+            },
+        )
+}
+
+fn build(s: &Spec) -> (Netlist, Placement, CostParams) {
+    let mut b = NetlistBuilder::new("random", SourceFormat::Memory);
+    let at = SourceLine::default();
+    for (i, n) in s.nodes.iter().enumerate() {
+        let (w, h) = if n.0 == NodeKind::Port {
+            (0.0, 0.0)
+        } else {
+            (n.1, n.2)
+        };
+        b.add_node(&format!("n{i}"), w, h, n.0, false, Orientation::N, at)
+            .unwrap();
+    }
+    for (i, (w, pins)) in s.nets.iter().enumerate() {
+        b.add_net(&format!("net{i}"), *w, at).unwrap();
+        for (j, &(node, dx, dy)) in pins.iter().enumerate() {
+            let dir = if j == 0 {
+                PinDir::Output
+            } else {
+                PinDir::Input
+            };
+            b.add_pin(netlists::NodeId(node as u32), dx, dy, dir);
+        }
+    }
+    let nl = b.build().unwrap();
+    let mut pl = Placement::zeros(nl.num_nodes());
+    for (i, n) in s.nodes.iter().enumerate() {
+        pl.x[i] = n.3;
+        pl.y[i] = n.4;
+        pl.orient[i] = n.5;
+    }
+    let mut p = CostParams::from_floorplan(nl.floorplan());
+    p.canvas_width = s.canvas.0;
+    p.canvas_height = s.canvas.1;
+    p.canvas_x = 0.0;
+    p.canvas_y = 0.0;
+    p.grid_cols = s.grid.0;
+    p.grid_rows = s.grid.1;
+    p.h_routes_per_um = 7.5;
+    p.v_routes_per_um = 9.0;
+    p.h_macro_alloc = 3.0;
+    p.v_macro_alloc = 4.5;
+    p.smooth = s.smooth;
+    p.square_soft = s.square_soft;
+    p.soft_pin_offsets = s.soft_pin_offsets;
+    p.weights = Weights::default();
+    (nl, pl, p)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()) + 1e-12
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fast_cost_equals_oracle(s in spec()) {
+        let (nl, pl, p) = build(&s);
+        let (fast, maps) = proxy_cost_with_maps(&nl, &pl, &p);
+        let o = oracle(&nl, &pl, &p);
+        prop_assert!(close(fast.hpwl, o.hpwl), "hpwl {} vs {}", fast.hpwl, o.hpwl);
+        prop_assert!(close(fast.wirelength_cost, o.wirelength_cost));
+        prop_assert!(close(fast.density_cost, o.density_cost), "density {} vs {}", fast.density_cost, o.density_cost);
+        prop_assert!(close(fast.congestion_cost, o.congestion_cost), "congestion {} vs {}", fast.congestion_cost, o.congestion_cost);
+        let (h, v) = (maps.h_congestion(), maps.v_congestion());
+        for r in 0..p.grid_rows {
+            for c in 0..p.grid_cols {
+                prop_assert!(close(maps.density[[r, c]], o.density[r][c]));
+                prop_assert!(close(h[[r, c]], o.h_total[r][c]), "H[{r},{c}] {} vs {}", h[[r, c]], o.h_total[r][c]);
+                prop_assert!(close(v[[r, c]], o.v_total[r][c]), "V[{r},{c}] {} vs {}", v[[r, c]], o.v_total[r][c]);
+            }
+        }
+        let w = fast.weights;
+        prop_assert!(close(fast.proxy_cost, w.wirelength * o.wirelength_cost + w.density * o.density_cost + w.congestion * o.congestion_cost));
+    }
+}
+
+/// Hand-computed case: one 3-cell net in an L/T configuration and a macro straddling cells.
+#[test]
+fn hand_computed_three_pin_net_and_partial_macro() {
+    // 4x4 grid on a 40x40 canvas (cells 10x10), routes 1/um both ways, alloc 1, no smoothing.
+    let s = Spec {
+        nodes: vec![
+            (NodeKind::Port, 0.0, 0.0, 5.0, 5.0, Orientation::N), // cell (0,0), driver
+            (NodeKind::Port, 0.0, 0.0, 25.0, 35.0, Orientation::N), // cell (3,2)
+            (NodeKind::Port, 0.0, 0.0, 35.0, 15.0, Orientation::N), // cell (1,3)
+            (NodeKind::HardMacro, 15.0, 10.0, 20.0, 20.0, Orientation::N), // x 12.5..27.5, y 15..25
+        ],
+        nets: vec![(1.0, vec![(0, 0.0, 0.0), (1, 0.0, 0.0), (2, 0.0, 0.0)])],
+        canvas: (40.0, 40.0),
+        grid: (4, 4),
+        smooth: 0,
+        square_soft: false,
+        soft_pin_offsets: false,
+    };
+    let (nl, pl, mut p) = build(&s);
+    p.h_routes_per_um = 1.0;
+    p.v_routes_per_um = 1.0;
+    p.h_macro_alloc = 1.0;
+    p.v_macro_alloc = 1.0;
+    let (_, maps) = proxy_cost_with_maps(&nl, &pl, &p);
+    // Sorted by (col, row): (0,0), (3,2), (1,3): c1<c2<c3 and min(0,1) < 3? no (r2=3 is not
+    // between 0 and 1) → not A; c2 != c3 → not B; r2 != r3 → not C; so D (T shape): re-sorted by
+    // (row, col): (0,0), (1,3), (3,2): H on row 1 over cols [0,3); V col 0 rows [0,1);
+    // V col 2 rows [1,3).
+    let mut dh = ndarray::Array2::<f64>::zeros((4, 4));
+    let mut dv = ndarray::Array2::<f64>::zeros((4, 4));
+    for c in 0..3 {
+        dh[[1, c]] = 1.0 / 10.0;
+    }
+    dv[[0, 0]] = 1.0 / 10.0;
+    dv[[1, 2]] = 1.0 / 10.0;
+    dv[[2, 2]] = 1.0 / 10.0;
+    assert_eq!(maps.h_net, dh);
+    assert_eq!(maps.v_net, dv);
+    // Macro x 12.5..27.5 (cols 1,2: dx 7.5 each), y 15..25 (rows 1,2: dy 5 each). Partial in
+    // both directions: vertical blockage removed from top row 2, horizontal from right col 2.
+    let mut mv = ndarray::Array2::<f64>::zeros((4, 4));
+    let mut mh = ndarray::Array2::<f64>::zeros((4, 4));
+    for c in 1..3 {
+        mv[[1, c]] = 7.5 / 10.0;
+    }
+    for r in 1..3 {
+        mh[[r, 1]] = 5.0 / 10.0;
+    }
+    assert_eq!(maps.v_macro, mv);
+    assert_eq!(maps.h_macro, mh);
+}
