@@ -5,6 +5,7 @@
 //! placers follow (see ARCHITECTURE.md). Depends on `netlists` only, never on libtorch.
 
 pub mod cost;
+pub mod legality;
 
 #[cfg(test)]
 mod tests;
