@@ -23,7 +23,7 @@ struct Cli {
     command: Command,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 struct Input {
     /// Netlist: a Bookshelf `.aux` or a Circuit Training `netlist.pb.txt` (either may be `.gz`).
     netlist: PathBuf,
@@ -69,6 +69,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Scores a placement: HPWL and the Circuit Training proxy cost, with legality.
+    Eval {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        cost: CostArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Writes a netlist and its placement in another (or the same) format.
     Convert {
         #[command(flatten)]
@@ -80,6 +90,107 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// Cost-model options shared by the commands that score placements.
+#[derive(clap::Args, Debug, Clone)]
+struct CostArgs {
+    /// Weights of wirelength, density and congestion.
+    #[arg(long, value_parser = parse_triple, default_value = "1,0.5,0.5")]
+    weights: (f64, f64, f64),
+    /// Make soft macros square (same area) before scoring, as Google's flow does.
+    #[arg(long)]
+    square_soft: bool,
+    /// Apply soft-macro pin offsets, as Google's binary does (the TILOS reference does not).
+    #[arg(long)]
+    soft_pin_offsets: bool,
+    /// Canvas `W,H` (default: `.plc` header, FP bbox, rows, else the spec's square).
+    #[arg(long, value_parser = parse_pair)]
+    canvas: Option<(f64, f64)>,
+    /// Grid `COLS,ROWS` (default: `.plc` header, else 10,10).
+    #[arg(long, value_parser = parse_pair)]
+    grid: Option<(f64, f64)>,
+    /// Routing tracks per micron `H,V` (default: `.plc` header, else 10,10).
+    #[arg(long, value_parser = parse_pair)]
+    routes: Option<(f64, f64)>,
+    /// Tracks per micron used by hard macros `H,V` (default: `.plc` header, else 5,5).
+    #[arg(long, value_parser = parse_pair)]
+    macro_routes: Option<(f64, f64)>,
+    /// Congestion smoothing range (default: `.plc` header, else 2).
+    #[arg(long)]
+    smooth: Option<usize>,
+}
+
+impl CostArgs {
+    fn params(&self, fp: &netlists::Floorplan) -> Result<placer::cost::CostParams> {
+        let mut p = placer::cost::CostParams::from_floorplan(fp);
+        p.weights = placer::cost::Weights {
+            wirelength: self.weights.0,
+            density: self.weights.1,
+            congestion: self.weights.2,
+        };
+        p.square_soft = self.square_soft;
+        p.soft_pin_offsets = self.soft_pin_offsets;
+        if let Some((w, h)) = self.canvas {
+            anyhow::ensure!(
+                w > 0.0 && h > 0.0,
+                "--canvas: expected positive sizes, found {w},{h}"
+            );
+            p.canvas_width = w;
+            p.canvas_height = h;
+        }
+        if let Some((c, r)) = self.grid {
+            anyhow::ensure!(
+                c >= 1.0 && r >= 1.0 && c.fract() == 0.0 && r.fract() == 0.0,
+                "--grid: expected positive integers, found {c},{r}"
+            );
+            p.grid_cols = c as usize;
+            p.grid_rows = r as usize;
+        }
+        if let Some((h, v)) = self.routes {
+            anyhow::ensure!(
+                h > 0.0 && v > 0.0,
+                "--routes: expected positive values, found {h},{v}"
+            );
+            p.h_routes_per_um = h;
+            p.v_routes_per_um = v;
+        }
+        if let Some((h, v)) = self.macro_routes {
+            p.h_macro_alloc = h;
+            p.v_macro_alloc = v;
+        }
+        if let Some(k) = self.smooth {
+            p.smooth = k;
+        }
+        Ok(p)
+    }
+}
+
+fn parse_numbers(s: &str, n: usize) -> Result<Vec<f64>, String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|t| {
+            t.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("expected a number, found `{t}`"))
+        })
+        .collect::<Result<_, _>>()?;
+    if v.len() != n || v.iter().any(|x| !x.is_finite()) {
+        return Err(format!(
+            "expected {n} finite comma-separated numbers, found `{s}`"
+        ));
+    }
+    Ok(v)
+}
+
+fn parse_pair(s: &str) -> Result<(f64, f64), String> {
+    let v = parse_numbers(s, 2)?;
+    Ok((v[0], v[1]))
+}
+
+fn parse_triple(s: &str) -> Result<(f64, f64, f64), String> {
+    let v = parse_numbers(s, 3)?;
+    Ok((v[0], v[1], v[2]))
 }
 
 /// An error caused by the user's input: reported as one line with exit status 2.
@@ -163,6 +274,83 @@ fn info(input: &Input, json: bool) -> Result<()> {
     Ok(())
 }
 
+fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
+    let (d, parse_secs) = read(input)?;
+    let params = args.params(d.netlist.floorplan())?;
+    let t = Instant::now();
+    let cost = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
+    let eval_secs = t.elapsed().as_secs_f64();
+    // Fixed nodes are checked against the netlist's own positions (before any .plc/.pl).
+    let reference = if input.plc.is_some() || input.pl.is_some() {
+        let bare = Input {
+            plc: None,
+            pl: None,
+            ..input.clone()
+        };
+        bare.read().ok().map(|d| d.placement)
+    } else {
+        None
+    };
+    let mut violations = placer::legality::check(&d.netlist, &d.placement, reference.as_ref());
+    violations.sort_by(|a, b| b.amount().total_cmp(&a.amount()));
+    if json {
+        let v = serde_json::json!({
+            "design": d.netlist.design(),
+            "hpwl": cost.hpwl,
+            "wirelength_cost": cost.wirelength_cost,
+            "density_cost": cost.density_cost,
+            "congestion_cost": cost.congestion_cost,
+            "proxy_cost": cost.proxy_cost,
+            "weights": [cost.weights.wirelength, cost.weights.density, cost.weights.congestion],
+            "max_density": cost.max_density,
+            "max_h_congestion": cost.max_h_congestion,
+            "max_v_congestion": cost.max_v_congestion,
+            "params": params,
+            "legal": violations.is_empty(),
+            "violation_count": violations.len(),
+            "violations": violations,
+            "parse_seconds": parse_secs,
+            "eval_seconds": eval_secs,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let w = cost.weights;
+    println!("design           {}", d.netlist.design());
+    println!(
+        "canvas           {} x {}, grid {} cols x {} rows, smoothing {}",
+        params.canvas_width,
+        params.canvas_height,
+        params.grid_cols,
+        params.grid_rows,
+        params.smooth
+    );
+    println!("hpwl             {:.6}", cost.hpwl);
+    println!("wirelength cost  {:.10}", cost.wirelength_cost);
+    println!("density cost     {:.10}", cost.density_cost);
+    println!("congestion cost  {:.10}", cost.congestion_cost);
+    println!(
+        "proxy cost       {:.10}  (= {}·WL + {}·density + {}·congestion)",
+        cost.proxy_cost, w.wirelength, w.density, w.congestion
+    );
+    if violations.is_empty() {
+        println!("legal            yes");
+    } else {
+        println!(
+            "legal            no: {} violations, worst:",
+            violations.len()
+        );
+        for v in violations.iter().take(5) {
+            println!("  {}", serde_json::to_string(v)?);
+        }
+    }
+    println!(
+        "time             parse {parse_secs:.3} s, evaluation {:.3} ms",
+        eval_secs * 1e3
+    );
+    Ok(())
+}
+
 fn convert(input: &Input, to: Format, out: &Path) -> Result<()> {
     let (d, _) = read(input)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -186,6 +374,7 @@ fn convert(input: &Input, to: Format, out: &Path) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Info { input, json } => info(&input, json),
+        Command::Eval { input, cost, json } => eval(&input, &cost, json),
         Command::Convert { input, to, out } => convert(&input, to, &out),
     }
 }

@@ -667,3 +667,110 @@ fn google_macro_tiles_unit_test_values() {
         c.density_cost
     );
 }
+
+/// A small deterministic generator for test moves (splitmix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn incremental_cost_tracks_full_evaluation_over_10000_steps_on_ariane133() {
+    let d = read(
+        "ct/ariane133_ng45/netlist.pb.txt.gz",
+        Some("ct/ariane133_ng45/initial.plc"),
+    );
+    let nl = &d.netlist;
+    let params = placer::cost::CostParams::from_floorplan(nl.floorplan());
+    let macros: Vec<netlists::NodeId> = nl
+        .nodes()
+        .filter(|n| nl.node_kind()[n.idx()].is_macro())
+        .collect();
+    let hard = placer::legality::hard_macros(nl);
+    let mut st = placer::cost_state(nl, d.placement.clone(), params.clone());
+    let (w, h) = (params.canvas_width, params.canvas_height);
+    let mut rng = Rng(2026);
+    let flips = [
+        Orientation::N,
+        Orientation::FN,
+        Orientation::FS,
+        Orientation::S,
+    ];
+    let mut checks = 0;
+    for step in 1..=10_000 {
+        match rng.below(10) {
+            0..=4 => {
+                let m = macros[rng.below(macros.len())];
+                st.move_node(m, rng.unit() * w, rng.unit() * h);
+            }
+            5 | 6 => {
+                let m = hard[rng.below(hard.len())];
+                st.flip(m, flips[rng.below(4)]);
+            }
+            7 | 8 => {
+                let (a, b) = (hard[rng.below(hard.len())], hard[rng.below(hard.len())]);
+                st.swap(a, b);
+            }
+            _ => {
+                st.undo();
+            }
+        }
+        if step % 100 == 0 {
+            let full = placer::cost::proxy_cost(nl, st.placement(), &params);
+            let inc = st.cost();
+            for (what, a, b) in [
+                ("hpwl", inc.hpwl, full.hpwl),
+                ("wirelength", inc.wirelength_cost, full.wirelength_cost),
+                ("density", inc.density_cost, full.density_cost),
+                ("congestion", inc.congestion_cost, full.congestion_cost),
+                ("proxy", inc.proxy_cost, full.proxy_cost),
+            ] {
+                assert!(
+                    rel_close(a, b, 1e-9),
+                    "step {step}: {what} incremental {a} vs full {b}"
+                );
+            }
+            checks += 1;
+        }
+    }
+    assert_eq!(checks, 100);
+}
+
+#[test]
+fn full_evaluation_is_bit_identical_for_1_and_2_threads() {
+    for (rel, plc) in [
+        (
+            "ct/ariane133_ng45/netlist.pb.txt.gz",
+            Some("ct/ariane133_ng45/initial.plc"),
+        ),
+        ("ct-flat/ariane133_ng45/netlist.pb.txt.gz", None),
+    ] {
+        let d = read(rel, plc);
+        let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| placer::cost::proxy_cost_with_maps(&d.netlist, &d.placement, &params))
+        };
+        let (c1, m1) = run(1);
+        let (c2, m2) = run(2);
+        assert_eq!(c1, c2, "{rel}");
+        assert_eq!(m1, m2, "{rel}");
+        assert_eq!(c1.hpwl.to_bits(), c2.hpwl.to_bits());
+    }
+}

@@ -9,6 +9,7 @@
 
 use ndarray::Array2;
 use netlists::{Floorplan, Netlist, NodeKind, PinId, Placement};
+use rayon::prelude::*;
 
 /// λ and γ of `proxy = w·WL + λ·density + γ·congestion`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -246,36 +247,13 @@ fn overlap(a: f64, b: f64, i: usize, cell: f64) -> f64 {
     (b.min(hi) - a.max(lo)).max(0.0)
 }
 
-/// Density map: occupied area of hard and soft macros per cell / cell area.
-pub fn density_map(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Array2<f64> {
-    let (rows, cols) = (params.grid_rows, params.grid_cols);
-    let (gw, gh) = (params.cell_width(), params.cell_height());
-    let mut occ = Array2::<f64>::zeros((rows, cols));
-    for n in 0..netlist.num_nodes() {
-        if !netlist.node_kind()[n].is_macro() {
-            continue;
-        }
-        let (x0, y0, x1, y1) = macro_box(netlist, placement, n, params);
-        let (Some((c0, c1)), Some((r0, r1))) =
-            (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows))
-        else {
-            continue;
-        };
-        for r in r0..=r1 {
-            let dy = overlap(y0, y1, r, gh);
-            for c in c0..=c1 {
-                occ[[r, c]] += overlap(x0, x1, c, gw) * dy;
-            }
-        }
-    }
-    occ / (gw * gh)
-}
-
 /// Density cost from a density map (`proxy-cost.md` §5).
 pub fn density_cost(density: &Array2<f64>) -> f64 {
     let n = density.len();
     if n < 10 {
-        let nz: Vec<f64> = density.iter().copied().filter(|&v| v != 0.0).collect();
+        // "Non-zero" means above 1e-12, so that the round-off an incremental remove/add leaves
+        // in an emptied cell never counts as occupancy.
+        let nz: Vec<f64> = density.iter().copied().filter(|&v| v > 1e-12).collect();
         if nz.is_empty() {
             return 0.0;
         }
@@ -285,9 +263,12 @@ pub fn density_cost(density: &Array2<f64>) -> f64 {
     0.5 * top_k_sum(density.iter().copied().collect(), k) / k as f64
 }
 
-/// Sum of the k largest values (k ≥ 1), summed in descending order.
+/// Sum of the k largest values (1 ≤ k ≤ len), found by selection (O(n)); deterministic for a
+/// given input.
 fn top_k_sum(mut v: Vec<f64>, k: usize) -> f64 {
-    v.sort_by(|a, b| b.total_cmp(a));
+    if k < v.len() {
+        v.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+    }
     v[..k].iter().sum()
 }
 
@@ -389,108 +370,236 @@ fn route_net(
     }
 }
 
-/// Net routing demand maps `(H, V)`, normalised by capacity but not smoothed.
-pub fn net_demand(
-    netlist: &Netlist,
-    placement: &Placement,
-    params: &CostParams,
-) -> (Array2<f64>, Array2<f64>) {
-    let (rows, cols) = (params.grid_rows, params.grid_cols);
-    let (gw, gh) = (params.cell_width(), params.cell_height());
-    let mut dh = Array2::<f64>::zeros((rows, cols));
-    let mut dv = Array2::<f64>::zeros((rows, cols));
-    let mut cells: Vec<(usize, usize)> = Vec::new();
-    for net in netlist.nets() {
-        let r = netlist.net_pins(net);
-        if r.is_empty() {
-            continue;
-        }
-        cells.clear();
-        let mut driver = (0, 0);
-        for (i, p) in r.enumerate() {
-            let (x, y) = pin_xy(netlist, placement, p, params.soft_pin_offsets);
-            let cell = cell_of(x - params.canvas_x, y - params.canvas_y, gw, gh, rows, cols);
-            if i == 0 {
-                driver = cell;
-            }
-            if !cells.contains(&cell) {
-                cells.push(cell);
-            }
-        }
-        let w = netlist.net_weight()[net.idx()].max(1.0);
-        route_net(&cells, driver, w, &mut dh, &mut dv);
-    }
-    dh /= gh * params.h_routes_per_um;
-    dv /= gw * params.v_routes_per_um;
-    (dh, dv)
+/// The raw accumulators behind the cost, before normalisation: macro area per cell, routing
+/// demand per cell in units of routing weight, blockage per cell in tracks·length, and the
+/// weighted HPWL. The full evaluation and the incremental [`crate::incremental::CostState`]
+/// both build them with the kernels below and turn them into costs with [`finish`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Raw {
+    pub(crate) occ: Array2<f64>,
+    pub(crate) dh: Array2<f64>,
+    pub(crate) dv: Array2<f64>,
+    pub(crate) mh: Array2<f64>,
+    pub(crate) mv: Array2<f64>,
+    pub(crate) hpwl: f64,
 }
 
-/// Hard-macro blockage maps `(H, V)`, normalised by capacity (`proxy-cost.md` §6).
-pub fn macro_blockage(
+impl Raw {
+    pub(crate) fn zeros(params: &CostParams) -> Raw {
+        let z = Array2::<f64>::zeros((params.grid_rows, params.grid_cols));
+        Raw {
+            occ: z.clone(),
+            dh: z.clone(),
+            dv: z.clone(),
+            mh: z.clone(),
+            mv: z,
+            hpwl: 0.0,
+        }
+    }
+}
+
+/// Adds `sign` × the area of macro `n` to the occupancy and, for a hard macro, its routing
+/// blockage with the partial-coverage rule (`proxy-cost.md` §5–6).
+pub(crate) fn add_macro(
+    raw: &mut Raw,
     netlist: &Netlist,
     placement: &Placement,
+    n: usize,
     params: &CostParams,
-) -> (Array2<f64>, Array2<f64>) {
+    sign: f64,
+) {
+    let kind = netlist.node_kind()[n];
+    if !kind.is_macro() {
+        return;
+    }
     let (rows, cols) = (params.grid_rows, params.grid_cols);
     let (gw, gh) = (params.cell_width(), params.cell_height());
-    let mut mh = Array2::<f64>::zeros((rows, cols));
-    let mut mv = Array2::<f64>::zeros((rows, cols));
-    for n in 0..netlist.num_nodes() {
-        if netlist.node_kind()[n] != NodeKind::HardMacro {
-            continue;
+    let (x0, y0, x1, y1) = macro_box(netlist, placement, n, params);
+    let (Some((c0, c1)), Some((r0, r1))) =
+        (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows))
+    else {
+        return;
+    };
+    for r in r0..=r1 {
+        let dy = overlap(y0, y1, r, gh);
+        for c in c0..=c1 {
+            raw.occ[[r, c]] += sign * (overlap(x0, x1, c, gw) * dy);
         }
-        let (x0, y0, x1, y1) = macro_box(netlist, placement, n, params);
-        let (Some((c0, c1)), Some((r0, r1))) =
-            (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows))
-        else {
-            continue;
-        };
-        for r in r0..=r1 {
+    }
+    if kind != NodeKind::HardMacro {
+        return;
+    }
+    // Blockage uses the unsquared box (squaring applies to soft macros only).
+    let (va, ha) = (sign * params.v_macro_alloc, sign * params.h_macro_alloc);
+    for r in r0..=r1 {
+        let dy = overlap(y0, y1, r, gh);
+        for c in c0..=c1 {
+            let dx = overlap(x0, x1, c, gw);
+            if dx > 0.0 && dy > 0.0 {
+                raw.mv[[r, c]] += dx * va;
+                raw.mh[[r, c]] += dy * ha;
+            }
+        }
+    }
+    // Partial coverage: a macro spanning several rows whose bottom or top row is not fully
+    // covered gives up its vertical blockage in its top row; likewise for columns.
+    if r1 > r0 {
+        let partial = [r0, r1].iter().any(|&r| {
             let dy = overlap(y0, y1, r, gh);
+            (c0..=c1).any(|c| overlap(x0, x1, c, gw) > 0.0 && (dy - gh).abs() > 1e-5)
+        });
+        if partial {
+            let dy = overlap(y0, y1, r1, gh);
             for c in c0..=c1 {
                 let dx = overlap(x0, x1, c, gw);
                 if dx > 0.0 && dy > 0.0 {
-                    mv[[r, c]] += dx * params.v_macro_alloc;
-                    mh[[r, c]] += dy * params.h_macro_alloc;
-                }
-            }
-        }
-        // Partial coverage: a macro spanning several rows whose bottom or top row is not fully
-        // covered gives up its vertical blockage in its top row; likewise for columns.
-        if r1 > r0 {
-            let partial = [r0, r1].iter().any(|&r| {
-                let dy = overlap(y0, y1, r, gh);
-                (c0..=c1).any(|c| overlap(x0, x1, c, gw) > 0.0 && (dy - gh).abs() > 1e-5)
-            });
-            if partial {
-                let dy = overlap(y0, y1, r1, gh);
-                for c in c0..=c1 {
-                    let dx = overlap(x0, x1, c, gw);
-                    if dx > 0.0 && dy > 0.0 {
-                        mv[[r1, c]] -= dx * params.v_macro_alloc;
-                    }
-                }
-            }
-        }
-        if c1 > c0 {
-            let partial = [c0, c1].iter().any(|&c| {
-                let dx = overlap(x0, x1, c, gw);
-                (r0..=r1).any(|r| overlap(y0, y1, r, gh) > 0.0 && (dx - gw).abs() > 1e-5)
-            });
-            if partial {
-                let dx = overlap(x0, x1, c1, gw);
-                for r in r0..=r1 {
-                    let dy = overlap(y0, y1, r, gh);
-                    if dx > 0.0 && dy > 0.0 {
-                        mh[[r, c1]] -= dy * params.h_macro_alloc;
-                    }
+                    raw.mv[[r1, c]] -= dx * va;
                 }
             }
         }
     }
-    mh /= gh * params.h_routes_per_um;
-    mv /= gw * params.v_routes_per_um;
-    (mh, mv)
+    if c1 > c0 {
+        let partial = [c0, c1].iter().any(|&c| {
+            let dx = overlap(x0, x1, c, gw);
+            (r0..=r1).any(|r| overlap(y0, y1, r, gh) > 0.0 && (dx - gw).abs() > 1e-5)
+        });
+        if partial {
+            let dx = overlap(x0, x1, c1, gw);
+            for r in r0..=r1 {
+                let dy = overlap(y0, y1, r, gh);
+                if dx > 0.0 && dy > 0.0 {
+                    raw.mh[[r, c1]] -= dy * ha;
+                }
+            }
+        }
+    }
+}
+
+/// Adds `sign` × the routing demand of one net to `dh`/`dv` and returns its (unweighted) HPWL.
+/// `cells` is scratch space.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_net(
+    dh: &mut Array2<f64>,
+    dv: &mut Array2<f64>,
+    netlist: &Netlist,
+    placement: &Placement,
+    net: usize,
+    params: &CostParams,
+    sign: f64,
+    cells: &mut Vec<(usize, usize)>,
+) -> f64 {
+    let start = netlist.net_pin_start()[net] as usize;
+    let end = netlist.net_pin_start()[net + 1] as usize;
+    if start == end {
+        return 0.0;
+    }
+    let (rows, cols) = (params.grid_rows, params.grid_cols);
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    cells.clear();
+    let mut driver = (0, 0);
+    for p in start..end {
+        let (x, y) = pin_xy(netlist, placement, p, params.soft_pin_offsets);
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+        let cell = cell_of(x - params.canvas_x, y - params.canvas_y, gw, gh, rows, cols);
+        if p == start {
+            driver = cell;
+        }
+        if !cells.contains(&cell) {
+            cells.push(cell);
+        }
+    }
+    let w = netlist.net_weight()[net].max(1.0);
+    route_net(cells, driver, sign * w, dh, dv);
+    (x1 - x0) + (y1 - y0)
+}
+
+/// Nets per chunk of the parallel evaluation: fixed by the net count alone (never by the thread
+/// count), and partial sums are combined in chunk order, so results are bit-identical for any
+/// number of threads.
+fn net_chunk(num_nets: usize) -> usize {
+    (num_nets / 64).max(1024)
+}
+
+/// The raw accumulators of a whole placement (nets in parallel chunks, deterministic).
+pub(crate) fn raw_full(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Raw {
+    let mut raw = Raw::zeros(params);
+    for n in 0..netlist.num_nodes() {
+        add_macro(&mut raw, netlist, placement, n, params, 1.0);
+    }
+    let nets = netlist.num_nets();
+    let chunk = net_chunk(nets);
+    let starts: Vec<usize> = (0..nets).step_by(chunk).collect();
+    let parts: Vec<(f64, Array2<f64>, Array2<f64>)> = starts
+        .par_iter()
+        .map(|&s| {
+            let mut dh = Array2::<f64>::zeros((params.grid_rows, params.grid_cols));
+            let mut dv = dh.clone();
+            let mut cells = Vec::new();
+            let mut hpwl = 0.0;
+            for net in s..(s + chunk).min(nets) {
+                let h = add_net(
+                    &mut dh, &mut dv, netlist, placement, net, params, 1.0, &mut cells,
+                );
+                hpwl += netlist.net_weight()[net] * h;
+            }
+            (hpwl, dh, dv)
+        })
+        .collect();
+    for (h, dh, dv) in parts {
+        raw.hpwl += h;
+        raw.dh += &dh;
+        raw.dv += &dv;
+    }
+    raw
+}
+
+/// Turns raw accumulators into the maps and costs.
+pub(crate) fn finish(raw: &Raw, weight_sum: f64, params: &CostParams) -> (ProxyCost, CostMaps) {
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let density = &raw.occ / (gw * gh);
+    let hcap = gh * params.h_routes_per_um;
+    let vcap = gw * params.v_routes_per_um;
+    let (h_net, v_net) = smooth(&(&raw.dh / hcap), &(&raw.dv / vcap), params.smooth);
+    let maps = CostMaps {
+        density,
+        h_net,
+        v_net,
+        h_macro: &raw.mh / hcap,
+        v_macro: &raw.mv / vcap,
+    };
+    let wirelength_cost = if weight_sum > 0.0 {
+        raw.hpwl / ((params.canvas_width + params.canvas_height) * weight_sum)
+    } else {
+        0.0
+    };
+    let density_cost = density_cost(&maps.density);
+    let (h, v) = (maps.h_congestion(), maps.v_congestion());
+    let congestion_cost = congestion_cost(&h, &v);
+    let w = params.weights;
+    let max = |a: &Array2<f64>| a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let cost = ProxyCost {
+        hpwl: raw.hpwl,
+        wirelength_cost,
+        density_cost,
+        congestion_cost,
+        proxy_cost: w.wirelength * wirelength_cost
+            + w.density * density_cost
+            + w.congestion * congestion_cost,
+        weights: w,
+        max_density: max(&maps.density),
+        max_h_congestion: max(&h),
+        max_v_congestion: max(&v),
+    };
+    (cost, maps)
 }
 
 /// Smooths net demand: V values spread along their row over `[c−k, c+k]`, H values along their
@@ -534,17 +643,7 @@ pub fn congestion_cost(h: &Array2<f64>, v: &Array2<f64>) -> f64 {
 
 /// All maps behind the cost.
 pub fn cost_maps(netlist: &Netlist, placement: &Placement, params: &CostParams) -> CostMaps {
-    let density = density_map(netlist, placement, params);
-    let (dh, dv) = net_demand(netlist, placement, params);
-    let (h_net, v_net) = smooth(&dh, &dv, params.smooth);
-    let (h_macro, v_macro) = macro_blockage(netlist, placement, params);
-    CostMaps {
-        density,
-        h_net,
-        v_net,
-        h_macro,
-        v_macro,
-    }
+    proxy_cost_with_maps(netlist, placement, params).1
 }
 
 /// The full proxy cost.
@@ -552,37 +651,13 @@ pub fn proxy_cost(netlist: &Netlist, placement: &Placement, params: &CostParams)
     proxy_cost_with_maps(netlist, placement, params).0
 }
 
-/// The full proxy cost and the maps behind it.
+/// The full proxy cost and the maps behind it. Nets are processed in parallel (rayon) in fixed
+/// chunks combined in order: the result is bit-identical for any thread count.
 pub fn proxy_cost_with_maps(
     netlist: &Netlist,
     placement: &Placement,
     params: &CostParams,
 ) -> (ProxyCost, CostMaps) {
-    let maps = cost_maps(netlist, placement, params);
-    let hpwl = hpwl(netlist, placement, params);
-    let weight_sum: f64 = netlist.net_weight().iter().sum();
-    let wirelength_cost = if weight_sum > 0.0 {
-        hpwl / ((params.canvas_width + params.canvas_height) * weight_sum)
-    } else {
-        0.0
-    };
-    let density_cost = density_cost(&maps.density);
-    let (h, v) = (maps.h_congestion(), maps.v_congestion());
-    let congestion_cost = congestion_cost(&h, &v);
-    let w = params.weights;
-    let max = |a: &Array2<f64>| a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let cost = ProxyCost {
-        hpwl,
-        wirelength_cost,
-        density_cost,
-        congestion_cost,
-        proxy_cost: w.wirelength * wirelength_cost
-            + w.density * density_cost
-            + w.congestion * congestion_cost,
-        weights: w,
-        max_density: max(&maps.density),
-        max_h_congestion: max(&h),
-        max_v_congestion: max(&v),
-    };
-    (cost, maps)
+    let raw = raw_full(netlist, placement, params);
+    finish(&raw, netlist.net_weight().iter().sum(), params)
 }

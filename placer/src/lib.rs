@@ -5,12 +5,22 @@
 //! placers follow (see ARCHITECTURE.md). Depends on `netlists` only, never on libtorch.
 
 pub mod cost;
+pub mod incremental;
 pub mod legality;
 
 #[cfg(test)]
 mod tests;
 
 use netlists::{NetId, Netlist, Placement};
+
+/// A [`incremental::CostState`] for a placement (shorthand).
+pub fn cost_state(
+    netlist: &Netlist,
+    placement: Placement,
+    params: cost::CostParams,
+) -> incremental::CostState<'_> {
+    incremental::CostState::new(netlist, placement, params)
+}
 
 /// Half-perimeter wirelength of one net, pins at node centre + offset rotated by the node's
 /// orientation (unweighted).

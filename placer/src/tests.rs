@@ -486,3 +486,31 @@ fn hand_computed_three_pin_net_and_partial_macro() {
     assert_eq!(maps.v_macro, mv);
     assert_eq!(maps.h_macro, mh);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random moves, flips, swaps and undos keep the incremental cost equal to a full
+    /// evaluation (and, through `fast_cost_equals_oracle`, to the oracle).
+    #[test]
+    fn incremental_equals_full(s in spec(), ops in prop::collection::vec((0u8..4, any::<u32>(), any::<u32>(), -0.2f64..1.2, -0.2f64..1.2), 1..40)) {
+        let (nl, pl, p) = build(&s);
+        let mut st = crate::incremental::CostState::new(&nl, pl, p.clone());
+        let n = nl.num_nodes() as u32;
+        for (op, a, b, fx, fy) in ops {
+            let (a, b) = (netlists::NodeId(a % n), netlists::NodeId(b % n));
+            match op {
+                0 => { st.move_node(a, fx * p.canvas_width, fy * p.canvas_height); }
+                1 => { st.flip(a, Orientation::ALL[(b.0 % 8) as usize]); }
+                2 => { st.swap(a, b); }
+                _ => { st.undo(); }
+            }
+            let full = crate::cost::proxy_cost(&nl, st.placement(), &p);
+            let inc = st.cost();
+            prop_assert!(close(inc.hpwl, full.hpwl), "hpwl {} vs {}", inc.hpwl, full.hpwl);
+            prop_assert!(close(inc.density_cost, full.density_cost));
+            prop_assert!(close(inc.congestion_cost, full.congestion_cost), "cong {} vs {}", inc.congestion_cost, full.congestion_cost);
+            prop_assert!(close(inc.proxy_cost, full.proxy_cost));
+        }
+    }
+}
