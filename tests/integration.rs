@@ -615,7 +615,7 @@ fn proxy_cost_matches_every_golden_case() {
             ("max_V_cong", c.max_v_congestion),
         ] {
             let want = exp[key].as_f64().unwrap();
-            if !rel_close(got, want, 1e-9) && !(want == 0.0 && got.abs() < 1e-12) {
+            if !(rel_close(got, want, 1e-9) || (want == 0.0 && got.abs() < 1e-12)) {
                 failures.push(format!("{name}: {key} = {got}, expected {want}"));
             }
         }

@@ -2,6 +2,13 @@
 //! `proxy-cost.md` with no shared code, and property tests comparing the fast cost model with it
 //! on random small netlists and placements.
 
+// The oracle is written to read like the spec, index by index.
+#![allow(
+    clippy::needless_range_loop,
+    clippy::type_complexity,
+    clippy::unnecessary_sort_by
+)]
+
 use std::collections::BTreeSet;
 
 use netlists::model::SourceLine;
