@@ -53,7 +53,7 @@ test: $(STAMP)
 	cargo test --workspace --locked
 
 bench: $(STAMP)
-	cargo bench --bench parse
+	cargo bench --bench parse --bench cost
 
 clean-venv:
 	rm -rf "$(VENV)"

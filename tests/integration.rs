@@ -774,3 +774,101 @@ fn full_evaluation_is_bit_identical_for_1_and_2_threads() {
         assert_eq!(c1.hpwl.to_bits(), c2.hpwl.to_bits());
     }
 }
+
+#[test]
+fn cli_eval_json_matches_golden_and_reports_legality() {
+    let out = macroplace()
+        .arg("eval")
+        .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
+        .arg("--plc")
+        .arg(bench("ct/ariane133_ng45/initial.plc"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "hpwl",
+        "wirelength_cost",
+        "density_cost",
+        "congestion_cost",
+        "proxy_cost",
+        "weights",
+        "legal",
+        "violations",
+        "eval_seconds",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert!(rel_close(
+        v["proxy_cost"].as_f64().unwrap(),
+        0.710926282056906,
+        1e-9
+    ));
+    assert_eq!(v["weights"], serde_json::json!([1.0, 0.5, 0.5]));
+    // initial.plc has macros outside the canvas: not legal, violations named.
+    assert_eq!(v["legal"], false);
+    assert!(
+        v["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x.get("OutsideCanvas").is_some())
+    );
+
+    // Weights and the square variant from the command line.
+    let out = macroplace()
+        .arg("eval")
+        .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
+        .arg("--plc")
+        .arg(bench("ct/ariane133_ng45/initial.plc"))
+        .args(["--weights", "1,1,0.5", "--square-soft", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rel_close(v["proxy_cost"].as_f64().unwrap(), 1.0204302570027148, 1e-9),
+        "{}",
+        v["proxy_cost"]
+    );
+
+    // Explicit parameters for a netlist without .plc (the TILOS 0P1M1m case).
+    let out = macroplace()
+        .arg("eval")
+        .arg(bench("ct-toy/tilos_0P1M1m/netlist.pb.txt"))
+        .args([
+            "--canvas",
+            "500,500",
+            "--grid",
+            "5,5",
+            "--routes",
+            "10,10",
+            "--macro-routes",
+            "5,5",
+            "--smooth",
+            "2",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rel_close(v["proxy_cost"].as_f64().unwrap(), 0.6875, 1e-9),
+        "{}",
+        v["proxy_cost"]
+    );
+
+    // Bad option value: a clear error.
+    let out = macroplace()
+        .arg("eval")
+        .arg(bench("ct-toy/tilos_0P1M1m/netlist.pb.txt"))
+        .args(["--grid", "0,5"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--grid"));
+}

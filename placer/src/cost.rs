@@ -180,12 +180,21 @@ pub fn pin_xy(
     placement.pin_position(netlist, PinId(pin as u32))
 }
 
-/// Weighted HPWL under the cost model's pin rules.
+/// Weighted HPWL under the cost model's pin rules, on the calling thread (a tight loop over
+/// the CSR slices; the parallel proxy evaluation computes HPWL alongside congestion).
 pub fn hpwl(netlist: &Netlist, placement: &Placement, params: &CostParams) -> f64 {
+    let (pin_node, pin_dx, pin_dy) = (netlist.pin_node(), netlist.pin_dx(), netlist.pin_dy());
+    let (kind, weight, starts) = (
+        netlist.node_kind(),
+        netlist.net_weight(),
+        netlist.net_pin_start(),
+    );
+    let (px, py, po) = (&placement.x[..], &placement.y[..], &placement.orient[..]);
+    let zero_soft = !params.soft_pin_offsets;
     let mut total = 0.0;
-    for net in netlist.nets() {
-        let r = netlist.net_pins(net);
-        if r.is_empty() {
+    for (net, w) in weight.iter().enumerate() {
+        let (s, e) = (starts[net] as usize, starts[net + 1] as usize);
+        if e - s < 2 {
             continue;
         }
         let (mut x0, mut x1, mut y0, mut y1) = (
@@ -194,14 +203,28 @@ pub fn hpwl(netlist: &Netlist, placement: &Placement, params: &CostParams) -> f6
             f64::INFINITY,
             f64::NEG_INFINITY,
         );
-        for p in r {
-            let (x, y) = pin_xy(netlist, placement, p, params.soft_pin_offsets);
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            y0 = y0.min(y);
-            y1 = y1.max(y);
+        for ((node, &dx), &dy) in pin_node[s..e].iter().zip(&pin_dx[s..e]).zip(&pin_dy[s..e]) {
+            let n = node.idx();
+            let (ox, oy) = if zero_soft && kind[n] == NodeKind::SoftMacro {
+                (0.0, 0.0)
+            } else {
+                po[n].rotate(dx, dy)
+            };
+            let (x, y) = (px[n] + ox, py[n] + oy);
+            if x < x0 {
+                x0 = x;
+            }
+            if x > x1 {
+                x1 = x;
+            }
+            if y < y0 {
+                y0 = y;
+            }
+            if y > y1 {
+                y1 = y;
+            }
         }
-        total += netlist.net_weight()[net.idx()] * ((x1 - x0) + (y1 - y0));
+        total += w * ((x1 - x0) + (y1 - y0));
     }
     total
 }
@@ -249,27 +272,50 @@ fn overlap(a: f64, b: f64, i: usize, cell: f64) -> f64 {
 
 /// Density cost from a density map (`proxy-cost.md` §5).
 pub fn density_cost(density: &Array2<f64>) -> f64 {
-    let n = density.len();
+    density_cost_of(&mut density.iter().copied().collect::<Vec<f64>>())
+}
+
+/// Density cost of the cell densities in `v` (reordered in place).
+fn density_cost_of(v: &mut [f64]) -> f64 {
+    let n = v.len();
     if n < 10 {
         // "Non-zero" means above 1e-12, so that the round-off an incremental remove/add leaves
         // in an emptied cell never counts as occupancy.
-        let nz: Vec<f64> = density.iter().copied().filter(|&v| v > 1e-12).collect();
-        if nz.is_empty() {
-            return 0.0;
-        }
-        return 0.5 * nz.iter().sum::<f64>() / nz.len() as f64;
+        let (sum, count) = v
+            .iter()
+            .filter(|&&x| x > 1e-12)
+            .fold((0.0, 0usize), |(s, c), &x| (s + x, c + 1));
+        return if count == 0 {
+            0.0
+        } else {
+            0.5 * sum / count as f64
+        };
     }
     let k = n / 10;
-    0.5 * top_k_sum(density.iter().copied().collect(), k) / k as f64
+    0.5 * top_k_sum(v, k) / k as f64
 }
 
-/// Sum of the k largest values (1 ≤ k ≤ len), found by selection (O(n)); deterministic for a
-/// given input.
-fn top_k_sum(mut v: Vec<f64>, k: usize) -> f64 {
-    if k < v.len() {
-        v.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+/// Sum of the k largest values (1 ≤ k ≤ len), found by selection (O(n)) on integer keys that
+/// order like the floats (IEEE total order); deterministic for a given input.
+fn top_k_sum(v: &mut [f64], k: usize) -> f64 {
+    // Monotone map f64 → u64 under the total order: flip all bits of negatives, the sign bit
+    // of non-negatives.
+    let key = |x: f64| {
+        let b = x.to_bits();
+        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    };
+    let unkey = |k: u64| {
+        if k >> 63 == 1 {
+            f64::from_bits(k & !(1 << 63))
+        } else {
+            f64::from_bits(!k)
+        }
+    };
+    let mut keys: Vec<u64> = v.iter().map(|&x| key(x)).collect();
+    if k < keys.len() {
+        keys.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
     }
-    v[..k].iter().sum()
+    keys[..k].iter().map(|&x| unkey(x)).sum()
 }
 
 /// Grid cell of a point (relative to the canvas origin), clamped into the grid.
@@ -282,22 +328,37 @@ fn cell_of(x: f64, y: f64, gw: f64, gh: f64, rows: usize, cols: usize) -> (usize
             (v as usize).min(n - 1)
         }
     };
-    (clamp((y / gh).floor(), rows), clamp((x / gw).floor(), cols))
+    // For v ≥ 0 truncation is floor; negative values clamp to 0 either way.
+    (clamp(y / gh, rows), clamp(x / gw, cols))
 }
 
 /// Adds `w` to the horizontal demand of `row`, columns `[a, b)` (empty when a ≥ b).
 #[inline]
 fn add_h(dh: &mut Array2<f64>, row: usize, a: usize, b: usize, w: f64) {
-    for c in a..b {
-        dh[[row, c]] += w;
+    if a >= b {
+        return;
+    }
+    let cols = dh.ncols();
+    let cells = dh
+        .as_slice_mut()
+        .expect("demand maps are built in standard layout");
+    for x in &mut cells[row * cols + a..row * cols + b] {
+        *x += w;
     }
 }
 
 /// Adds `w` to the vertical demand of `col`, rows `[a, b)` (empty when a ≥ b).
 #[inline]
 fn add_v(dv: &mut Array2<f64>, col: usize, a: usize, b: usize, w: f64) {
+    if a >= b {
+        return;
+    }
+    let cols = dv.ncols();
+    let cells = dv
+        .as_slice_mut()
+        .expect("demand maps are built in standard layout");
     for r in a..b {
-        dv[[r, col]] += w;
+        cells[r * cols + col] += w;
     }
 }
 
@@ -316,7 +377,7 @@ fn l_route(
 
 /// Adds the routing demand of one net, given its distinct cells `(row, col)` and its driver's
 /// cell (`proxy-cost.md` §6), to `dh`/`dv`.
-fn route_net(
+pub(crate) fn route_net(
     cells: &[(usize, usize)],
     driver: (usize, usize),
     w: f64,
@@ -475,8 +536,8 @@ pub(crate) fn add_macro(
     }
 }
 
-/// Adds `sign` × the routing demand of one net to `dh`/`dv` and returns its (unweighted) HPWL.
-/// `cells` is scratch space.
+/// Adds `sign` × the routing demand of one net to `dh`/`dv` and returns its (unweighted) HPWL
+/// and its driver's cell; leaves the net's distinct cells in `cells`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn add_net(
     dh: &mut Array2<f64>,
@@ -487,11 +548,12 @@ pub(crate) fn add_net(
     params: &CostParams,
     sign: f64,
     cells: &mut Vec<(usize, usize)>,
-) -> f64 {
+) -> (f64, (usize, usize)) {
     let start = netlist.net_pin_start()[net] as usize;
     let end = netlist.net_pin_start()[net + 1] as usize;
+    cells.clear();
     if start == end {
-        return 0.0;
+        return (0.0, (0, 0));
     }
     let (rows, cols) = (params.grid_rows, params.grid_cols);
     let (gw, gh) = (params.cell_width(), params.cell_height());
@@ -519,7 +581,7 @@ pub(crate) fn add_net(
     }
     let w = netlist.net_weight()[net].max(1.0);
     route_net(cells, driver, sign * w, dh, dv);
-    (x1 - x0) + (y1 - y0)
+    ((x1 - x0) + (y1 - y0), driver)
 }
 
 /// Nets per chunk of the parallel evaluation: fixed by the net count alone (never by the thread
@@ -546,7 +608,7 @@ pub(crate) fn raw_full(netlist: &Netlist, placement: &Placement, params: &CostPa
             let mut cells = Vec::new();
             let mut hpwl = 0.0;
             for net in s..(s + chunk).min(nets) {
-                let h = add_net(
+                let (h, _) = add_net(
                     &mut dh, &mut dv, netlist, placement, net, params, 1.0, &mut cells,
                 );
                 hpwl += netlist.net_weight()[net] * h;
@@ -562,31 +624,98 @@ pub(crate) fn raw_full(netlist: &Netlist, placement: &Placement, params: &CostPa
     raw
 }
 
-/// Turns raw accumulators into the maps and costs.
-pub(crate) fn finish(raw: &Raw, weight_sum: f64, params: &CostParams) -> (ProxyCost, CostMaps) {
+/// Reusable buffers of [`finish_cost`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scratch {
+    vals: Vec<f64>,
+    sh: Vec<f64>,
+    sv: Vec<f64>,
+}
+
+/// Turns raw accumulators into the costs without allocating (buffers in `s`). The values are
+/// computed with exactly the operations, in the order, of the maps of [`finish`], so both give
+/// bit-identical costs.
+pub(crate) fn finish_cost(
+    raw: &Raw,
+    weight_sum: f64,
+    params: &CostParams,
+    s: &mut Scratch,
+) -> ProxyCost {
+    let (rows, cols) = (params.grid_rows, params.grid_cols);
     let (gw, gh) = (params.cell_width(), params.cell_height());
-    let density = &raw.occ / (gw * gh);
+    let cell_area = gw * gh;
     let hcap = gh * params.h_routes_per_um;
     let vcap = gw * params.v_routes_per_um;
-    let (h_net, v_net) = smooth(&(&raw.dh / hcap), &(&raw.dv / vcap), params.smooth);
-    let maps = CostMaps {
-        density,
-        h_net,
-        v_net,
-        h_macro: &raw.mh / hcap,
-        v_macro: &raw.mv / vcap,
-    };
+    let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let slice = |a: &'_ Array2<f64>| -> Vec<f64> { a.iter().copied().collect() };
+    // Standard-layout arrays are contiguous; fall back to a copy otherwise.
+    let (occ, dh, dv, mh, mv) = (
+        raw.occ
+            .as_slice()
+            .map_or_else(|| slice(&raw.occ).into(), std::borrow::Cow::Borrowed),
+        raw.dh
+            .as_slice()
+            .map_or_else(|| slice(&raw.dh).into(), std::borrow::Cow::Borrowed),
+        raw.dv
+            .as_slice()
+            .map_or_else(|| slice(&raw.dv).into(), std::borrow::Cow::Borrowed),
+        raw.mh
+            .as_slice()
+            .map_or_else(|| slice(&raw.mh).into(), std::borrow::Cow::Borrowed),
+        raw.mv
+            .as_slice()
+            .map_or_else(|| slice(&raw.mv).into(), std::borrow::Cow::Borrowed),
+    );
+    let n = rows * cols;
+    s.vals.clear();
+    s.vals.extend_from_slice(&occ);
+    for v in s.vals.iter_mut() {
+        *v /= cell_area;
+    }
+    let max_density = max(&s.vals);
+    let density_cost = density_cost_of(&mut s.vals);
+    // Smoothing of the net demand (as `smooth`), row-major.
+    let k = params.smooth;
+    s.sh.clear();
+    s.sh.resize(n, 0.0);
+    s.sv.clear();
+    s.sv.resize(n, 0.0);
+    for r in 0..rows {
+        for c in 0..cols {
+            let v = dv[r * cols + c] / vcap;
+            if v != 0.0 {
+                let (a, b) = (c.saturating_sub(k), (c + k).min(cols - 1));
+                let share = v / (b - a + 1) as f64;
+                for x in &mut s.sv[r * cols + a..=r * cols + b] {
+                    *x += share;
+                }
+            }
+            let h = dh[r * cols + c] / hcap;
+            if h != 0.0 {
+                let (a, b) = (r.saturating_sub(k), (r + k).min(rows - 1));
+                let share = h / (b - a + 1) as f64;
+                for rr in a..=b {
+                    s.sh[rr * cols + c] += share;
+                }
+            }
+        }
+    }
+    s.vals.clear();
+    s.vals.resize(2 * n, 0.0);
+    for i in 0..n {
+        s.vals[i] = s.sh[i] + mh[i] / hcap;
+        s.vals[n + i] = s.sv[i] + mv[i] / vcap;
+    }
+    let max_h_congestion = max(&s.vals[..n]);
+    let max_v_congestion = max(&s.vals[n..]);
+    let congestion_cost = congestion_cost_of(&mut s.vals);
     let wirelength_cost = if weight_sum > 0.0 {
         raw.hpwl / ((params.canvas_width + params.canvas_height) * weight_sum)
     } else {
         0.0
     };
-    let density_cost = density_cost(&maps.density);
-    let (h, v) = (maps.h_congestion(), maps.v_congestion());
-    let congestion_cost = congestion_cost(&h, &v);
     let w = params.weights;
-    let max = |a: &Array2<f64>| a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let cost = ProxyCost {
+    ProxyCost {
         hpwl: raw.hpwl,
         wirelength_cost,
         density_cost,
@@ -595,11 +724,29 @@ pub(crate) fn finish(raw: &Raw, weight_sum: f64, params: &CostParams) -> (ProxyC
             + w.density * density_cost
             + w.congestion * congestion_cost,
         weights: w,
-        max_density: max(&maps.density),
-        max_h_congestion: max(&h),
-        max_v_congestion: max(&v),
+        max_density,
+        max_h_congestion,
+        max_v_congestion,
+    }
+}
+
+/// Turns raw accumulators into the maps and costs.
+pub(crate) fn finish(raw: &Raw, weight_sum: f64, params: &CostParams) -> (ProxyCost, CostMaps) {
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let hcap = gh * params.h_routes_per_um;
+    let vcap = gw * params.v_routes_per_um;
+    let (h_net, v_net) = smooth(&(&raw.dh / hcap), &(&raw.dv / vcap), params.smooth);
+    let maps = CostMaps {
+        density: &raw.occ / (gw * gh),
+        h_net,
+        v_net,
+        h_macro: &raw.mh / hcap,
+        v_macro: &raw.mv / vcap,
     };
-    (cost, maps)
+    (
+        finish_cost(raw, weight_sum, params, &mut Scratch::default()),
+        maps,
+    )
 }
 
 /// Smooths net demand: V values spread along their row over `[c−k, c+k]`, H values along their
@@ -633,12 +780,16 @@ pub fn smooth(dh: &Array2<f64>, dv: &Array2<f64>, k: usize) -> (Array2<f64>, Arr
 
 /// Congestion cost from the total H and V maps: mean of the top 5% of all 2·R·C values.
 pub fn congestion_cost(h: &Array2<f64>, v: &Array2<f64>) -> f64 {
-    let all: Vec<f64> = h.iter().chain(v.iter()).copied().collect();
-    let m = all.len() / 20;
+    congestion_cost_of(&mut h.iter().chain(v.iter()).copied().collect::<Vec<f64>>())
+}
+
+/// Congestion cost of all H and V values in `v` (reordered in place).
+fn congestion_cost_of(v: &mut [f64]) -> f64 {
+    let m = v.len() / 20;
     if m == 0 {
-        return all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        return v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     }
-    top_k_sum(all, m) / m as f64
+    top_k_sum(v, m) / m as f64
 }
 
 /// All maps behind the cost.
@@ -660,4 +811,58 @@ pub fn proxy_cost_with_maps(
 ) -> (ProxyCost, CostMaps) {
     let raw = raw_full(netlist, placement, params);
     finish(&raw, netlist.net_weight().iter().sum(), params)
+}
+
+/// RUDY (rectangular uniform wire density): each net of two or more pins spreads its expected
+/// wire length density `w · (bw + bh) / (bw · bh)` uniformly over its pin bounding box, which is
+/// first widened to at least one cell in each direction (around its centre) so that flat and
+/// single-row nets count too. The map is the sum over nets of density × overlap area / cell
+/// area: a cheaper congestion estimate than the routed demand, for grids with many cells.
+pub fn rudy_map(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Array2<f64> {
+    let (rows, cols) = (params.grid_rows, params.grid_cols);
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let mut map = Array2::<f64>::zeros((rows, cols));
+    for net in netlist.nets() {
+        let r = netlist.net_pins(net);
+        if r.len() < 2 {
+            continue;
+        }
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for p in r {
+            let (x, y) = pin_xy(netlist, placement, p, params.soft_pin_offsets);
+            x0 = x0.min(x - params.canvas_x);
+            x1 = x1.max(x - params.canvas_x);
+            y0 = y0.min(y - params.canvas_y);
+            y1 = y1.max(y - params.canvas_y);
+        }
+        let widen = |a: f64, b: f64, min: f64| {
+            if b - a >= min {
+                (a, b)
+            } else {
+                let c = 0.5 * (a + b);
+                (c - 0.5 * min, c + 0.5 * min)
+            }
+        };
+        let (x0, x1) = widen(x0, x1, gw);
+        let (y0, y1) = widen(y0, y1, gh);
+        let density =
+            netlist.net_weight()[net.idx()] * ((x1 - x0) + (y1 - y0)) / ((x1 - x0) * (y1 - y0));
+        let (Some((c0, c1)), Some((r0, r1))) =
+            (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows))
+        else {
+            continue;
+        };
+        for r in r0..=r1 {
+            let dy = overlap(y0, y1, r, gh);
+            for c in c0..=c1 {
+                map[[r, c]] += density * overlap(x0, x1, c, gw) * dy / (gw * gh);
+            }
+        }
+    }
+    map
 }

@@ -13,7 +13,10 @@
 
 use netlists::{Netlist, NodeId, Orientation, Placement};
 
-use crate::cost::{CostMaps, CostParams, ProxyCost, Raw, add_macro, add_net, finish, raw_full};
+use crate::cost::{
+    CostMaps, CostParams, ProxyCost, Raw, Scratch, add_macro, add_net, finish, finish_cost,
+    raw_full, route_net,
+};
 
 /// One node's placement before a change, for undo.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +35,10 @@ pub struct CostState<'a> {
     placement: Placement,
     raw: Raw,
     net_hpwl: Vec<f64>,
+    /// Distinct grid cells and driver cell of each net as last routed, so removing a net's
+    /// demand needs no pin positions.
+    net_cells: Vec<Vec<(usize, usize)>>,
+    net_driver: Vec<(usize, usize)>,
     pin_net: Vec<u32>,
     weight_sum: f64,
     cost: ProxyCost,
@@ -40,6 +47,7 @@ pub struct CostState<'a> {
     epoch: u32,
     nets: Vec<u32>,
     cells: Vec<(usize, usize)>,
+    scratch: Scratch,
     // Undo record of the last change.
     saved: Vec<Saved>,
     prev_cost: Option<ProxyCost>,
@@ -51,18 +59,15 @@ impl<'a> CostState<'a> {
         let raw = raw_full(netlist, &placement, &params);
         let mut net_hpwl = vec![0.0; netlist.num_nets()];
         let mut cells = Vec::new();
-        let mut scratch = Raw::zeros(&params);
-        for (net, h) in net_hpwl.iter_mut().enumerate() {
-            *h = add_net(
-                &mut scratch.dh,
-                &mut scratch.dv,
-                netlist,
-                &placement,
-                net,
-                &params,
-                1.0,
-                &mut cells,
-            );
+        let mut net_cells = vec![Vec::new(); netlist.num_nets()];
+        let mut net_driver = vec![(0, 0); netlist.num_nets()];
+        let mut throwaway = Raw::zeros(&params);
+        for net in 0..netlist.num_nets() {
+            let (dh, dv) = (&mut throwaway.dh, &mut throwaway.dv);
+            let (h, d) = add_net(dh, dv, netlist, &placement, net, &params, 1.0, &mut cells);
+            net_hpwl[net] = h;
+            net_driver[net] = d;
+            net_cells[net].extend_from_slice(&cells);
         }
         let mut pin_net = vec![0u32; netlist.num_pins()];
         for net in netlist.nets() {
@@ -71,13 +76,16 @@ impl<'a> CostState<'a> {
             }
         }
         let weight_sum = netlist.net_weight().iter().sum();
-        let cost = finish(&raw, weight_sum, &params).0;
+        let mut scratch = Scratch::default();
+        let cost = finish_cost(&raw, weight_sum, &params, &mut scratch);
         CostState {
             netlist,
             params,
             placement,
             raw,
             net_hpwl,
+            net_cells,
+            net_driver,
             pin_net,
             weight_sum,
             cost,
@@ -85,6 +93,7 @@ impl<'a> CostState<'a> {
             epoch: 0,
             nets: Vec::new(),
             cells,
+            scratch,
             saved: Vec::new(),
             prev_cost: None,
         }
@@ -158,7 +167,7 @@ impl<'a> CostState<'a> {
         }
         self.prev_cost = Some(self.cost.clone());
         self.apply(changes);
-        self.cost = finish(&self.raw, self.weight_sum, &self.params).0;
+        self.cost = finish_cost(&self.raw, self.weight_sum, &self.params, &mut self.scratch);
         self.cost.proxy_cost
     }
 
@@ -183,17 +192,16 @@ impl<'a> CostState<'a> {
         let (nl, params) = (self.netlist, &self.params);
         for &net in &self.nets {
             let net = net as usize;
-            add_net(
-                &mut self.raw.dh,
-                &mut self.raw.dv,
-                nl,
-                &self.placement,
-                net,
-                params,
-                -1.0,
-                &mut self.cells,
+            let w = nl.net_weight()[net];
+            let (dh, dv) = (&mut self.raw.dh, &mut self.raw.dv);
+            route_net(
+                &self.net_cells[net],
+                self.net_driver[net],
+                -w.max(1.0),
+                dh,
+                dv,
             );
-            self.raw.hpwl -= nl.net_weight()[net] * self.net_hpwl[net];
+            self.raw.hpwl -= w * self.net_hpwl[net];
         }
         for &(n, ..) in changes {
             add_macro(&mut self.raw, nl, &self.placement, n, params, -1.0);
@@ -208,9 +216,10 @@ impl<'a> CostState<'a> {
         }
         for &net in &self.nets {
             let net = net as usize;
-            let h = add_net(
-                &mut self.raw.dh,
-                &mut self.raw.dv,
+            let (dh, dv) = (&mut self.raw.dh, &mut self.raw.dv);
+            let (h, d) = add_net(
+                dh,
+                dv,
                 nl,
                 &self.placement,
                 net,
@@ -219,6 +228,9 @@ impl<'a> CostState<'a> {
                 &mut self.cells,
             );
             self.net_hpwl[net] = h;
+            self.net_driver[net] = d;
+            self.net_cells[net].clear();
+            self.net_cells[net].extend_from_slice(&self.cells);
             self.raw.hpwl += nl.net_weight()[net] * h;
         }
     }

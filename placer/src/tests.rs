@@ -521,3 +521,99 @@ proptest! {
         }
     }
 }
+
+/// RUDY oracle: every net against every cell, written from the definition.
+fn rudy_oracle(nl: &Netlist, pl: &Placement, p: &CostParams) -> Vec<Vec<f64>> {
+    let (rows, cols) = (p.grid_rows, p.grid_cols);
+    let gw = p.canvas_width / cols as f64;
+    let gh = p.canvas_height / rows as f64;
+    let mut out = vec![vec![0.0; cols]; rows];
+    for net in nl.nets() {
+        let pins: Vec<(f64, f64)> = nl
+            .net_pins(net)
+            .map(|i| crate::cost::pin_xy(nl, pl, i, p.soft_pin_offsets))
+            .collect();
+        if pins.len() < 2 {
+            continue;
+        }
+        let xmin = pins.iter().map(|q| q.0).fold(f64::MAX, f64::min);
+        let xmax = pins.iter().map(|q| q.0).fold(f64::MIN, f64::max);
+        let ymin = pins.iter().map(|q| q.1).fold(f64::MAX, f64::min);
+        let ymax = pins.iter().map(|q| q.1).fold(f64::MIN, f64::max);
+        let (cx, cy) = ((xmin + xmax) / 2.0, (ymin + ymax) / 2.0);
+        let bw = (xmax - xmin).max(gw);
+        let bh = (ymax - ymin).max(gh);
+        let (x0, x1) = if xmax - xmin >= gw {
+            (xmin, xmax)
+        } else {
+            (cx - bw / 2.0, cx + bw / 2.0)
+        };
+        let (y0, y1) = if ymax - ymin >= gh {
+            (ymin, ymax)
+        } else {
+            (cy - bh / 2.0, cy + bh / 2.0)
+        };
+        let dens = nl.net_weight()[net.idx()] * (bw + bh) / (bw * bh);
+        for (r, row) in out.iter_mut().enumerate() {
+            for (c, v) in row.iter_mut().enumerate() {
+                let ox = (x1.min((c + 1) as f64 * gw) - x0.max(c as f64 * gw)).max(0.0);
+                let oy = (y1.min((r + 1) as f64 * gh) - y0.max(r as f64 * gh)).max(0.0);
+                *v += dens * ox * oy / (gw * gh);
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rudy_equals_oracle(s in spec()) {
+        let (nl, pl, p) = build(&s);
+        let fast = crate::cost::rudy_map(&nl, &pl, &p);
+        let slow = rudy_oracle(&nl, &pl, &p);
+        for r in 0..p.grid_rows {
+            for c in 0..p.grid_cols {
+                prop_assert!(close(fast[[r, c]], slow[r][c]), "[{r},{c}] {} vs {}", fast[[r, c]], slow[r][c]);
+            }
+        }
+    }
+}
+
+/// RUDY of one two-pin net spanning exactly two cells: density w·(bw+bh)/(bw·bh) per unit area.
+#[test]
+fn rudy_hand_computed() {
+    let s = Spec {
+        nodes: vec![
+            (NodeKind::Port, 0.0, 0.0, 5.0, 5.0, Orientation::N),
+            (NodeKind::Port, 0.0, 0.0, 15.0, 15.0, Orientation::N),
+        ],
+        nets: vec![(2.0, vec![(0, 0.0, 0.0), (1, 0.0, 0.0)])],
+        canvas: (40.0, 40.0),
+        grid: (4, 4),
+        smooth: 0,
+        square_soft: false,
+        soft_pin_offsets: false,
+    };
+    let (nl, pl, p) = build(&s);
+    let m = crate::cost::rudy_map(&nl, &pl, &p);
+    // Box [5,15]x[5,15]: density 2·20/100 = 0.4; each of the 4 cells it touches gets 25/100 of
+    // its area covered: 0.4·25/100 = 0.1.
+    for (r, c) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        assert!((m[[r, c]] - 0.1).abs() < 1e-15, "{r},{c}: {}", m[[r, c]]);
+    }
+    assert!((m.sum() - 0.4).abs() < 1e-14);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The single-threaded HPWL kernel agrees with the oracle.
+    #[test]
+    fn hpwl_kernel_equals_oracle(s in spec()) {
+        let (nl, pl, p) = build(&s);
+        let o = oracle(&nl, &pl, &p);
+        prop_assert!(close(crate::cost::hpwl(&nl, &pl, &p), o.hpwl));
+    }
+}

@@ -1,0 +1,86 @@
+//! Cost-model benchmarks on real designs (`$MACROPLACE_SHARED`, default `../shared`):
+//! full proxy evaluation of ariane133 clustered (44.5k pins, 24×21 grid), one incremental hard
+//! macro move on ariane133, and the HPWL of flat nvdla (623k pins) on one thread.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use netlists::{NodeKind, ReadOptions, read_design};
+use placer::cost::{CostParams, hpwl, proxy_cost};
+
+fn shared() -> PathBuf {
+    std::env::var_os("MACROPLACE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+        .join("benchmarks")
+}
+
+fn cost(c: &mut Criterion) {
+    let b = shared();
+    let d = read_design(
+        &b.join("ct/ariane133_ng45/netlist.pb.txt.gz"),
+        &ReadOptions {
+            plc: Some(b.join("ct/ariane133_ng45/initial.plc")),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let params = CostParams::from_floorplan(d.netlist.floorplan());
+    let mut g = c.benchmark_group("cost");
+    g.warm_up_time(Duration::from_secs(1));
+    g.bench_function("proxy_full_ariane133", |bch| {
+        bch.iter(|| proxy_cost(&d.netlist, &d.placement, &params))
+    });
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    g.bench_function("proxy_full_ariane133_1thread", |bch| {
+        bch.iter(|| one.install(|| proxy_cost(&d.netlist, &d.placement, &params)))
+    });
+
+    // Incremental: each iteration moves one random hard macro to a random spot and returns the
+    // new proxy cost (the state walks on from there, as in annealing).
+    let hard: Vec<_> = d
+        .netlist
+        .nodes()
+        .filter(|n| d.netlist.node_kind()[n.idx()] == NodeKind::HardMacro)
+        .collect();
+    let mut st = placer::cost_state(&d.netlist, d.placement.clone(), params.clone());
+    let mut seed = 1u64;
+    let mut rnd = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (w, h) = (params.canvas_width, params.canvas_height);
+    g.bench_function("incremental_move_ariane133", |bch| {
+        bch.iter_batched(
+            || {
+                (
+                    hard[(rnd() * hard.len() as f64) as usize % hard.len()],
+                    rnd() * w,
+                    rnd() * h,
+                )
+            },
+            |(m, x, y)| st.move_node(m, x, y),
+            BatchSize::SmallInput,
+        )
+    });
+
+    let flat = read_design(
+        &b.join("ct-flat/nvdla_ng45/netlist.pb.txt.gz"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let fparams = CostParams::from_floorplan(flat.netlist.floorplan());
+    g.bench_function("hpwl_flat_nvdla_1thread", |bch| {
+        bch.iter(|| hpwl(&flat.netlist, &flat.placement, &fparams))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, cost);
+criterion_main!(benches);

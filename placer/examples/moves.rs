@@ -1,0 +1,30 @@
+//! Development aid: random hard-macro moves on a CT design, for profiling `CostState`.
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let opts = netlists::ReadOptions {
+        plc: Some(args[2].clone().into()),
+        ..Default::default()
+    };
+    let d = netlists::read_design(std::path::Path::new(&args[1]), &opts).expect("read");
+    let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
+    let hard = placer::legality::hard_macros(&d.netlist);
+    let mut st = placer::cost_state(&d.netlist, d.placement.clone(), params.clone());
+    let mut seed = 1u64;
+    let mut rnd = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let n: usize = args.get(3).map_or(20000, |s| s.parse().expect("count"));
+    let t = std::time::Instant::now();
+    let mut acc = 0.0;
+    for _ in 0..n {
+        let m = hard[(rnd() * hard.len() as f64) as usize % hard.len()];
+        acc += st.move_node(m, rnd() * params.canvas_width, rnd() * params.canvas_height);
+    }
+    println!(
+        "{:.2} us per move ({acc})",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+}
