@@ -4,6 +4,10 @@
 //! over the grid, hard-macro blockage with the partial-coverage rule, capacity normalisation,
 //! smoothing of the net part, mean of the top 5% of the H and V maps together).
 //!
+//! Density counts every node with area except ports: for the clustered CT designs of the
+//! reference (no std cells) that is exactly hard + soft macros; flat CT and Bookshelf designs
+//! have their std cells counted too.
+//!
 //! Everything is a pure function of `(&Netlist, &Placement, &CostParams)`. The per-cell maps are
 //! returned as `ndarray` arrays indexed `[row, col]` (row 0 at the bottom).
 
@@ -231,7 +235,7 @@ pub fn hpwl(netlist: &Netlist, placement: &Placement, params: &CostParams) -> f6
 
 /// The box a macro occupies for density (soft macros squared when asked), relative to the
 /// canvas origin: `(x_lo, y_lo, x_hi, y_hi)`.
-fn macro_box(
+fn node_box(
     netlist: &Netlist,
     placement: &Placement,
     node: usize,
@@ -459,9 +463,10 @@ impl Raw {
     }
 }
 
-/// Adds `sign` × the area of macro `n` to the occupancy and, for a hard macro, its routing
+/// Adds `sign` × the area of node `n` to the occupancy (every node but ports: hard and soft
+/// macros, and the std cells of flat and Bookshelf designs) and, for a hard macro, its routing
 /// blockage with the partial-coverage rule (`proxy-cost.md` §5–6).
-pub(crate) fn add_macro(
+pub(crate) fn add_node(
     raw: &mut Raw,
     netlist: &Netlist,
     placement: &Placement,
@@ -470,12 +475,12 @@ pub(crate) fn add_macro(
     sign: f64,
 ) {
     let kind = netlist.node_kind()[n];
-    if !kind.is_macro() {
+    if kind == NodeKind::Port {
         return;
     }
     let (rows, cols) = (params.grid_rows, params.grid_cols);
     let (gw, gh) = (params.cell_width(), params.cell_height());
-    let (x0, y0, x1, y1) = macro_box(netlist, placement, n, params);
+    let (x0, y0, x1, y1) = node_box(netlist, placement, n, params);
     let (Some((c0, c1)), Some((r0, r1))) =
         (cell_span(x0, x1, gw, cols), cell_span(y0, y1, gh, rows))
     else {
@@ -595,7 +600,7 @@ fn net_chunk(num_nets: usize) -> usize {
 pub(crate) fn raw_full(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Raw {
     let mut raw = Raw::zeros(params);
     for n in 0..netlist.num_nodes() {
-        add_macro(&mut raw, netlist, placement, n, params, 1.0);
+        add_node(&mut raw, netlist, placement, n, params, 1.0);
     }
     let nets = netlist.num_nets();
     let chunk = net_chunk(nets);

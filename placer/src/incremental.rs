@@ -14,7 +14,7 @@
 use netlists::{Netlist, NodeId, Orientation, Placement};
 
 use crate::cost::{
-    CostMaps, CostParams, ProxyCost, Raw, Scratch, add_macro, add_net, finish, finish_cost,
+    CostMaps, CostParams, ProxyCost, Raw, Scratch, add_net, add_node, finish, finish_cost,
     raw_full, route_net,
 };
 
@@ -204,7 +204,7 @@ impl<'a> CostState<'a> {
             self.raw.hpwl -= w * self.net_hpwl[net];
         }
         for &(n, ..) in changes {
-            add_macro(&mut self.raw, nl, &self.placement, n, params, -1.0);
+            add_node(&mut self.raw, nl, &self.placement, n, params, -1.0);
         }
         for &(n, x, y, o) in changes {
             self.placement.x[n] = x;
@@ -212,7 +212,7 @@ impl<'a> CostState<'a> {
             self.placement.orient[n] = o;
         }
         for &(n, ..) in changes {
-            add_macro(&mut self.raw, nl, &self.placement, n, params, 1.0);
+            add_node(&mut self.raw, nl, &self.placement, n, params, 1.0);
         }
         for &net in &self.nets {
             let net = net as usize;

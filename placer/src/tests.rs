@@ -94,7 +94,7 @@ fn oracle(nl: &Netlist, pl: &Placement, p: &CostParams) -> Oracle {
     for (r, row) in density.iter_mut().enumerate() {
         for (c, cell) in row.iter_mut().enumerate() {
             for n in 0..nl.num_nodes() {
-                if matches!(nl.node_kind()[n], NodeKind::HardMacro | NodeKind::SoftMacro) {
+                if nl.node_kind()[n] != NodeKind::Port {
                     let (x0, y0, x1, y1) = rect(n);
                     let a = inter(x0, x1, c as f64 * gw, c as f64 * gw + gw)
                         * inter(y0, y1, r as f64 * gh, r as f64 * gh + gh);
