@@ -42,6 +42,8 @@ demo: build
 	set -x; \
 	./target/release/macroplace info $$ARGS | tee "$(OUT)/info.txt" && \
 	./target/release/macroplace info $$ARGS --json > "$(OUT)/info.json" && \
+	./target/release/macroplace eval $$ARGS | tee "$(OUT)/eval.txt" && \
+	./target/release/macroplace eval $$ARGS --json > "$(OUT)/eval.json" && \
 	./target/release/macroplace convert $$ARGS --to bookshelf --out "$(OUT)/bookshelf" && \
 	./target/release/macroplace convert $$ARGS --to ct --out "$(OUT)/ct" && \
 	./target/release/macroplace info "$(OUT)/ct/netlist.pb.txt" --plc "$(OUT)/ct/$$(basename $(BENCH)).plc" --json > "$(OUT)/info_roundtrip.json"
