@@ -1,31 +1,3 @@
-//! Embeds libtorch's library directory as an rpath so the tests of this crate run without
-//! `LD_LIBRARY_PATH`. The directory is found the way torch-sys finds libtorch: `$LIBTORCH/lib`,
-//! or, with `LIBTORCH_USE_PYTORCH=1`, the `lib/` beside the `torch` package of `$PYTHON` (or
-//! `python3`).
-
-fn main() {
-    println!("cargo:rerun-if-env-changed=LIBTORCH");
-    println!("cargo:rerun-if-env-changed=LIBTORCH_USE_PYTORCH");
-    println!("cargo:rerun-if-env-changed=PYTHON");
-    if let Some(dir) = torch_lib_dir() {
-        println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
-    }
-}
-
-fn torch_lib_dir() -> Option<String> {
-    if let Ok(l) = std::env::var("LIBTORCH") {
-        return Some(format!("{l}/lib"));
-    }
-    std::env::var_os("LIBTORCH_USE_PYTORCH")?;
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = std::process::Command::new(python)
-        .args([
-            "-c",
-            "import os, torch; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))",
-        ])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
+//! Embeds libtorch's library directory as an rpath so this crate's tests run without
+//! `LD_LIBRARY_PATH` (see `torch_rpath.rs`).
+include!("torch_rpath.rs");

@@ -820,21 +820,7 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
     });
     let mut placement_entries = Vec::new();
     if let Some(plc_path) = plc_path {
-        let resolve = |idx: usize| -> std::result::Result<NodeId, String> {
-            match objects.get(idx) {
-                None => Err(format!("expected a node index below {n_obj}, found {idx}")),
-                Some(CtObject {
-                    role: CtRole::Node(id),
-                    ..
-                }) => Ok(*id),
-                Some(o) => Err(format!(
-                    "expected the index of a port or macro, found {idx} which is {} `{}`",
-                    o.type_name,
-                    shorten(&o.name)
-                )),
-            }
-        };
-        let file = plc::parse_plc(plc_path, &resolve)?;
+        let file = plc::parse_plc(plc_path, &objects)?;
         let base = fp
             .take()
             .unwrap_or_else(|| Floorplan::with_canvas(0.0, 0.0, 0.0, 0.0, CanvasSource::Default));

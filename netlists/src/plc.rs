@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::ids::NodeId;
 use crate::io::{numbered_lines, parse_f64, parse_u64, read_input, shorten, write_atomic};
 use crate::model::{
-    Blockage, CanvasSource, Floorplan, Netlist, NodeKind, Orientation, Placement, Routing,
+    Blockage, CanvasSource, CtObject, CtRole, Floorplan, Netlist, NodeKind, Orientation, Placement,
+    Routing,
 };
 
 /// Parameters read from a `.plc` header.
@@ -96,11 +97,27 @@ fn two_values(path: &Path, ln: u32, rest: &str, k2: &str, what: &str) -> Result<
     Ok((parse_f64(path, ln, what, a)?, parse_f64(path, ln, what, b)?))
 }
 
-/// Parses a `.plc` file; `resolve` maps a node index to a model node or says why it can't.
-pub fn parse_plc(
-    path: &Path,
-    resolve: &dyn Fn(usize) -> std::result::Result<NodeId, String>,
-) -> Result<PlcFile> {
+/// The model node of a `.plc` node index, or what is wrong with the index.
+fn node_of_index(objects: &[CtObject], idx: usize) -> std::result::Result<NodeId, String> {
+    match objects.get(idx) {
+        None => Err(format!(
+            "expected a node index below {}, found {idx}",
+            objects.len()
+        )),
+        Some(CtObject {
+            role: CtRole::Node(id),
+            ..
+        }) => Ok(*id),
+        Some(o) => Err(format!(
+            "expected the index of a port or macro, found {idx} which is {} `{}`",
+            o.type_name,
+            shorten(&o.name)
+        )),
+    }
+}
+
+/// Parses a `.plc` file whose node indices refer to `objects` (a CT netlist's blocks).
+pub fn parse_plc(path: &Path, objects: &[CtObject]) -> Result<PlcFile> {
     let input = read_input(path)?;
     let real = input.path;
     let text = crate::io::as_utf8(&real, &input.bytes)?;
@@ -227,7 +244,7 @@ pub fn parse_plc(
             ));
         }
         let idx = parse_u64(&real, ln, "the node index", f[0])?;
-        let node = resolve(usize::try_from(idx).unwrap_or(usize::MAX))
+        let node = node_of_index(objects, usize::try_from(idx).unwrap_or(usize::MAX))
             .map_err(|m| Error::parse(&real, ln, m))?;
         let x = parse_f64(&real, ln, "x", f[1])?;
         let y = parse_f64(&real, ln, "y", f[2])?;
@@ -300,24 +317,7 @@ pub fn read_plc(
             "a .plc file needs a Circuit Training netlist (its node indices)".into(),
         ));
     };
-    let resolve = |idx: usize| -> std::result::Result<NodeId, String> {
-        match ct.objects.get(idx) {
-            None => Err(format!(
-                "expected a node index below {}, found {idx}",
-                ct.objects.len()
-            )),
-            Some(crate::model::CtObject {
-                role: crate::model::CtRole::Node(id),
-                ..
-            }) => Ok(*id),
-            Some(o) => Err(format!(
-                "expected the index of a port or macro, found {idx} which is {} `{}`",
-                o.type_name,
-                shorten(&o.name)
-            )),
-        }
-    };
-    let file = parse_plc(path, &resolve)?;
+    let file = parse_plc(path, &ct.objects)?;
     let mut p = base.clone();
     for e in &file.entries {
         p.x[e.node.idx()] = e.x;
