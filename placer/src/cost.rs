@@ -187,6 +187,11 @@ pub fn pin_xy(
 /// Weighted HPWL under the cost model's pin rules, on the calling thread (a tight loop over
 /// the CSR slices; the parallel proxy evaluation computes HPWL alongside congestion).
 pub fn hpwl(netlist: &Netlist, placement: &Placement, params: &CostParams) -> f64 {
+    hpwl_with(netlist, placement, params.soft_pin_offsets)
+}
+
+/// Weighted HPWL, soft-macro pin offsets applied or not.
+pub fn hpwl_with(netlist: &Netlist, placement: &Placement, soft_pin_offsets: bool) -> f64 {
     let (pin_node, pin_dx, pin_dy) = (netlist.pin_node(), netlist.pin_dx(), netlist.pin_dy());
     let (kind, weight, starts) = (
         netlist.node_kind(),
@@ -194,7 +199,7 @@ pub fn hpwl(netlist: &Netlist, placement: &Placement, params: &CostParams) -> f6
         netlist.net_pin_start(),
     );
     let (px, py, po) = (&placement.x[..], &placement.y[..], &placement.orient[..]);
-    let zero_soft = !params.soft_pin_offsets;
+    let zero_soft = !soft_pin_offsets;
     let mut total = 0.0;
     for (net, w) in weight.iter().enumerate() {
         let (s, e) = (starts[net] as usize, starts[net + 1] as usize);

@@ -22,8 +22,8 @@ pub fn cost_state(
     incremental::CostState::new(netlist, placement, params)
 }
 
-/// Half-perimeter wirelength of one net, pins at node centre + offset rotated by the node's
-/// orientation (unweighted).
+/// Half-perimeter wirelength of one net with every pin offset applied (the geometric HPWL:
+/// pins at node centre + offset rotated by the node's orientation), unweighted.
 pub fn net_hpwl(netlist: &Netlist, placement: &Placement, net: NetId) -> f64 {
     let (mut x0, mut x1, mut y0, mut y1) = (
         f64::INFINITY,
@@ -41,12 +41,11 @@ pub fn net_hpwl(netlist: &Netlist, placement: &Placement, net: NetId) -> f64 {
     if x0 > x1 { 0.0 } else { (x1 - x0) + (y1 - y0) }
 }
 
-/// Weighted total HPWL: Σ over nets of weight × net HPWL.
+/// Weighted geometric HPWL (every pin offset applied, soft-macro pins included): Σ over nets of
+/// weight × [`net_hpwl`]. The proxy cost's HPWL ([`cost::hpwl`]) differs only in ignoring
+/// soft-macro pin offsets unless asked (the reference's rule).
 pub fn hpwl(netlist: &Netlist, placement: &Placement) -> f64 {
-    netlist
-        .nets()
-        .map(|n| netlist.net_weight()[n.idx()] * net_hpwl(netlist, placement, n))
-        .sum()
+    cost::hpwl_with(netlist, placement, true)
 }
 
 #[cfg(test)]

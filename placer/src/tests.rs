@@ -617,3 +617,17 @@ proptest! {
         prop_assert!(close(crate::cost::hpwl(&nl, &pl, &p), o.hpwl));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The geometric HPWL equals the sum of per-net HPWLs and the cost HPWL with offsets on.
+    #[test]
+    fn geometric_hpwl_is_the_sum_of_net_hpwls(s in spec()) {
+        let (nl, pl, mut p) = build(&s);
+        let per_net: f64 = nl.nets().map(|n| nl.net_weight()[n.idx()] * crate::net_hpwl(&nl, &pl, n)).sum();
+        prop_assert!(close(crate::hpwl(&nl, &pl), per_net));
+        p.soft_pin_offsets = true;
+        prop_assert!(close(crate::hpwl(&nl, &pl), oracle(&nl, &pl, &p).hpwl));
+    }
+}
