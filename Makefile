@@ -18,7 +18,16 @@ export MACROPLACE_SHARED := $(SHARED)
 
 STAMP := $(VENV)/.torch-$(TORCH_VERSION)-ok
 
-.PHONY: demo test venv build clean-venv bench
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+
+.PHONY: demo test venv build clean-venv bench sysdeps
+
+# Debian packages: a TrueType font for the pictures (text in PNG/SVG).
+sysdeps:
+	@test -e "$(FONT)" || test -n "$$MACROPLACE_FONT" || { \
+	  echo ">> installing fonts-dejavu-core"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-dejavu-core; }
 
 $(STAMP):
 	@echo ">> creating $(VENV) with torch==$(TORCH_VERSION) (about 2.6 GB, once)"
@@ -30,7 +39,7 @@ $(STAMP):
 
 venv: $(STAMP)
 
-build: $(STAMP)
+build: $(STAMP) sysdeps
 	cargo build --release --locked
 
 demo: build
@@ -44,12 +53,17 @@ demo: build
 	./target/release/macroplace info $$ARGS --json > "$(OUT)/info.json" && \
 	./target/release/macroplace eval $$ARGS | tee "$(OUT)/eval.txt" && \
 	./target/release/macroplace eval $$ARGS --json > "$(OUT)/eval.json" && \
+	./target/release/macroplace plot $$ARGS --nets 20 --out "$(OUT)/floorplan.png" && \
+	./target/release/macroplace plot $$ARGS --out "$(OUT)/floorplan.svg" && \
+	./target/release/macroplace plot $$ARGS --heatmap density --out "$(OUT)/density.png" && \
+	./target/release/macroplace plot $$ARGS --heatmap hcong --out "$(OUT)/hcong.png" && \
+	./target/release/macroplace plot $$ARGS --heatmap vcong --out "$(OUT)/vcong.png" && \
 	./target/release/macroplace convert $$ARGS --to bookshelf --out "$(OUT)/bookshelf" && \
 	./target/release/macroplace convert $$ARGS --to ct --out "$(OUT)/ct" && \
 	./target/release/macroplace info "$(OUT)/ct/netlist.pb.txt" --plc "$(OUT)/ct/$$(basename $(BENCH)).plc" --json > "$(OUT)/info_roundtrip.json"
 	@echo ">> results in $(OUT)/"
 
-test: $(STAMP)
+test: $(STAMP) sysdeps
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked

@@ -79,6 +79,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draws the floorplan (PNG or SVG by extension), optionally over a heat map.
+    Plot {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        cost: CostArgs,
+        /// Output picture: `FILE.png` or `FILE.svg`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Heat map under the floorplan.
+        #[arg(long, value_enum)]
+        heatmap: Option<HeatmapArg>,
+        /// Draw flylines of the N heaviest nets.
+        #[arg(long, default_value_t = 0)]
+        nets: usize,
+        /// Image width and height in pixels.
+        #[arg(long, value_parser = parse_pair, default_value = "1200,1050")]
+        size: (f64, f64),
+    },
     /// Writes a netlist and its placement in another (or the same) format.
     Convert {
         #[command(flatten)]
@@ -191,6 +210,16 @@ fn parse_pair(s: &str) -> Result<(f64, f64), String> {
 fn parse_triple(s: &str) -> Result<(f64, f64, f64), String> {
     let v = parse_numbers(s, 3)?;
     Ok((v[0], v[1], v[2]))
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum HeatmapArg {
+    /// Cell density.
+    Density,
+    /// Horizontal congestion.
+    Hcong,
+    /// Vertical congestion.
+    Vcong,
 }
 
 /// An error caused by the user's input: reported as one line with exit status 2.
@@ -351,6 +380,47 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
+fn plot(
+    input: &Input,
+    args: &CostArgs,
+    out: &Path,
+    heatmap: Option<HeatmapArg>,
+    nets: usize,
+    size: (f64, f64),
+) -> Result<()> {
+    let (d, _) = read(input)?;
+    let params = args.params(d.netlist.floorplan())?;
+    anyhow::ensure!(
+        size.0 >= 200.0 && size.1 >= 200.0 && size.0 <= 20000.0 && size.1 <= 20000.0,
+        "--size: expected 200..20000 pixels each way, found {},{}",
+        size.0,
+        size.1
+    );
+    let opts = viz::PlotOptions {
+        width: size.0 as u32,
+        height: size.1 as u32,
+        heatmap: heatmap.map(|h| match h {
+            HeatmapArg::Density => viz::Heatmap::Density,
+            HeatmapArg::Hcong => viz::Heatmap::HCongestion,
+            HeatmapArg::Vcong => viz::Heatmap::VCongestion,
+        }),
+        nets,
+        method: if input.plc.is_some() || input.pl.is_some() {
+            "placement file".into()
+        } else {
+            "netlist positions".into()
+        },
+    };
+    let t = Instant::now();
+    viz::render_floorplan(out, &d.netlist, &d.placement, &params, &opts)?;
+    println!(
+        "wrote {} in {:.3} s",
+        out.display(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn convert(input: &Input, to: Format, out: &Path) -> Result<()> {
     let (d, _) = read(input)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -375,6 +445,14 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Info { input, json } => info(&input, json),
         Command::Eval { input, cost, json } => eval(&input, &cost, json),
+        Command::Plot {
+            input,
+            cost,
+            out,
+            heatmap,
+            nets,
+            size,
+        } => plot(&input, &cost, &out, heatmap, nets, size),
         Command::Convert { input, to, out } => convert(&input, to, &out),
     }
 }

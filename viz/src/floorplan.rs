@@ -1,0 +1,687 @@
+//! The floorplan picture; see the crate docs for what it shows.
+
+use std::path::Path;
+
+use ndarray::Array2;
+use netlists::{Netlist, NodeKind, Placement};
+use placer::cost::{CostParams, proxy_cost_with_maps};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::{VizError, ensure_font};
+
+/// Which per-cell map to draw under the floorplan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heatmap {
+    /// Cell density (occupied area / cell area).
+    Density,
+    /// Horizontal congestion (net demand + macro blockage, normalised by capacity).
+    HCongestion,
+    /// Vertical congestion.
+    VCongestion,
+}
+
+impl Heatmap {
+    fn label(self) -> &'static str {
+        match self {
+            Heatmap::Density => "density",
+            Heatmap::HCongestion => "H congestion",
+            Heatmap::VCongestion => "V congestion",
+        }
+    }
+}
+
+/// What to draw.
+#[derive(Debug, Clone)]
+pub struct PlotOptions {
+    /// Image width in pixels.
+    pub width: u32,
+    /// Image height in pixels.
+    pub height: u32,
+    /// Heat map under the floorplan, if any.
+    pub heatmap: Option<Heatmap>,
+    /// Number of heaviest nets drawn as flylines.
+    pub nets: usize,
+    /// Method name for the title (e.g. `initial`, `sa`).
+    pub method: String,
+}
+
+impl Default for PlotOptions {
+    fn default() -> Self {
+        PlotOptions {
+            width: 1000,
+            height: 900,
+            heatmap: None,
+            nets: 0,
+            method: "input".into(),
+        }
+    }
+}
+
+/// Colours, public so that tests and legends agree with the picture.
+pub mod colors {
+    use plotters::style::RGBColor;
+    /// Page background.
+    pub const BACKGROUND: RGBColor = RGBColor(255, 255, 255);
+    /// Canvas interior.
+    pub const CANVAS: RGBColor = RGBColor(246, 246, 240);
+    /// Movable hard macro.
+    pub const HARD: RGBColor = RGBColor(222, 120, 31);
+    /// Fixed hard macro.
+    pub const HARD_FIXED: RGBColor = RGBColor(120, 94, 70);
+    /// Soft macro (drawn at 30% opacity).
+    pub const SOFT: RGBColor = RGBColor(40, 110, 200);
+    /// Ports.
+    pub const PORT: RGBColor = RGBColor(20, 20, 20);
+    /// Violations (overlap, outside the canvas).
+    pub const VIOLATION: RGBColor = RGBColor(220, 0, 0);
+}
+
+/// Maps design coordinates to pixels of the rendered image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PixelMap {
+    x0: f64,
+    sx: f64,
+    y0: f64,
+    sy: f64,
+}
+
+impl PixelMap {
+    /// Pixel of a design point.
+    pub fn to_px(&self, x: f64, y: f64) -> (i32, i32) {
+        (
+            (self.x0 + self.sx * x).round() as i32,
+            (self.y0 + self.sy * y).round() as i32,
+        )
+    }
+}
+
+/// Viridis-like colour for `t` in [0, 1].
+fn heat_color(t: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    } * (STOPS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(STOPS.len() - 2);
+    let f = t - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |u: f64, v: f64| (u + (v - u) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Renders the floorplan of `placement` into `path` (`.png` or `.svg`); returns the pixel map.
+pub fn render_floorplan(
+    path: &Path,
+    netlist: &Netlist,
+    placement: &Placement,
+    params: &CostParams,
+    opts: &PlotOptions,
+) -> Result<PixelMap, VizError> {
+    ensure_font()?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let io = |e: std::io::Error| VizError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    // Draw to a temporary file with the same extension, then rename over the target.
+    let tmp = tempfile::Builder::new()
+        .prefix(".macroplace-")
+        .suffix(&format!(".{}", ext.as_deref().unwrap_or("")))
+        .tempfile_in(dir)
+        .map_err(io)?;
+    let size = (opts.width, opts.height);
+    let map = match ext.as_deref() {
+        Some("png") => {
+            let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
+            let m = draw(&root, netlist, placement, params, opts)?;
+            root.present().map_err(|e| VizError::Draw(e.to_string()))?;
+            m
+        }
+        Some("svg") => {
+            let root = SVGBackend::new(tmp.path(), size).into_drawing_area();
+            let m = draw(&root, netlist, placement, params, opts)?;
+            root.present().map_err(|e| VizError::Draw(e.to_string()))?;
+            m
+        }
+        _ => return Err(VizError::Format(path.to_path_buf())),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+    }
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(map)
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    nl: &Netlist,
+    pl: &Placement,
+    params: &CostParams,
+    opts: &PlotOptions,
+) -> Result<PixelMap, VizError> {
+    let de =
+        |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| VizError::Draw(e.to_string());
+    root.fill(&colors::BACKGROUND).map_err(de)?;
+    let (cost, maps) = proxy_cost_with_maps(nl, pl, params);
+    let violations = placer::legality::check(nl, pl, None);
+    let fp = nl.floorplan();
+    let (x0, y0) = (params.canvas_x, params.canvas_y);
+    let (x1, y1) = (x0 + params.canvas_width, y0 + params.canvas_height);
+    // The view: the canvas, widened to show objects outside it.
+    let mut view = (x0, y0, x1, y1);
+    for n in nl
+        .nodes()
+        .filter(|n| nl.node_kind()[n.idx()] != NodeKind::StdCell)
+    {
+        let i = n.idx();
+        let (hw, hh) = (nl.node_width()[i] / 2.0, nl.node_height()[i] / 2.0);
+        if pl.x[i].is_finite() && pl.y[i].is_finite() {
+            view = (
+                view.0.min(pl.x[i] - hw),
+                view.1.min(pl.y[i] - hh),
+                view.2.max(pl.x[i] + hw),
+                view.3.max(pl.y[i] + hh),
+            );
+        }
+    }
+    let bar_w = if opts.heatmap.is_some() { 110 } else { 0 };
+    let (main, bar) = root.split_horizontally(opts.width.saturating_sub(bar_w));
+    let w = cost.weights;
+    let legal = if violations.is_empty() {
+        "legal".to_string()
+    } else {
+        format!("{} violations", violations.len())
+    };
+    let title = format!(
+        "{} · {} · HPWL {:.4e} · proxy {:.4} = {}·WL {:.4} + {}·den {:.4} + {}·cong {:.4} · {}",
+        nl.design(),
+        opts.method,
+        cost.hpwl,
+        cost.proxy_cost,
+        w.wirelength,
+        cost.wirelength_cost,
+        w.density,
+        cost.density_cost,
+        w.congestion,
+        cost.congestion_cost,
+        legal
+    );
+    let font = ("sans-serif", (opts.width / 65).clamp(11, 20));
+    let mut chart = ChartBuilder::on(&main)
+        .caption(&title, font)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(view.0..view.2, view.1..view.3)
+        .map_err(de)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("x (design units: µm for CT, DBU for Bookshelf)")
+        .y_desc("y")
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(de)?;
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(x0, y0), (x1, y1)],
+            colors::CANVAS.filled(),
+        )))
+        .map_err(de)?;
+
+    let (rows, cols) = (params.grid_rows, params.grid_cols);
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    // Heat map with the cost-setting cells outlined.
+    if let Some(kind) = opts.heatmap {
+        let map: Array2<f64> = match kind {
+            Heatmap::Density => maps.density.clone(),
+            Heatmap::HCongestion => maps.h_congestion(),
+            Heatmap::VCongestion => maps.v_congestion(),
+        };
+        let vmax = map.iter().copied().fold(0.0f64, f64::max).max(1e-12);
+        let (top_n, pool): (usize, Vec<f64>) = match kind {
+            Heatmap::Density => ((map.len() / 10).max(1), map.iter().copied().collect()),
+            _ => {
+                let all: Vec<f64> = maps
+                    .h_congestion()
+                    .iter()
+                    .chain(maps.v_congestion().iter())
+                    .copied()
+                    .collect();
+                ((all.len() / 20).max(1), all)
+            }
+        };
+        let mut sorted = pool;
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        let threshold = sorted[top_n.min(sorted.len()) - 1];
+        chart
+            .draw_series(
+                (0..rows)
+                    .flat_map(|r| (0..cols).map(move |c| (r, c)))
+                    .map(|(r, c)| {
+                        let (cx, cy) = (x0 + c as f64 * gw, y0 + r as f64 * gh);
+                        Rectangle::new(
+                            [(cx, cy), (cx + gw, cy + gh)],
+                            heat_color(map[[r, c]] / vmax).filled(),
+                        )
+                    }),
+            )
+            .map_err(de)?;
+        chart
+            .draw_series(
+                (0..rows)
+                    .flat_map(|r| (0..cols).map(move |c| (r, c)))
+                    .filter(|&(r, c)| map[[r, c]] >= threshold && map[[r, c]] > 0.0)
+                    .map(|(r, c)| {
+                        let (cx, cy) = (x0 + c as f64 * gw, y0 + r as f64 * gh);
+                        Rectangle::new([(cx, cy), (cx + gw, cy + gh)], WHITE.stroke_width(2))
+                    }),
+            )
+            .map_err(de)?;
+        draw_color_bar(&bar, kind, vmax).map_err(de)?;
+    }
+    // Grid.
+    let grid_style = RGBColor(200, 200, 200).stroke_width(1);
+    chart
+        .draw_series((1..cols).map(|c| {
+            PathElement::new(
+                vec![(x0 + c as f64 * gw, y0), (x0 + c as f64 * gw, y1)],
+                grid_style,
+            )
+        }))
+        .map_err(de)?;
+    chart
+        .draw_series((1..rows).map(|r| {
+            PathElement::new(
+                vec![(x0, y0 + r as f64 * gh), (x1, y0 + r as f64 * gh)],
+                grid_style,
+            )
+        }))
+        .map_err(de)?;
+    // Std cells as a density shading on a fine bin grid.
+    if nl.count_kind(NodeKind::StdCell) > 0 {
+        let bins = 200usize;
+        let (bw, bh) = ((x1 - x0) / bins as f64, (y1 - y0) / bins as f64);
+        let mut area = vec![0.0f64; bins * bins];
+        for n in nl
+            .nodes()
+            .filter(|n| nl.node_kind()[n.idx()] == NodeKind::StdCell)
+        {
+            let i = n.idx();
+            let bx = ((pl.x[i] - x0) / bw).floor();
+            let by = ((pl.y[i] - y0) / bh).floor();
+            if bx >= 0.0 && by >= 0.0 && (bx as usize) < bins && (by as usize) < bins {
+                area[by as usize * bins + bx as usize] += nl.node_area(n);
+            }
+        }
+        chart
+            .draw_series(
+                area.iter()
+                    .enumerate()
+                    .filter(|(_, a)| **a > 0.0)
+                    .map(|(k, a)| {
+                        let (bx, by) = ((k % bins) as f64, (k / bins) as f64);
+                        let t = (a / (bw * bh)).min(1.0);
+                        let g = (235.0 - 150.0 * t) as u8;
+                        Rectangle::new(
+                            [
+                                (x0 + bx * bw, y0 + by * bh),
+                                (x0 + (bx + 1.0) * bw, y0 + (by + 1.0) * bh),
+                            ],
+                            RGBColor(g, g, g).filled(),
+                        )
+                    }),
+            )
+            .map_err(de)?;
+    }
+    // Violating hard macros (overlap or outside the canvas) get red outlines.
+    let mut bad = vec![false; nl.num_nodes()];
+    for v in &violations {
+        match v {
+            placer::legality::Violation::Overlap { a, b, .. } => {
+                for name in [a, b] {
+                    if let Some(id) = nl.node_by_name(name) {
+                        bad[id.idx()] = true;
+                    }
+                }
+            }
+            placer::legality::Violation::OutsideCanvas { node, .. } => {
+                if let Some(id) = nl.node_by_name(node) {
+                    bad[id.idx()] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    let boxes = |kind: NodeKind| {
+        nl.nodes()
+            .filter(move |n| nl.node_kind()[n.idx()] == kind)
+            .map(|n| {
+                let i = n.idx();
+                let (w, h) = (nl.node_width()[i], nl.node_height()[i]);
+                (
+                    i,
+                    (pl.x[i] - w / 2.0, pl.y[i] - h / 2.0),
+                    (pl.x[i] + w / 2.0, pl.y[i] + h / 2.0),
+                )
+            })
+    };
+    chart
+        .draw_series(
+            boxes(NodeKind::SoftMacro)
+                .map(|(_, a, b)| Rectangle::new([a, b], colors::SOFT.mix(0.3).filled())),
+        )
+        .map_err(de)?;
+    chart
+        .draw_series(boxes(NodeKind::HardMacro).map(|(i, a, b)| {
+            let c = if nl.node_fixed()[i] {
+                colors::HARD_FIXED
+            } else {
+                colors::HARD
+            };
+            Rectangle::new([a, b], c.filled())
+        }))
+        .map_err(de)?;
+    chart
+        .draw_series(boxes(NodeKind::HardMacro).map(|(i, a, b)| {
+            let style = if bad[i] {
+                colors::VIOLATION.stroke_width(2)
+            } else {
+                BLACK.mix(0.6).stroke_width(1)
+            };
+            Rectangle::new([a, b], style)
+        }))
+        .map_err(de)?;
+    // Orientation mark: a triangle at the corner that is lower-left in the N frame.
+    chart
+        .draw_series(boxes(NodeKind::HardMacro).map(|(i, _, _)| {
+            let (w, h) = (nl.node_width()[i], nl.node_height()[i]);
+            let s = 0.3 * w.min(h);
+            let o = pl.orient[i];
+            let corner = o.rotate(-w / 2.0, -h / 2.0);
+            let along_x = o.rotate(s, 0.0);
+            let along_y = o.rotate(0.0, s);
+            let (cx, cy) = (pl.x[i] + corner.0, pl.y[i] + corner.1);
+            Polygon::new(
+                vec![
+                    (cx, cy),
+                    (cx + along_x.0, cy + along_x.1),
+                    (cx + along_y.0, cy + along_y.1),
+                ],
+                BLACK.mix(0.55).filled(),
+            )
+        }))
+        .map_err(de)?;
+    // Ports.
+    let port_r = ((x1 - x0).max(y1 - y0) / 250.0).max(1e-9);
+    chart
+        .draw_series(boxes(NodeKind::Port).map(|(i, _, _)| {
+            Rectangle::new(
+                [
+                    (pl.x[i] - port_r, pl.y[i] - port_r),
+                    (pl.x[i] + port_r, pl.y[i] + port_r),
+                ],
+                colors::PORT.filled(),
+            )
+        }))
+        .map_err(de)?;
+    // Flylines of the heaviest nets (weight, then degree).
+    if opts.nets > 0 {
+        let mut nets: Vec<usize> = (0..nl.num_nets()).collect();
+        nets.sort_by(|&a, &b| {
+            let key = |n: usize| {
+                (
+                    nl.net_weight()[n],
+                    nl.net_pin_start()[n + 1] - nl.net_pin_start()[n],
+                )
+            };
+            let (ka, kb) = (key(a), key(b));
+            kb.0.total_cmp(&ka.0).then(kb.1.cmp(&ka.1)).then(a.cmp(&b))
+        });
+        let style = RGBColor(150, 30, 150).mix(0.5).stroke_width(1);
+        for &n in nets.iter().take(opts.nets) {
+            let r = nl.net_pins(netlists::NetId(n as u32));
+            let d = pl.pin_position(nl, netlists::PinId(r.start as u32));
+            chart
+                .draw_series(r.skip(1).map(|p| {
+                    PathElement::new(
+                        vec![d, pl.pin_position(nl, netlists::PinId(p as u32))],
+                        style,
+                    )
+                }))
+                .map_err(de)?;
+        }
+    }
+    // Canvas outline on top.
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(x0, y0), (x1, y1)],
+            BLACK.stroke_width(2),
+        )))
+        .map_err(de)?;
+    let _ = fp;
+    let a = chart.backend_coord(&(x0, y0));
+    let b = chart.backend_coord(&(x1, y1));
+    let sx = (b.0 - a.0) as f64 / (x1 - x0);
+    let sy = (b.1 - a.1) as f64 / (y1 - y0);
+    Ok(PixelMap {
+        x0: a.0 as f64 - sx * x0,
+        sx,
+        y0: a.1 as f64 - sy * y0,
+        sy,
+    })
+}
+
+fn draw_color_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    kind: Heatmap,
+    vmax: f64,
+) -> Result<(), plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut bar = ChartBuilder::on(area)
+        .caption(kind.label(), ("sans-serif", 13))
+        .margin_top(50)
+        .margin_bottom(52)
+        .margin_right(8)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..1.0, 0.0..vmax)?;
+    bar.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .label_style(("sans-serif", 11))
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .draw()?;
+    let steps = 100;
+    bar.draw_series((0..steps).map(|k| {
+        let (a, b) = (
+            vmax * k as f64 / steps as f64,
+            vmax * (k + 1) as f64 / steps as f64,
+        );
+        Rectangle::new(
+            [(0.0, a), (1.0, b)],
+            heat_color((k as f64 + 0.5) / steps as f64).filled(),
+        )
+    }))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlists::model::SourceLine;
+    use netlists::{CanvasSource, Floorplan, NetlistBuilder, Orientation, PinDir, SourceFormat};
+
+    /// A 100x100 canvas with two hard macros (one fixed), a soft macro and a port.
+    fn toy() -> (Netlist, Placement, CostParams) {
+        let mut b = NetlistBuilder::new("toy", SourceFormat::Memory);
+        let at = SourceLine::default();
+        let m = b
+            .add_node(
+                "m",
+                20.0,
+                20.0,
+                NodeKind::HardMacro,
+                false,
+                Orientation::N,
+                at,
+            )
+            .unwrap();
+        let f = b
+            .add_node(
+                "f",
+                10.0,
+                30.0,
+                NodeKind::HardMacro,
+                true,
+                Orientation::N,
+                at,
+            )
+            .unwrap();
+        let s = b
+            .add_node(
+                "s",
+                15.0,
+                15.0,
+                NodeKind::SoftMacro,
+                false,
+                Orientation::N,
+                at,
+            )
+            .unwrap();
+        let p = b
+            .add_node("p", 0.0, 0.0, NodeKind::Port, true, Orientation::N, at)
+            .unwrap();
+        b.add_net("n", 1.0, at).unwrap();
+        b.add_pin(p, 0.0, 0.0, PinDir::Output);
+        b.add_pin(m, 5.0, 5.0, PinDir::Input);
+        b.add_pin(s, 0.0, 0.0, PinDir::Input);
+        b.add_pin(f, 0.0, 0.0, PinDir::Input);
+        b.set_floorplan(Floorplan::with_canvas(
+            0.0,
+            0.0,
+            100.0,
+            100.0,
+            CanvasSource::Plc,
+        ));
+        let nl = b.build().unwrap();
+        let mut pl = Placement::zeros(4);
+        pl.x = vec![30.0, 80.0, 30.0, 0.0];
+        pl.y = vec![70.0, 30.0, 25.0, 50.0];
+        let params = CostParams::from_floorplan(nl.floorplan());
+        (nl, pl, params)
+    }
+
+    #[test]
+    fn png_has_size_macro_colours_and_background() {
+        let (nl, pl, params) = toy();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("toy.png");
+        let opts = PlotOptions {
+            width: 600,
+            height: 500,
+            heatmap: None,
+            nets: 1,
+            method: "test".into(),
+        };
+        let map = render_floorplan(&path, &nl, &pl, &params, &opts).unwrap();
+        let img = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (600, 500));
+        let px = |x: f64, y: f64| {
+            let (u, v) = map.to_px(x, y);
+            img.get_pixel(u as u32, v as u32).0
+        };
+        let rgb = |c: RGBColor| [c.0, c.1, c.2];
+        // Centre of the movable and of the fixed hard macro (away from the orientation mark).
+        assert_eq!(px(32.0, 72.0), rgb(colors::HARD));
+        assert_eq!(px(81.0, 35.0), rgb(colors::HARD_FIXED));
+        // Empty canvas.
+        assert_eq!(px(63.0, 87.0), rgb(colors::CANVAS));
+        // Soft macro: translucent blue over the canvas colour, neither background nor opaque.
+        let soft = px(30.0, 25.0);
+        assert!(
+            soft[2] > soft[0] && soft != rgb(colors::SOFT) && soft != rgb(colors::CANVAS),
+            "{soft:?}"
+        );
+        // Not blank: many distinct colours.
+        let mut seen = std::collections::HashSet::new();
+        for p in img.pixels() {
+            seen.insert(p.0);
+        }
+        assert!(seen.len() > 10);
+        // No temporary file left beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn heatmap_png_renders() {
+        let (nl, pl, params) = toy();
+        let dir = tempfile::tempdir().unwrap();
+        for (name, h) in [
+            ("d.png", Heatmap::Density),
+            ("h.png", Heatmap::HCongestion),
+            ("v.svg", Heatmap::VCongestion),
+        ] {
+            let path = dir.path().join(name);
+            let opts = PlotOptions {
+                heatmap: Some(h),
+                ..PlotOptions::default()
+            };
+            render_floorplan(&path, &nl, &pl, &params, &opts).unwrap();
+            assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+        }
+    }
+
+    #[test]
+    fn svg_parses_and_has_one_rectangle_per_hard_macro() {
+        let (nl, pl, params) = toy();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("toy.svg");
+        render_floorplan(&path, &nl, &pl, &params, &PlotOptions::default()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        let fill = |c: RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+        let count = |c: RGBColor| {
+            doc.descendants()
+                .filter(|n| {
+                    n.has_tag_name("rect")
+                        && n.attribute("fill")
+                            .is_some_and(|f| f.eq_ignore_ascii_case(&fill(c)))
+                })
+                .count()
+        };
+        assert_eq!(count(colors::HARD), 1, "{text}");
+        assert_eq!(count(colors::HARD_FIXED), 1);
+    }
+
+    #[test]
+    fn bad_extension_is_an_error() {
+        let (nl, pl, params) = toy();
+        let dir = tempfile::tempdir().unwrap();
+        let err = render_floorplan(
+            &dir.path().join("x.jpg"),
+            &nl,
+            &pl,
+            &params,
+            &PlotOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, VizError::Format(_)));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
