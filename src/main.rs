@@ -97,6 +97,24 @@ enum Command {
         /// Image width and height in pixels.
         #[arg(long, value_parser = parse_pair, default_value = "1200,1050")]
         size: (f64, f64),
+        /// Further placements (`.plc` for CT, `.pl` for Bookshelf) drawn side by side with the
+        /// first, each with its metrics.
+        #[arg(long)]
+        compare: Vec<PathBuf>,
+    },
+    /// Draws curves: a placer's `report.json` trajectory or a JSON-lines training log.
+    PlotCurve {
+        /// `report.json` or a `.jsonl` log.
+        input: PathBuf,
+        /// Output picture: `FILE.png` or `FILE.svg`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Fields to plot (default: every numeric field).
+        #[arg(long = "field")]
+        fields: Vec<String>,
+        /// Image width and height in pixels.
+        #[arg(long, value_parser = parse_pair, default_value = "1000,800")]
+        size: (f64, f64),
     },
     /// Writes a netlist and its placement in another (or the same) format.
     Convert {
@@ -387,6 +405,7 @@ fn plot(
     heatmap: Option<HeatmapArg>,
     nets: usize,
     size: (f64, f64),
+    compare: &[PathBuf],
 ) -> Result<()> {
     let (d, _) = read(input)?;
     let params = args.params(d.netlist.floorplan())?;
@@ -412,6 +431,39 @@ fn plot(
         },
     };
     let t = Instant::now();
+    if !compare.is_empty() {
+        let mut others = Vec::new();
+        for f in compare {
+            let p = match d.netlist.extra() {
+                netlists::Extra::Ct(_) => {
+                    netlists::plc::read_plc(f, &d.netlist, &d.placement).map(|x| x.0)
+                }
+                _ => netlists::bookshelf::read_pl(f, &d.netlist, &d.placement),
+            }
+            .map_err(InputError)?;
+            let name = f.file_name().map_or_else(
+                || f.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            others.push((name, p));
+        }
+        let first = input.plc.as_ref().or(input.pl.as_ref()).map_or_else(
+            || "netlist positions".to_string(),
+            |f| {
+                f.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            },
+        );
+        let mut all: Vec<(&str, &netlists::Placement)> = vec![(first.as_str(), &d.placement)];
+        all.extend(others.iter().map(|(n, p)| (n.as_str(), p)));
+        viz::render_side_by_side(out, &d.netlist, &all, &params, opts.width, opts.height)?;
+        println!(
+            "wrote {} in {:.3} s",
+            out.display(),
+            t.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     viz::render_floorplan(out, &d.netlist, &d.placement, &params, &opts)?;
     println!(
         "wrote {} in {:.3} s",
@@ -452,7 +504,23 @@ fn run(cli: Cli) -> Result<()> {
             heatmap,
             nets,
             size,
-        } => plot(&input, &cost, &out, heatmap, nets, size),
+            compare,
+        } => plot(&input, &cost, &out, heatmap, nets, size, &compare),
+        Command::PlotCurve {
+            input,
+            out,
+            fields,
+            size,
+        } => {
+            let series = viz::load_curves(&input, &fields)?;
+            let title = input
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let (w, h) = (size.0.clamp(200.0, 20000.0), size.1.clamp(200.0, 20000.0));
+            viz::render_curves(&out, &title, &series, w as u32, h as u32)?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
         Command::Convert { input, to, out } => convert(&input, to, &out),
     }
 }

@@ -872,3 +872,83 @@ fn cli_eval_json_matches_golden_and_reports_legality() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--grid"));
 }
+
+#[test]
+fn cli_plot_png_svg_compare_and_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let nl = bench("ct/ariane133_ng45/netlist.pb.txt.gz");
+    let plc = bench("ct/ariane133_ng45/initial.plc");
+    for (name, extra) in [
+        ("f.png", vec!["--nets", "5"]),
+        ("f.svg", vec![]),
+        ("d.png", vec!["--heatmap", "density"]),
+    ] {
+        let out = dir.path().join(name);
+        let st = macroplace()
+            .arg("plot")
+            .arg(&nl)
+            .arg("--plc")
+            .arg(&plc)
+            .args(&extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        assert!(std::fs::metadata(&out).unwrap().len() > 10_000, "{name}");
+    }
+    // Side by side with the legalized placement.
+    let out = dir.path().join("both.png");
+    let st = macroplace()
+        .arg("plot")
+        .arg(&nl)
+        .arg("--plc")
+        .arg(&plc)
+        .arg("--compare")
+        .arg(bench("ct/ariane133_ng45/legalized.plc"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    // Curves from a JSON-lines log.
+    let log = dir.path().join("log.jsonl");
+    std::fs::write(
+        &log,
+        "{\"update\":0,\"proxy\":0.9}\n{\"update\":1,\"proxy\":0.8}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("curve.png");
+    let st = macroplace()
+        .arg("plot-curve")
+        .arg(&log)
+        .args(["--field", "proxy", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert!(out.exists());
+    // A bad extension fails without leaving files.
+    let bad = dir.path().join("x.bmp");
+    let st = macroplace()
+        .arg("plot")
+        .arg(&nl)
+        .arg("--out")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!st.status.success());
+    assert!(!bad.exists());
+}

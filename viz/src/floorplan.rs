@@ -126,47 +126,52 @@ pub fn render_floorplan(
     opts: &PlotOptions,
 ) -> Result<PixelMap, VizError> {
     ensure_font()?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+    crate::write_picture(
+        path,
+        (opts.width, opts.height),
+        |root| draw(root, netlist, placement, params, opts),
+        |root| draw(root, netlist, placement, params, opts),
+    )
+}
+
+/// Draws two or more placements of one design side by side, each with its metrics in its title
+/// (`placements[i].0` names `placements[i].1`).
+pub fn render_side_by_side(
+    path: &Path,
+    netlist: &Netlist,
+    placements: &[(&str, &Placement)],
+    params: &CostParams,
+    width: u32,
+    height: u32,
+) -> Result<(), VizError> {
+    ensure_font()?;
+    let n = placements.len().max(1);
+    let opts = |label: &str| PlotOptions {
+        width: width / n as u32,
+        height,
+        method: label.to_string(),
+        ..PlotOptions::default()
     };
-    let io = |e: std::io::Error| VizError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    // Draw to a temporary file with the same extension, then rename over the target.
-    let tmp = tempfile::Builder::new()
-        .prefix(".macroplace-")
-        .suffix(&format!(".{}", ext.as_deref().unwrap_or("")))
-        .tempfile_in(dir)
-        .map_err(io)?;
-    let size = (opts.width, opts.height);
-    let map = match ext.as_deref() {
-        Some("png") => {
-            let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
-            let m = draw(&root, netlist, placement, params, opts)?;
-            root.present().map_err(|e| VizError::Draw(e.to_string()))?;
-            m
-        }
-        Some("svg") => {
-            let root = SVGBackend::new(tmp.path(), size).into_drawing_area();
-            let m = draw(&root, netlist, placement, params, opts)?;
-            root.present().map_err(|e| VizError::Draw(e.to_string()))?;
-            m
-        }
-        _ => return Err(VizError::Format(path.to_path_buf())),
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(map)
+    crate::write_picture(
+        path,
+        (width, height),
+        |root| {
+            root.fill(&colors::BACKGROUND)
+                .map_err(|e| VizError::Draw(e.to_string()))?;
+            for ((label, pl), area) in placements.iter().zip(root.split_evenly((1, n)).iter()) {
+                draw(area, netlist, pl, params, &opts(label))?;
+            }
+            Ok(())
+        },
+        |root| {
+            root.fill(&colors::BACKGROUND)
+                .map_err(|e| VizError::Draw(e.to_string()))?;
+            for ((label, pl), area) in placements.iter().zip(root.split_evenly((1, n)).iter()) {
+                draw(area, netlist, pl, params, &opts(label))?;
+            }
+            Ok(())
+        },
+    )
 }
 
 fn draw<DB: DrawingBackend>(
@@ -667,6 +672,35 @@ mod tests {
         };
         assert_eq!(count(colors::HARD), 1, "{text}");
         assert_eq!(count(colors::HARD_FIXED), 1);
+    }
+
+    #[test]
+    fn side_by_side_shows_both_placements() {
+        let (nl, pl, params) = toy();
+        let mut moved = pl.clone();
+        moved.x[0] = 70.0; // the movable macro moves right
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("both.png");
+        render_side_by_side(
+            &path,
+            &nl,
+            &[("before", &pl), ("after", &moved)],
+            &params,
+            1200,
+            500,
+        )
+        .unwrap();
+        let img = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (1200, 500));
+        let hard = [colors::HARD.0, colors::HARD.1, colors::HARD.2];
+        let count = |x0: u32, x1: u32| {
+            (x0..x1)
+                .flat_map(|x| (0..500).map(move |y| (x, y)))
+                .filter(|&(x, y)| img.get_pixel(x, y).0 == hard)
+                .count()
+        };
+        // Both halves show the movable macro.
+        assert!(count(0, 600) > 100 && count(600, 1200) > 100);
     }
 
     #[test]

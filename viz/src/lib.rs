@@ -9,9 +9,11 @@
 //! Reads `netlists` and `placer`; never links libtorch. Text needs a TrueType font: DejaVu Sans
 //! (Debian `fonts-dejavu-core`) or Liberation Sans, or the file named by `$MACROPLACE_FONT`.
 
+pub mod curves;
 pub mod floorplan;
 
-pub use floorplan::{Heatmap, PixelMap, PlotOptions, render_floorplan};
+pub use curves::{Series, load_curves, render_curves};
+pub use floorplan::{Heatmap, PixelMap, PlotOptions, render_floorplan, render_side_by_side};
 
 /// Rendering failures.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +24,9 @@ pub enum VizError {
     /// The output name has no `.png` or `.svg` extension.
     #[error("{0}: expected a .png or .svg file name")]
     Format(std::path::PathBuf),
+    /// Malformed curve input (`file:line: message`).
+    #[error("{0}")]
+    Input(String),
     /// Drawing failed.
     #[error("drawing failed: {0}")]
     Draw(String),
@@ -71,4 +76,62 @@ pub fn ensure_font() -> Result<(), VizError> {
     })
     .clone()
     .map_err(VizError::NoFont)
+}
+
+/// Draws a picture into `path` (`.png` or `.svg` by extension) through a temporary file in the
+/// same directory, renamed into place only on success. The two closures are the same drawing
+/// code instantiated for each backend.
+pub(crate) fn write_picture<T>(
+    path: &std::path::Path,
+    size: (u32, u32),
+    png: impl FnOnce(
+        &plotters::drawing::DrawingArea<
+            plotters::backend::BitMapBackend<'_>,
+            plotters::coord::Shift,
+        >,
+    ) -> Result<T, VizError>,
+    svg: impl FnOnce(
+        &plotters::drawing::DrawingArea<plotters::backend::SVGBackend<'_>, plotters::coord::Shift>,
+    ) -> Result<T, VizError>,
+) -> Result<T, VizError> {
+    use plotters::prelude::IntoDrawingArea;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("png" | "svg")) {
+        return Err(VizError::Format(path.to_path_buf()));
+    }
+    let ext = ext.unwrap_or_default();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let io = |e: std::io::Error| VizError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".macroplace-")
+        .suffix(&format!(".{ext}"))
+        .tempfile_in(dir)
+        .map_err(io)?;
+    let out = if ext == "png" {
+        let root = plotters::backend::BitMapBackend::new(tmp.path(), size).into_drawing_area();
+        let v = png(&root)?;
+        root.present().map_err(|e| VizError::Draw(e.to_string()))?;
+        v
+    } else {
+        let root = plotters::backend::SVGBackend::new(tmp.path(), size).into_drawing_area();
+        let v = svg(&root)?;
+        root.present().map_err(|e| VizError::Draw(e.to_string()))?;
+        v
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+    }
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(out)
 }
