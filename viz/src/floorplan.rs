@@ -186,7 +186,6 @@ fn draw<DB: DrawingBackend>(
     root.fill(&colors::BACKGROUND).map_err(de)?;
     let (cost, maps) = proxy_cost_with_maps(nl, pl, params);
     let violations = placer::legality::check(nl, pl, None);
-    let fp = nl.floorplan();
     let (x0, y0) = (params.canvas_x, params.canvas_y);
     let (x1, y1) = (x0 + params.canvas_width, y0 + params.canvas_height);
     // The view: the canvas, widened to show objects outside it.
@@ -481,7 +480,6 @@ fn draw<DB: DrawingBackend>(
             BLACK.stroke_width(2),
         )))
         .map_err(de)?;
-    let _ = fp;
     let a = chart.backend_coord(&(x0, y0));
     let b = chart.backend_coord(&(x1, y1));
     let sx = (b.0 - a.0) as f64 / (x1 - x0);
