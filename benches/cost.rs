@@ -70,6 +70,26 @@ fn cost(c: &mut Criterion) {
         )
     });
 
+    // Masks for one hard macro at G = 128 with every other macro and port placed.
+    let grid = placer::masks::MaskGrid::over_canvas(&d.netlist, 128, 128);
+    let placed = vec![true; d.netlist.num_nodes()];
+    let m = hard[hard.len() / 2];
+    g.bench_function("position_mask_ariane133_g128", |bch| {
+        bch.iter(|| placer::masks::position_mask(&d.netlist, &d.placement, &placed, m, &grid))
+    });
+    g.bench_function("wire_mask_ariane133_g128", |bch| {
+        bch.iter(|| {
+            placer::masks::wire_mask(
+                &d.netlist,
+                &d.placement,
+                &placed,
+                m,
+                netlists::Orientation::N,
+                &grid,
+            )
+        })
+    });
+
     let flat = read_design(
         &b.join("ct-flat/nvdla_ng45/netlist.pb.txt.gz"),
         &ReadOptions::default(),

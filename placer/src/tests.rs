@@ -631,3 +631,150 @@ proptest! {
         prop_assert!(close(crate::hpwl(&nl, &pl), oracle(&nl, &pl, &p).hpwl));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Masks against brute force.
+
+fn brute_position_mask(
+    nl: &Netlist,
+    pl: &Placement,
+    placed: &[bool],
+    node: usize,
+    g: &crate::masks::MaskGrid,
+) -> Vec<bool> {
+    let fp = nl.floorplan();
+    let (w, h) = (nl.node_width()[node], nl.node_height()[node]);
+    let mut obstacles: Vec<(f64, f64, f64, f64)> = Vec::new(); // centre x, y, width, height
+    for i in 0..nl.num_nodes() {
+        if i != node && placed[i] && nl.node_kind()[i] == NodeKind::HardMacro {
+            obstacles.push((pl.x[i], pl.y[i], nl.node_width()[i], nl.node_height()[i]));
+        }
+    }
+    for b in &fp.blockages {
+        obstacles.push((
+            (b.x_min + b.x_max) / 2.0,
+            (b.y_min + b.y_max) / 2.0,
+            b.x_max - b.x_min,
+            b.y_max - b.y_min,
+        ));
+    }
+    let mut out = Vec::new();
+    for r in 0..g.rows {
+        for c in 0..g.cols {
+            let (cx, cy) = (g.cx(c), g.cy(r));
+            let inside = cx - w / 2.0 >= fp.x_min
+                && cx + w / 2.0 <= fp.x_min + fp.width
+                && cy - h / 2.0 >= fp.y_min
+                && cy + h / 2.0 <= fp.y_min + fp.height;
+            let free = obstacles.iter().all(|&(ox, oy, ow, oh)| {
+                !(ox - (w + ow) / 2.0 < cx
+                    && cx < ox + (w + ow) / 2.0
+                    && oy - (h + oh) / 2.0 < cy
+                    && cy < oy + (h + oh) / 2.0)
+            });
+            out.push(inside && free);
+        }
+    }
+    out
+}
+
+fn brute_wire_mask(
+    nl: &Netlist,
+    pl: &Placement,
+    placed: &[bool],
+    node: usize,
+    o: Orientation,
+    g: &crate::masks::MaskGrid,
+) -> Vec<f64> {
+    let nets: BTreeSet<usize> = nl
+        .pins_of_node(netlists::NodeId(node as u32))
+        .iter()
+        .map(|&p| nl.pin_net(p).idx())
+        .collect();
+    let span = |pts: &[(f64, f64)]| -> f64 {
+        if pts.is_empty() {
+            return 0.0;
+        }
+        let xs = pts.iter().map(|p| p.0);
+        let ys = pts.iter().map(|p| p.1);
+        (xs.clone().fold(f64::MIN, f64::max) - xs.fold(f64::MAX, f64::min))
+            + (ys.clone().fold(f64::MIN, f64::max) - ys.fold(f64::MAX, f64::min))
+    };
+    let mut out = Vec::new();
+    for r in 0..g.rows {
+        for c in 0..g.cols {
+            let mut trial = pl.clone();
+            trial.x[node] = g.cx(c);
+            trial.y[node] = g.cy(r);
+            trial.orient[node] = o;
+            let mut total = 0.0;
+            for &net in &nets {
+                let range = nl.net_pin_start()[net] as usize..nl.net_pin_start()[net + 1] as usize;
+                let others: Vec<(f64, f64)> = range
+                    .clone()
+                    .filter(|&q| {
+                        let m = nl.pin_node()[q].idx();
+                        m != node && placed[m]
+                    })
+                    .map(|q| trial.pin_position(&nl, netlists::PinId(q as u32)))
+                    .collect();
+                let mut with = others.clone();
+                with.extend(
+                    range
+                        .filter(|&q| nl.pin_node()[q].idx() == node)
+                        .map(|q| trial.pin_position(&nl, netlists::PinId(q as u32))),
+                );
+                total += nl.net_weight()[net] * (span(&with) - span(&others));
+            }
+            out.push(total);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn masks_equal_brute_force(s in spec(), which in any::<u32>(), placed_bits in any::<u64>(), gc in 1usize..20, gr in 1usize..20, o in 0usize..8, snap in any::<bool>()) {
+        let (_, mut pl, p) = build(&s);
+        // The same design with the canvas as its floorplan (the masks read it) and a blockage.
+        let nl = {
+            let mut b = NetlistBuilder::new("random", SourceFormat::Memory);
+            let at = SourceLine::default();
+            for (i, n) in s.nodes.iter().enumerate() {
+                let (w, h) = if n.0 == NodeKind::Port { (0.0, 0.0) } else { (n.1, n.2) };
+                b.add_node(&format!("n{i}"), w, h, n.0, false, Orientation::N, at).unwrap();
+            }
+            for (i, (w, pins)) in s.nets.iter().enumerate() {
+                b.add_net(&format!("net{i}"), *w, at).unwrap();
+                for &(node, dx, dy) in pins {
+                    b.add_pin(netlists::NodeId(node as u32), dx, dy, PinDir::Input);
+                }
+            }
+            let mut fp = netlists::Floorplan::with_canvas(0.0, 0.0, p.canvas_width, p.canvas_height, netlists::CanvasSource::Plc);
+            fp.blockages.push(netlists::model::Blockage { x_min: 0.0, y_min: 0.0, x_max: p.canvas_width / 5.0, y_max: p.canvas_height / 7.0, rate: 1.0 });
+            b.set_floorplan(fp);
+            b.build().unwrap()
+        };
+        let g = crate::masks::MaskGrid::over_canvas(&nl, gc, gr);
+        if snap {
+            // Obstacles on cell boundaries exercise the strict inequalities.
+            for i in 0..pl.len() {
+                pl.x[i] = (pl.x[i] / g.cell_w).round() * g.cell_w;
+                pl.y[i] = (pl.y[i] / g.cell_h).round() * g.cell_h;
+            }
+        }
+        let placed: Vec<bool> = (0..nl.num_nodes()).map(|i| placed_bits >> (i % 64) & 1 == 1).collect();
+        let node = (which as usize) % nl.num_nodes();
+        let id = netlists::NodeId(node as u32);
+        let fast = crate::masks::position_mask(&nl, &pl, &placed, id, &g);
+        prop_assert_eq!(fast, brute_position_mask(&nl, &pl, &placed, node, &g));
+        let o = Orientation::ALL[o];
+        let fast = crate::masks::wire_mask(&nl, &pl, &placed, id, o, &g);
+        let slow = brute_wire_mask(&nl, &pl, &placed, node, o, &g);
+        for (a, b) in fast.iter().zip(&slow) {
+            prop_assert!(close(*a, *b), "{} vs {}", a, b);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Masks for sequential macro placement (MaskPlace, WireMask-BBO): for the next macro and a
+//! grid of candidate centres over the canvas,
+//! - the **position mask**: where its centre may go — inside the canvas and without positive-area
+//!   overlap with any placed hard macro or blockage (touching is fine);
+//! - the **wire mask**: the weighted HPWL increase if its centre goes to each cell centre, given
+//!   the pins already placed.
+//!
+//! Both are exact and O(obstacles + cells), resp. O(pins of the macro's nets + cells): a placed
+//! rectangle forbids an open box of centres, marked with a 2-D difference array; and the HPWL
+//! increase separates into a column term plus a row term, each a sum over nets of a piecewise
+//! linear function evaluated per column (row).
+
+use netlists::{Netlist, NodeId, NodeKind, Orientation, Placement};
+
+/// A grid of candidate centres over the canvas: cell `(r, c)` has centre
+/// `(x0 + (c + ½)·cell_w, y0 + (r + ½)·cell_h)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaskGrid {
+    /// Columns.
+    pub cols: usize,
+    /// Rows.
+    pub rows: usize,
+    /// Canvas lower-left x.
+    pub x0: f64,
+    /// Canvas lower-left y.
+    pub y0: f64,
+    /// Cell width.
+    pub cell_w: f64,
+    /// Cell height.
+    pub cell_h: f64,
+}
+
+impl MaskGrid {
+    /// A `cols × rows` grid over a netlist's canvas.
+    pub fn over_canvas(netlist: &Netlist, cols: usize, rows: usize) -> MaskGrid {
+        let fp = netlist.floorplan();
+        MaskGrid {
+            cols,
+            rows,
+            x0: fp.x_min,
+            y0: fp.y_min,
+            cell_w: fp.width / cols as f64,
+            cell_h: fp.height / rows as f64,
+        }
+    }
+
+    /// Centre x of column `c`.
+    #[inline]
+    pub fn cx(&self, c: usize) -> f64 {
+        self.x0 + (c as f64 + 0.5) * self.cell_w
+    }
+
+    /// Centre y of row `r`.
+    #[inline]
+    pub fn cy(&self, r: usize) -> f64 {
+        self.y0 + (r as f64 + 0.5) * self.cell_h
+    }
+}
+
+/// Indices `i` in `0..n` with `lo < centre(i) < hi` (strict), as a half-open range.
+fn open_range(
+    n: usize,
+    centre: impl Fn(usize) -> f64,
+    lo: f64,
+    hi: f64,
+    step: f64,
+    origin: f64,
+) -> (usize, usize) {
+    // Estimate from the formula, then settle exactly with the same comparisons as the oracle.
+    let est = |v: f64| ((v - origin) / step - 0.5).floor().clamp(-1.0, n as f64) as i64;
+    let mut a = (est(lo) + 1).clamp(0, n as i64) as usize;
+    while a > 0 && centre(a - 1) > lo {
+        a -= 1;
+    }
+    while a < n && centre(a) <= lo {
+        a += 1;
+    }
+    let mut b = (est(hi) + 1).clamp(0, n as i64) as usize;
+    while b < n && centre(b) < hi {
+        b += 1;
+    }
+    while b > a && centre(b - 1) >= hi {
+        b -= 1;
+    }
+    (a, b.max(a))
+}
+
+/// Where the centre of `node` (N-frame width and height; CT never swaps them) may go: row-major
+/// `rows × cols`, true = legal. Obstacles: hard macros with `placed[i]` (other than `node`) and
+/// the floorplan's blockages.
+pub fn position_mask(
+    netlist: &Netlist,
+    placement: &Placement,
+    placed: &[bool],
+    node: NodeId,
+    grid: &MaskGrid,
+) -> Vec<bool> {
+    let (w, h) = (
+        netlist.node_width()[node.idx()],
+        netlist.node_height()[node.idx()],
+    );
+    let fp = netlist.floorplan();
+    let (cols, rows) = (grid.cols, grid.rows);
+    // Difference array of forbidden boxes.
+    let mut diff = vec![0i32; (rows + 1) * (cols + 1)];
+    let mut forbid = |ox: f64, oy: f64, ow: f64, oh: f64| {
+        let (c0, c1) = open_range(
+            cols,
+            |c| grid.cx(c),
+            ox - (w + ow) / 2.0,
+            ox + (w + ow) / 2.0,
+            grid.cell_w,
+            grid.x0,
+        );
+        let (r0, r1) = open_range(
+            rows,
+            |r| grid.cy(r),
+            oy - (h + oh) / 2.0,
+            oy + (h + oh) / 2.0,
+            grid.cell_h,
+            grid.y0,
+        );
+        if c0 < c1 && r0 < r1 {
+            diff[r0 * (cols + 1) + c0] += 1;
+            diff[r0 * (cols + 1) + c1] -= 1;
+            diff[r1 * (cols + 1) + c0] -= 1;
+            diff[r1 * (cols + 1) + c1] += 1;
+        }
+    };
+    for i in 0..netlist.num_nodes() {
+        if i != node.idx() && placed[i] && netlist.node_kind()[i] == NodeKind::HardMacro {
+            forbid(
+                placement.x[i],
+                placement.y[i],
+                netlist.node_width()[i],
+                netlist.node_height()[i],
+            );
+        }
+    }
+    for b in &fp.blockages {
+        forbid(
+            (b.x_min + b.x_max) / 2.0,
+            (b.y_min + b.y_max) / 2.0,
+            b.x_max - b.x_min,
+            b.y_max - b.y_min,
+        );
+    }
+    let (x1, y1) = (fp.x_min + fp.width, fp.y_min + fp.height);
+    let col_ok: Vec<bool> = (0..cols)
+        .map(|c| grid.cx(c) - w / 2.0 >= fp.x_min && grid.cx(c) + w / 2.0 <= x1)
+        .collect();
+    let row_ok: Vec<bool> = (0..rows)
+        .map(|r| grid.cy(r) - h / 2.0 >= fp.y_min && grid.cy(r) + h / 2.0 <= y1)
+        .collect();
+    let mut out = vec![false; rows * cols];
+    let mut acc = vec![0i32; cols + 1];
+    for r in 0..rows {
+        let mut run = 0;
+        for c in 0..cols {
+            acc[c] += diff[r * (cols + 1) + c];
+            run += acc[c];
+            out[r * cols + c] = run == 0 && col_ok[c] && row_ok[r];
+        }
+        acc[cols] += diff[r * (cols + 1) + cols];
+    }
+    out
+}
+
+/// Weighted HPWL increase if `node`'s centre goes to each cell centre (row-major
+/// `rows × cols`), in orientation `orient`, counting on each of its nets the pins of nodes with
+/// `placed[i]` (other than `node`). A net with no other placed pin adds the span of the node's own
+/// pins on it.
+pub fn wire_mask(
+    netlist: &Netlist,
+    placement: &Placement,
+    placed: &[bool],
+    node: NodeId,
+    orient: Orientation,
+    grid: &MaskGrid,
+) -> Vec<f64> {
+    let n = node.idx();
+    let (cols, rows) = (grid.cols, grid.rows);
+    let mut fx = vec![0.0f64; cols];
+    let mut fy = vec![0.0f64; rows];
+    // Nets of the node, each once, with the node's own pin offset extents on it.
+    let mut seen: Vec<usize> = Vec::new();
+    for &p in netlist.pins_of_node(node) {
+        let net = netlist.pin_net(p).idx();
+        if seen.contains(&net) {
+            continue;
+        }
+        seen.push(net);
+        let (mut ox0, mut ox1, mut oy0, mut oy1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        let (mut bx0, mut bx1, mut by0, mut by1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for q in netlist.net_pins(netlists::NetId(net as u32)) {
+            let m = netlist.pin_node()[q].idx();
+            if m == n {
+                let (dx, dy) = orient.rotate(netlist.pin_dx()[q], netlist.pin_dy()[q]);
+                ox0 = ox0.min(dx);
+                ox1 = ox1.max(dx);
+                oy0 = oy0.min(dy);
+                oy1 = oy1.max(dy);
+            } else if placed[m] {
+                let (x, y) = placement.pin_position(netlist, netlists::PinId(q as u32));
+                bx0 = bx0.min(x);
+                bx1 = bx1.max(x);
+                by0 = by0.min(y);
+                by1 = by1.max(y);
+            }
+        }
+        let w = netlist.net_weight()[net];
+        let inc = |b0: f64, b1: f64, o0: f64, o1: f64, v: f64| {
+            if b0 > b1 {
+                o1 - o0
+            } else {
+                (b1.max(v + o1) - b0.min(v + o0)) - (b1 - b0)
+            }
+        };
+        for (c, f) in fx.iter_mut().enumerate() {
+            *f += w * inc(bx0, bx1, ox0, ox1, grid.cx(c));
+        }
+        for (r, f) in fy.iter_mut().enumerate() {
+            *f += w * inc(by0, by1, oy0, oy1, grid.cy(r));
+        }
+    }
+    let mut out = vec![0.0; rows * cols];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[r * cols + c] = fx[c] + fy[r];
+        }
+    }
+    out
+}
