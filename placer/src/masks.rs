@@ -127,8 +127,12 @@ pub fn position_mask(
             diff[r1 * (cols + 1) + c1] += 1;
         }
     };
-    for i in 0..netlist.num_nodes() {
-        if i != node.idx() && placed[i] && netlist.node_kind()[i] == NodeKind::HardMacro {
+    for (i, _) in placed
+        .iter()
+        .enumerate()
+        .filter(|&(i, &p)| p && i != node.idx())
+    {
+        if netlist.node_kind()[i] == NodeKind::HardMacro {
             forbid(
                 placement.x[i],
                 placement.y[i],

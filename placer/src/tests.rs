@@ -716,13 +716,13 @@ fn brute_wire_mask(
                         let m = nl.pin_node()[q].idx();
                         m != node && placed[m]
                     })
-                    .map(|q| trial.pin_position(&nl, netlists::PinId(q as u32)))
+                    .map(|q| trial.pin_position(nl, netlists::PinId(q as u32)))
                     .collect();
                 let mut with = others.clone();
                 with.extend(
                     range
                         .filter(|&q| nl.pin_node()[q].idx() == node)
-                        .map(|q| trial.pin_position(&nl, netlists::PinId(q as u32))),
+                        .map(|q| trial.pin_position(nl, netlists::PinId(q as u32))),
                 );
                 total += nl.net_weight()[net] * (span(&with) - span(&others));
             }
