@@ -209,7 +209,7 @@ impl NetlistBuilder {
         self.net_weight[net.idx()] = weight;
     }
 
-    /// Index of a net by name (linear map built on demand by the caller is preferred for bulk).
+    /// Names of the nets added so far, in order (callers build their own name → index map).
     pub fn net_names(&self) -> &[String] {
         &self.net_name
     }
