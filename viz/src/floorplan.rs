@@ -145,33 +145,36 @@ pub fn render_side_by_side(
     height: u32,
 ) -> Result<(), VizError> {
     ensure_font()?;
-    let n = placements.len().max(1);
-    let opts = |label: &str| PlotOptions {
-        width: width / n as u32,
-        height,
-        method: label.to_string(),
-        ..PlotOptions::default()
-    };
     crate::write_picture(
         path,
         (width, height),
-        |root| {
-            root.fill(&colors::BACKGROUND)
-                .map_err(|e| VizError::Draw(e.to_string()))?;
-            for ((label, pl), area) in placements.iter().zip(root.split_evenly((1, n)).iter()) {
-                draw(area, netlist, pl, params, &opts(label))?;
-            }
-            Ok(())
-        },
-        |root| {
-            root.fill(&colors::BACKGROUND)
-                .map_err(|e| VizError::Draw(e.to_string()))?;
-            for ((label, pl), area) in placements.iter().zip(root.split_evenly((1, n)).iter()) {
-                draw(area, netlist, pl, params, &opts(label))?;
-            }
-            Ok(())
-        },
+        |root| draw_panels(root, netlist, placements, params, width, height),
+        |root| draw_panels(root, netlist, placements, params, width, height),
     )
+}
+
+/// One floorplan panel per placement, left to right.
+fn draw_panels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    netlist: &Netlist,
+    placements: &[(&str, &Placement)],
+    params: &CostParams,
+    width: u32,
+    height: u32,
+) -> Result<(), VizError> {
+    root.fill(&colors::BACKGROUND)
+        .map_err(|e| VizError::Draw(e.to_string()))?;
+    let n = placements.len().max(1);
+    for ((label, pl), area) in placements.iter().zip(root.split_evenly((1, n)).iter()) {
+        let opts = PlotOptions {
+            width: width / n as u32,
+            height,
+            method: label.to_string(),
+            ..PlotOptions::default()
+        };
+        draw(area, netlist, pl, params, &opts)?;
+    }
+    Ok(())
 }
 
 fn draw<DB: DrawingBackend>(
