@@ -7,6 +7,7 @@
 pub mod cost;
 pub mod incremental;
 pub mod legality;
+pub mod legalize;
 pub mod masks;
 
 #[cfg(test)]

@@ -778,3 +778,140 @@ proptest! {
         }
     }
 }
+
+/// A random macro set: `(width, height, x, y, fixed)` on a canvas, hard-macro utilization at most
+/// `util` of the canvas, fixed macros pairwise disjoint (as a real floorplan's are), one blockage.
+fn macro_set() -> impl Strategy<Value = (f64, f64, f64, Vec<(f64, f64, f64, f64, bool)>, bool)> {
+    (
+        100.0f64..1000.0,
+        100.0f64..1000.0,
+        0.05f64..0.6,
+        prop::collection::vec((0.02f64..1.0, 0.02f64..1.0, -0.3f64..1.3, -0.3f64..1.3, 0u8..8), 1..40),
+        any::<bool>(),
+    )
+        .prop_map(|(cw, ch, util, raw, blockage)| {
+            // Sides at most 45% of the canvas; scale areas down to the utilization.
+            let mut m: Vec<(f64, f64, f64, f64, bool)> = raw
+                .iter()
+                .map(|&(a, b, x, y, f)| (a * 0.45 * cw, b * 0.45 * ch, x * cw, y * ch, f == 0))
+                .collect();
+            let area: f64 = m.iter().map(|t| t.0 * t.1).sum();
+            let budget = util * cw * ch - if blockage { cw * ch / 25.0 } else { 0.0 };
+            if area > budget {
+                let s = (budget.max(0.0) / area).sqrt();
+                for t in &mut m {
+                    t.0 = (t.0 * s).max(1e-3);
+                    t.1 = (t.1 * s).max(1e-3);
+                }
+            }
+            // Fixed macros: inside the canvas, disjoint from earlier fixed ones and the
+            // blockage; otherwise movable.
+            let mut fixed: Vec<(f64, f64, f64, f64)> = Vec::new();
+            if blockage {
+                fixed.push((0.0, 0.0, cw / 5.0, ch / 5.0));
+            }
+            for t in &mut m {
+                if t.4 {
+                    t.2 = t.2.clamp(t.0 / 2.0, cw - t.0 / 2.0);
+                    t.3 = t.3.clamp(t.1 / 2.0, ch - t.1 / 2.0);
+                    let r = (t.2 - t.0 / 2.0, t.3 - t.1 / 2.0, t.2 + t.0 / 2.0, t.3 + t.1 / 2.0);
+                    let hit = fixed.iter().any(|f| {
+                        r.2.min(f.2) - r.0.max(f.0) > 0.0 && r.3.min(f.3) - r.1.max(f.1) > 0.0
+                    });
+                    if hit {
+                        t.4 = false;
+                    } else {
+                        fixed.push(r);
+                    }
+                }
+            }
+            (cw, ch, util, m, blockage)
+        })
+}
+
+fn build_macros(
+    cw: f64,
+    ch: f64,
+    m: &[(f64, f64, f64, f64, bool)],
+    blockage: bool,
+    soft: usize,
+) -> (Netlist, Placement) {
+    let mut b = NetlistBuilder::new("macros", SourceFormat::Memory);
+    let at = SourceLine::default();
+    for (i, t) in m.iter().enumerate() {
+        let id = b
+            .add_node(&format!("m{i}"), t.0, t.1, NodeKind::HardMacro, t.4, Orientation::N, at)
+            .unwrap();
+        b.set_fixed(id, t.4);
+    }
+    for i in 0..soft {
+        b.add_node(&format!("s{i}"), cw / 10.0, ch / 10.0, NodeKind::SoftMacro, false, Orientation::N, at)
+            .unwrap();
+    }
+    let mut fp = netlists::Floorplan::with_canvas(0.0, 0.0, cw, ch, netlists::CanvasSource::Plc);
+    if blockage {
+        fp.blockages.push(netlists::model::Blockage { x_min: 0.0, y_min: 0.0, x_max: cw / 5.0, y_max: ch / 5.0, rate: 1.0 });
+    }
+    b.set_floorplan(fp);
+    let nl = b.build().unwrap();
+    let mut pl = Placement::zeros(nl.num_nodes());
+    for (i, t) in m.iter().enumerate() {
+        pl.x[i] = t.2;
+        pl.y[i] = t.3;
+    }
+    for i in 0..soft {
+        pl.x[m.len() + i] = -cw + 3.0 * cw * (i as f64 / soft.max(1) as f64);
+        pl.y[m.len() + i] = 2.0 * ch;
+    }
+    (nl, pl)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Any overlapping, out-of-canvas start with hard-macro utilization ≤ 60% legalizes: no
+    /// violation at all, fixed macros exactly where they were, already-legal macros unmoved.
+    #[test]
+    fn legalizer_always_legal((cw, ch, _util, m, blockage) in macro_set()) {
+        let (nl, start) = build_macros(cw, ch, &m, blockage, 3);
+        let mut pl = start.clone();
+        let report = crate::legalize::legalize(&nl, &mut pl);
+        prop_assert!(report.is_ok(), "{:?}", report);
+        let v = crate::legality::check(&nl, &pl, Some(&start));
+        prop_assert!(v.is_empty(), "{:?}", v);
+        // And clear of the blockage.
+        for (i, t) in m.iter().enumerate() {
+            if t.4 {
+                prop_assert_eq!((pl.x[i], pl.y[i]), (start.x[i], start.y[i]));
+            }
+            if blockage {
+                let (x0, y0) = (pl.x[i] - t.0 / 2.0, pl.y[i] - t.1 / 2.0);
+                prop_assert!(!(x0 < cw / 5.0 && y0 < ch / 5.0), "macro {} in the blockage", i);
+            }
+        }
+        // Idempotent: a legal placement does not move.
+        let mut again = pl.clone();
+        let r2 = crate::legalize::legalize(&nl, &mut again).unwrap();
+        prop_assert_eq!(r2.moved, 0);
+        prop_assert_eq!(again.x, pl.x);
+    }
+}
+
+#[test]
+fn legalizer_moves_an_overlap_to_the_nearest_spot_and_reports_no_room() {
+    // Two 10×10 macros on a 40×20 canvas, both at (10, 10): the second (same area, higher id)
+    // goes to the nearest legal spot, right next to the first.
+    let m = [(10.0, 10.0, 10.0, 10.0, false), (10.0, 10.0, 10.0, 10.0, false)];
+    let (nl, mut pl) = build_macros(40.0, 20.0, &m, false, 0);
+    let r = crate::legalize::legalize(&nl, &mut pl).unwrap();
+    assert_eq!(r.moved, 1);
+    assert_eq!((pl.x[0], pl.y[0]), (10.0, 10.0));
+    assert!((pl.x[1] - 20.0).abs() < 1e-5 && pl.y[1] == 10.0, "{:?}", (pl.x[1], pl.y[1]));
+    assert!(crate::legality::check(&nl, &pl, None).is_empty());
+    // Three 15×15 macros cannot fit on a 40×20 canvas.
+    let m = [(15.0, 15.0, 10.0, 10.0, false); 3];
+    let (nl, mut pl) = build_macros(40.0, 20.0, &m, false, 0);
+    let e = crate::legalize::legalize(&nl, &mut pl).unwrap_err();
+    assert!(matches!(e, crate::legalize::LegalizeError::NoRoom { .. }), "{e}");
+    assert!(e.to_string().contains("m"), "{e}");
+}

@@ -1,0 +1,322 @@
+//! Hard-macro legalization: from any positions (overlapping, outside the canvas) to zero
+//! overlap, everything inside the canvas, with small displacement.
+//!
+//! Obstacles are the fixed hard macros (never moved) and the floorplan's blockages. Movable hard
+//! macros are legalized one at a time, largest first, each to the **nearest legal position** of
+//! its centre (Euclidean) given the obstacles and the macros legalized before it. That position
+//! is found exactly: the legal region is the canvas minus a union of open boxes of forbidden
+//! centres, and a nearest point of such a region has each coordinate equal either to the wanted
+//! one or to a box or canvas edge; so the candidates are the grid of those coordinates, tried in
+//! order of distance until the first legal one. A macro whose wanted position is already legal
+//! does not move.
+//!
+//! Greedy order can paint itself into a corner. When a macro finds no room, it is moved to the
+//! front of the order and the pass is repeated (a few times); the last resort is bottom-left
+//! packing by descending height, which ignores the wanted positions. If that fails too, the
+//! error names the macro. Soft macros are only moved inside the canvas; 90°-rotated hard macros
+//! get the nearest legal orientation (E→N, W→S, FE→FN, FW→FS).
+
+use netlists::{Netlist, NodeKind, Orientation, Placement};
+
+/// Why legalization failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LegalizeError {
+    /// No legal position was found for a macro.
+    #[error(
+        "no legal position for hard macro {node} ({width} x {height}); hard-macro utilization \
+         {utilization:.1}% of the free canvas"
+    )]
+    NoRoom {
+        /// The macro.
+        node: String,
+        /// Its width.
+        width: f64,
+        /// Its height.
+        height: f64,
+        /// Movable hard-macro area over the canvas area left by obstacles, in percent.
+        utilization: f64,
+    },
+    /// Two fixed hard macros (or a fixed macro and a blockage) overlap: no movement can fix it.
+    #[error("fixed hard macros {a} and {b} overlap")]
+    FixedOverlap {
+        /// First.
+        a: String,
+        /// Second.
+        b: String,
+    },
+    /// A macro is larger than the canvas.
+    #[error("hard macro {node} ({width} x {height}) does not fit in the canvas")]
+    TooLarge {
+        /// The macro.
+        node: String,
+        /// Its width.
+        width: f64,
+        /// Its height.
+        height: f64,
+    },
+}
+
+/// What legalization did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct LegalizeReport {
+    /// Hard macros that moved.
+    pub moved: usize,
+    /// Sum of centre displacements of hard macros.
+    pub total_displacement: f64,
+    /// Largest centre displacement of a hard macro.
+    pub max_displacement: f64,
+    /// Soft macros moved back inside the canvas.
+    pub soft_clamped: usize,
+    /// Passes of the greedy order (1 when the first order worked); 0 when bottom-left packing
+    /// was needed.
+    pub passes: usize,
+}
+
+/// Gap left between a legalized macro and the edge it is pushed against, so touching macros
+/// stay non-overlapping after rounding (µm-scale designs; far below any grid).
+const GAP: f64 = 1e-6;
+
+#[derive(Debug, Clone, Copy)]
+struct Rect {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+}
+
+impl Rect {
+    fn centred(x: f64, y: f64, w: f64, h: f64) -> Rect {
+        // The same expressions as `legality::check`, so what passes here passes there.
+        Rect {
+            x0: x - w / 2.0,
+            y0: y - h / 2.0,
+            x1: x + w / 2.0,
+            y1: y + h / 2.0,
+        }
+    }
+
+    fn overlaps(&self, o: &Rect) -> bool {
+        self.x1.min(o.x1) - self.x0.max(o.x0) > 0.0 && self.y1.min(o.y1) - self.y0.max(o.y0) > 0.0
+    }
+}
+
+/// Nearest legal centre to `(x, y)` for a `w × h` macro among `obstacles` in the canvas
+/// `[cx0, cx1] × [cy0, cy1]`, or `None`.
+fn nearest_legal(
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    obstacles: &[Rect],
+    canvas: Rect,
+) -> Option<(f64, f64)> {
+    let (lx, hx) = (canvas.x0 + w / 2.0, canvas.x1 - w / 2.0);
+    let (ly, hy) = (canvas.y0 + h / 2.0, canvas.y1 - h / 2.0);
+    if lx > hx || ly > hy {
+        return None;
+    }
+    let fits = |cx: f64, cy: f64| {
+        let r = Rect::centred(cx, cy, w, h);
+        r.x0 >= canvas.x0
+            && r.y0 >= canvas.y0
+            && r.x1 <= canvas.x1
+            && r.y1 <= canvas.y1
+            && !obstacles.iter().any(|o| r.overlaps(o))
+    };
+    let (x, y) = (x.clamp(lx, hx), y.clamp(ly, hy));
+    if fits(x, y) {
+        return Some((x, y));
+    }
+    let mut xs = vec![x, lx, hx];
+    let mut ys = vec![y, ly, hy];
+    for o in obstacles {
+        xs.extend([o.x0 - w / 2.0 - GAP, o.x1 + w / 2.0 + GAP]);
+        ys.extend([o.y0 - h / 2.0 - GAP, o.y1 + h / 2.0 + GAP]);
+    }
+    let prep = |v: &mut Vec<f64>, lo: f64, hi: f64, c: f64| {
+        v.retain(|&t| t >= lo && t <= hi);
+        v.sort_by(|a, b| (a - c).abs().total_cmp(&(b - c).abs()).then(a.total_cmp(b)));
+        v.dedup();
+    };
+    prep(&mut xs, lx, hx, x);
+    prep(&mut ys, ly, hy, y);
+    let mut cands: Vec<(f64, u32, u32)> = Vec::with_capacity(xs.len() * ys.len());
+    for (i, &cx) in xs.iter().enumerate() {
+        for (j, &cy) in ys.iter().enumerate() {
+            cands.push(((cx - x).powi(2) + (cy - y).powi(2), i as u32, j as u32));
+        }
+    }
+    cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    cands
+        .into_iter()
+        .map(|(_, i, j)| (xs[i as usize], ys[j as usize]))
+        .find(|&(cx, cy)| fits(cx, cy))
+}
+
+/// Legalizes `placement` in place (see the module docs).
+pub fn legalize(
+    netlist: &Netlist,
+    placement: &mut Placement,
+) -> Result<LegalizeReport, LegalizeError> {
+    let fp = netlist.floorplan();
+    let canvas = Rect {
+        x0: fp.x_min,
+        y0: fp.y_min,
+        x1: fp.x_min + fp.width,
+        y1: fp.y_min + fp.height,
+    };
+    let (nw, nh) = (netlist.node_width(), netlist.node_height());
+    let name = |n: usize| netlist.node_name()[n].clone();
+    let mut report = LegalizeReport::default();
+
+    // Soft macros: inside the canvas.
+    for n in 0..netlist.num_nodes() {
+        if netlist.node_kind()[n] == NodeKind::SoftMacro && !netlist.node_fixed()[n] {
+            let (w, h) = (nw[n].min(fp.width), nh[n].min(fp.height));
+            let x = placement.x[n].clamp(canvas.x0 + w / 2.0, canvas.x1 - w / 2.0);
+            let y = placement.y[n].clamp(canvas.y0 + h / 2.0, canvas.y1 - h / 2.0);
+            if x != placement.x[n] || y != placement.y[n] {
+                report.soft_clamped += 1;
+                placement.x[n] = x;
+                placement.y[n] = y;
+            }
+        }
+    }
+
+    // Obstacles: blockages and fixed hard macros.
+    let mut fixed: Vec<Rect> = fp
+        .blockages
+        .iter()
+        .map(|b| Rect {
+            x0: b.x_min,
+            y0: b.y_min,
+            x1: b.x_max,
+            y1: b.y_max,
+        })
+        .collect();
+    let mut fixed_names: Vec<String> = (0..fixed.len()).map(|i| format!("blockage {i}")).collect();
+    let mut movable = Vec::new();
+    for n in 0..netlist.num_nodes() {
+        if netlist.node_kind()[n] != NodeKind::HardMacro {
+            continue;
+        }
+        let o = placement.orient[n];
+        if o.swaps_footprint() {
+            placement.orient[n] = match o {
+                Orientation::E => Orientation::N,
+                Orientation::W => Orientation::S,
+                Orientation::FE => Orientation::FN,
+                _ => Orientation::FS,
+            };
+        }
+        if netlist.node_fixed()[n] {
+            let r = Rect::centred(placement.x[n], placement.y[n], nw[n], nh[n]);
+            if let Some(i) = fixed.iter().position(|f| f.overlaps(&r)) {
+                return Err(LegalizeError::FixedOverlap {
+                    a: fixed_names[i].clone(),
+                    b: name(n),
+                });
+            }
+            fixed.push(r);
+            fixed_names.push(name(n));
+        } else {
+            if nw[n] > fp.width || nh[n] > fp.height {
+                return Err(LegalizeError::TooLarge {
+                    node: name(n),
+                    width: nw[n],
+                    height: nh[n],
+                });
+            }
+            movable.push(n);
+        }
+    }
+    let want: Vec<(f64, f64)> = movable
+        .iter()
+        .map(|&n| (placement.x[n], placement.y[n]))
+        .collect();
+    // Largest first; ties by id.
+    let mut order: Vec<usize> = (0..movable.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (na, nb) = (movable[a], movable[b]);
+        (nw[nb] * nh[nb])
+            .total_cmp(&(nw[na] * nh[na]))
+            .then(na.cmp(&nb))
+    });
+
+    let attempt = |order: &[usize], target: &dyn Fn(usize) -> (f64, f64)| {
+        let mut obstacles = fixed.clone();
+        let mut pos = vec![(0.0, 0.0); movable.len()];
+        for &i in order {
+            let n = movable[i];
+            let (x, y) = target(i);
+            match nearest_legal(x, y, nw[n], nh[n], &obstacles, canvas) {
+                Some(p) => {
+                    pos[i] = p;
+                    obstacles.push(Rect::centred(p.0, p.1, nw[n], nh[n]));
+                }
+                None => return Err(i),
+            }
+        }
+        Ok(pos)
+    };
+
+    const PASSES: usize = 8;
+    let mut result = None;
+    let mut last_fail = 0;
+    for pass in 1..=PASSES {
+        match attempt(&order, &|i| want[i]) {
+            Ok(p) => {
+                report.passes = pass;
+                result = Some(p);
+                break;
+            }
+            Err(i) => {
+                last_fail = i;
+                let k = order.iter().position(|&j| j == i).unwrap_or(0);
+                order.remove(k);
+                order.insert(0, i);
+            }
+        }
+    }
+    if result.is_none() {
+        // Bottom-left packing, tallest first.
+        let mut tall: Vec<usize> = (0..movable.len()).collect();
+        tall.sort_by(|&a, &b| {
+            let (na, nb) = (movable[a], movable[b]);
+            nh[nb]
+                .total_cmp(&nh[na])
+                .then(nw[nb].total_cmp(&nw[na]))
+                .then(na.cmp(&nb))
+        });
+        match attempt(&tall, &|_| (canvas.x0, canvas.y0)) {
+            Ok(p) => {
+                report.passes = 0;
+                result = Some(p);
+            }
+            Err(i) => last_fail = i,
+        }
+    }
+    let Some(pos) = result else {
+        let n = movable[last_fail];
+        let free = fp.width * fp.height - fixed.iter().map(|r| (r.x1 - r.x0) * (r.y1 - r.y0)).sum::<f64>();
+        let used: f64 = movable.iter().map(|&m| nw[m] * nh[m]).sum();
+        return Err(LegalizeError::NoRoom {
+            node: name(n),
+            width: nw[n],
+            height: nh[n],
+            utilization: 100.0 * used / free.max(f64::MIN_POSITIVE),
+        });
+    };
+    for (i, &n) in movable.iter().enumerate() {
+        let (x, y) = pos[i];
+        let d = (x - placement.x[n]).hypot(y - placement.y[n]);
+        if d > 0.0 {
+            report.moved += 1;
+            report.total_displacement += d;
+            report.max_displacement = report.max_displacement.max(d);
+        }
+        placement.x[n] = x;
+        placement.y[n] = y;
+    }
+    Ok(report)
+}
