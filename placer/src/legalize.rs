@@ -298,7 +298,11 @@ pub fn legalize(
     }
     let Some(pos) = result else {
         let n = movable[last_fail];
-        let free = fp.width * fp.height - fixed.iter().map(|r| (r.x1 - r.x0) * (r.y1 - r.y0)).sum::<f64>();
+        let free = fp.width * fp.height
+            - fixed
+                .iter()
+                .map(|r| (r.x1 - r.x0) * (r.y1 - r.y0))
+                .sum::<f64>();
         let used: f64 = movable.iter().map(|&m| nw[m] * nh[m]).sum();
         return Err(LegalizeError::NoRoom {
             node: name(n),

@@ -4,7 +4,9 @@
 //! ([`hpwl`]) and the Circuit Training proxy cost ([`cost`]); legalization and the classical
 //! placers follow (see ARCHITECTURE.md). Depends on `netlists` only, never on libtorch.
 
+pub mod anneal;
 pub mod cost;
+pub mod force;
 pub mod incremental;
 pub mod legality;
 pub mod legalize;

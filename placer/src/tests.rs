@@ -786,7 +786,16 @@ fn macro_set() -> impl Strategy<Value = (f64, f64, f64, Vec<(f64, f64, f64, f64,
         100.0f64..1000.0,
         100.0f64..1000.0,
         0.05f64..0.6,
-        prop::collection::vec((0.02f64..1.0, 0.02f64..1.0, -0.3f64..1.3, -0.3f64..1.3, 0u8..8), 1..40),
+        prop::collection::vec(
+            (
+                0.02f64..1.0,
+                0.02f64..1.0,
+                -0.3f64..1.3,
+                -0.3f64..1.3,
+                0u8..8,
+            ),
+            1..40,
+        ),
         any::<bool>(),
     )
         .prop_map(|(cw, ch, util, raw, blockage)| {
@@ -814,7 +823,12 @@ fn macro_set() -> impl Strategy<Value = (f64, f64, f64, Vec<(f64, f64, f64, f64,
                 if t.4 {
                     t.2 = t.2.clamp(t.0 / 2.0, cw - t.0 / 2.0);
                     t.3 = t.3.clamp(t.1 / 2.0, ch - t.1 / 2.0);
-                    let r = (t.2 - t.0 / 2.0, t.3 - t.1 / 2.0, t.2 + t.0 / 2.0, t.3 + t.1 / 2.0);
+                    let r = (
+                        t.2 - t.0 / 2.0,
+                        t.3 - t.1 / 2.0,
+                        t.2 + t.0 / 2.0,
+                        t.3 + t.1 / 2.0,
+                    );
                     let hit = fixed.iter().any(|f| {
                         r.2.min(f.2) - r.0.max(f.0) > 0.0 && r.3.min(f.3) - r.1.max(f.1) > 0.0
                     });
@@ -840,17 +854,39 @@ fn build_macros(
     let at = SourceLine::default();
     for (i, t) in m.iter().enumerate() {
         let id = b
-            .add_node(&format!("m{i}"), t.0, t.1, NodeKind::HardMacro, t.4, Orientation::N, at)
+            .add_node(
+                &format!("m{i}"),
+                t.0,
+                t.1,
+                NodeKind::HardMacro,
+                t.4,
+                Orientation::N,
+                at,
+            )
             .unwrap();
         b.set_fixed(id, t.4);
     }
     for i in 0..soft {
-        b.add_node(&format!("s{i}"), cw / 10.0, ch / 10.0, NodeKind::SoftMacro, false, Orientation::N, at)
-            .unwrap();
+        b.add_node(
+            &format!("s{i}"),
+            cw / 10.0,
+            ch / 10.0,
+            NodeKind::SoftMacro,
+            false,
+            Orientation::N,
+            at,
+        )
+        .unwrap();
     }
     let mut fp = netlists::Floorplan::with_canvas(0.0, 0.0, cw, ch, netlists::CanvasSource::Plc);
     if blockage {
-        fp.blockages.push(netlists::model::Blockage { x_min: 0.0, y_min: 0.0, x_max: cw / 5.0, y_max: ch / 5.0, rate: 1.0 });
+        fp.blockages.push(netlists::model::Blockage {
+            x_min: 0.0,
+            y_min: 0.0,
+            x_max: cw / 5.0,
+            y_max: ch / 5.0,
+            rate: 1.0,
+        });
     }
     b.set_floorplan(fp);
     let nl = b.build().unwrap();
@@ -901,17 +937,27 @@ proptest! {
 fn legalizer_moves_an_overlap_to_the_nearest_spot_and_reports_no_room() {
     // Two 10×10 macros on a 40×20 canvas, both at (10, 10): the second (same area, higher id)
     // goes to the nearest legal spot, right next to the first.
-    let m = [(10.0, 10.0, 10.0, 10.0, false), (10.0, 10.0, 10.0, 10.0, false)];
+    let m = [
+        (10.0, 10.0, 10.0, 10.0, false),
+        (10.0, 10.0, 10.0, 10.0, false),
+    ];
     let (nl, mut pl) = build_macros(40.0, 20.0, &m, false, 0);
     let r = crate::legalize::legalize(&nl, &mut pl).unwrap();
     assert_eq!(r.moved, 1);
     assert_eq!((pl.x[0], pl.y[0]), (10.0, 10.0));
-    assert!((pl.x[1] - 20.0).abs() < 1e-5 && pl.y[1] == 10.0, "{:?}", (pl.x[1], pl.y[1]));
+    assert!(
+        (pl.x[1] - 20.0).abs() < 1e-5 && pl.y[1] == 10.0,
+        "{:?}",
+        (pl.x[1], pl.y[1])
+    );
     assert!(crate::legality::check(&nl, &pl, None).is_empty());
     // Three 15×15 macros cannot fit on a 40×20 canvas.
     let m = [(15.0, 15.0, 10.0, 10.0, false); 3];
     let (nl, mut pl) = build_macros(40.0, 20.0, &m, false, 0);
     let e = crate::legalize::legalize(&nl, &mut pl).unwrap_err();
-    assert!(matches!(e, crate::legalize::LegalizeError::NoRoom { .. }), "{e}");
+    assert!(
+        matches!(e, crate::legalize::LegalizeError::NoRoom { .. }),
+        "{e}"
+    );
     assert!(e.to_string().contains("m"), "{e}");
 }
