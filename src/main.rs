@@ -12,6 +12,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use netlists::{ReadOptions, bookshelf, ct, plc, stats};
 
+mod place;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "macroplace",
@@ -115,6 +117,16 @@ enum Command {
         /// Image width and height in pixels.
         #[arg(long, value_parser = parse_pair, default_value = "1000,800")]
         size: (f64, f64),
+    },
+    /// Places the macros (greedy, ea or sa) and writes the placement, report.json, pictures
+    /// and report.html into --out.
+    Place {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        cost: CostArgs,
+        #[command(flatten)]
+        args: place::PlaceArgs,
     },
     /// Writes a netlist and its placement in another (or the same) format.
     Convert {
@@ -522,6 +534,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Convert { input, to, out } => convert(&input, to, &out),
+        Command::Place { input, cost, args } => place::place(&input, &cost, &args),
     }
 }
 

@@ -26,7 +26,7 @@ fn main() {
         &params,
         &placer::force::ForceOptions {
             repel: std::env::var("REPEL").map_or(1.0, |v| v.parse().unwrap()),
-            attract: std::env::var("ATTRACT").map_or(1.0, |v| v.parse().unwrap()),
+            attract: std::env::var("ATTRACT").map_or(0.05, |v| v.parse().unwrap()), spread: std::env::var("SPREAD").map_or(1.0, |v| v.parse().unwrap()),
             ..Default::default()
         },
     );
@@ -39,6 +39,20 @@ fn main() {
     println!(
         "violations {}",
         placer::legality::check(&d.netlist, &pl, None).len()
+    );
+    let t = std::time::Instant::now();
+    let g = placer::greedy::grid_dims(&d.netlist, 128);
+    let mut gp = placer::greedy::greedy(&d.netlist, &pl, g.0, g.1).expect("greedy");
+    let cg = placer::cost::proxy_cost(&d.netlist, &gp, &params);
+    let tg = t.elapsed().as_secs_f64();
+    let f = placer::force::place_soft_macros(&d.netlist, &mut gp, &params, &Default::default());
+    println!(
+        "greedy {tg:.3} s proxy {:.6} terms {:?}, after force {:.6} total {:.3} s, violations {}",
+        cg.proxy_cost,
+        (cg.wirelength_cost, cg.density_cost, cg.congestion_cost),
+        f.proxy,
+        t.elapsed().as_secs_f64(),
+        placer::legality::check(&d.netlist, &gp, None).len()
     );
     let secs: f64 = std::env::var("SECS").map_or(30.0, |v| v.parse().unwrap());
     let opts = placer::anneal::AnnealOptions {

@@ -37,17 +37,21 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// Fraction of the budget used (the larger of the two fractions), in `[0, ∞)`.
+    /// How far along the schedule is, in `[0, ∞)`: by iterations when an iteration budget is
+    /// given (so the schedule, and the result, do not depend on timing), else by seconds.
     pub fn progress(&self, seconds: f64, iterations: u64) -> f64 {
-        let a = self.seconds.map_or(0.0, |s| seconds / s.max(1e-9));
-        let b = self
-            .iterations
-            .map_or(0.0, |n| iterations as f64 / (n.max(1)) as f64);
-        if self.seconds.is_none() && self.iterations.is_none() {
-            1.0
-        } else {
-            a.max(b)
+        match (self.iterations, self.seconds) {
+            (Some(n), _) => iterations as f64 / n.max(1) as f64,
+            (None, Some(s)) => seconds / s.max(1e-9),
+            (None, None) => 1.0,
         }
+    }
+
+    /// Whether either budget is spent.
+    pub fn exhausted(&self, seconds: f64, iterations: u64) -> bool {
+        self.iterations.is_some_and(|n| iterations >= n)
+            || self.seconds.is_some_and(|s| seconds >= s)
+            || (self.iterations.is_none() && self.seconds.is_none())
     }
 }
 
@@ -477,7 +481,10 @@ pub fn anneal(
         };
         out.trajectory.push(point);
         progress(&Progress {
-            fraction: frac.min(1.0),
+            fraction: opts
+                .budget
+                .progress(t_start.elapsed().as_secs_f64(), iterations)
+                .min(1.0),
             point,
         });
     }

@@ -29,15 +29,19 @@ pub struct ForceOptions {
     pub repel: f64,
     /// Evaluate the proxy cost (and keep the best) every this many iterations.
     pub eval_every: usize,
+    /// Before each stage, spread the soft macros so that no cost-grid cell holds more than this
+    /// fraction of its area (0 = no spreading); see [`spread`].
+    pub spread: f64,
 }
 
 impl Default for ForceOptions {
     fn default() -> Self {
         ForceOptions {
-            stages: vec![(60, 0.02), (60, 0.01), (60, 0.005), (60, 0.0025)],
-            attract: 1.0,
+            stages: vec![(40, 0.01), (40, 0.005), (40, 0.0025), (40, 0.001), (0, 0.0)],
+            attract: 0.05,
             repel: 1.0,
             eval_every: 20,
+            spread: 1.0,
         }
     }
 }
@@ -127,6 +131,15 @@ pub fn place_soft_macros(
     let mut it = 0usize;
     for &(iters, step_frac) in &opts.stages {
         let step = step_frac * side;
+        if opts.spread > 0.0 {
+            spread(netlist, placement, params, &soft, opts.spread);
+            let c = proxy_cost(netlist, placement, params).proxy_cost;
+            if c < report.proxy {
+                report.proxy = c;
+                report.best_iteration = it;
+                best.clone_from(placement);
+            }
+        }
         for _ in 0..iters {
             it += 1;
             // Attraction.
@@ -246,13 +259,6 @@ pub fn place_soft_macros(
             }
             if opts.eval_every > 0 && it % opts.eval_every == 0 {
                 let c = proxy_cost(netlist, placement, params).proxy_cost;
-                if std::env::var_os("FD_DEBUG").is_some() {
-                    let pc = proxy_cost(netlist, placement, params);
-                    eprintln!(
-                        "fd it {it} proxy {c:.5} wl {:.5} den {:.5} cong {:.5}",
-                        pc.wirelength_cost, pc.density_cost, pc.congestion_cost
-                    );
-                }
                 if c < report.proxy {
                     report.proxy = c;
                     report.best_iteration = it;
@@ -261,13 +267,104 @@ pub fn place_soft_macros(
             }
         }
     }
-    let c = proxy_cost(netlist, placement, params).proxy_cost;
-    if c < report.proxy {
-        report.proxy = c;
-        report.best_iteration = it;
-        best.clone_from(placement);
-    }
     report.iterations = it;
     *placement = best;
     report
+}
+
+/// Capacity spreading on the cost grid: each cell may hold `target ×` its area; hard macros
+/// (and fixed soft macros) take theirs first. Soft macros, largest first, stay if the cell under
+/// their centre has room for them, else move to the nearest cell (centre distance) that has, at
+/// the point of that cell nearest to where they were (kept inside the cell when they fit). A
+/// macro too large for any cell's remaining room goes to the roomiest cell. Deterministic.
+pub fn spread(
+    netlist: &Netlist,
+    placement: &mut Placement,
+    params: &CostParams,
+    soft: &[usize],
+    target: f64,
+) {
+    let (cols, rows) = (params.grid_cols, params.grid_rows);
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let (ox, oy) = (params.canvas_x, params.canvas_y);
+    let (nw, nh) = (netlist.node_width(), netlist.node_height());
+    let mut cap = vec![target * gw * gh; cols * rows];
+    let movable: Vec<bool> = {
+        let mut v = vec![false; netlist.num_nodes()];
+        for &n in soft {
+            v[n] = true;
+        }
+        v
+    };
+    for n in 0..netlist.num_nodes() {
+        let k = netlist.node_kind()[n];
+        if movable[n] || !matches!(k, NodeKind::HardMacro | NodeKind::SoftMacro) {
+            continue;
+        }
+        let (x0, x1) = (placement.x[n] - nw[n] / 2.0, placement.x[n] + nw[n] / 2.0);
+        let (y0, y1) = (placement.y[n] - nh[n] / 2.0, placement.y[n] + nh[n] / 2.0);
+        for r in 0..rows {
+            let cy0 = oy + r as f64 * gh;
+            let dy = (y1.min(cy0 + gh) - y0.max(cy0)).max(0.0);
+            if dy <= 0.0 {
+                continue;
+            }
+            for c in 0..cols {
+                let cx0 = ox + c as f64 * gw;
+                let dx = (x1.min(cx0 + gw) - x0.max(cx0)).max(0.0);
+                cap[r * cols + c] -= dx * dy;
+            }
+        }
+    }
+    // Cells by distance from the origin cell, in µm between centres.
+    let mut offsets: Vec<(f64, i64, i64)> = Vec::with_capacity(4 * cols * rows);
+    for dr in -(rows as i64 - 1)..rows as i64 {
+        for dc in -(cols as i64 - 1)..cols as i64 {
+            let d = (dr as f64 * gh).hypot(dc as f64 * gw);
+            offsets.push((d, dr, dc));
+        }
+    }
+    offsets.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut order: Vec<usize> = soft.to_vec();
+    order.sort_by(|&a, &b| (nw[b] * nh[b]).total_cmp(&(nw[a] * nh[a])).then(a.cmp(&b)));
+    for n in order {
+        let area = nw[n] * nh[n];
+        let (x, y) = (placement.x[n], placement.y[n]);
+        let c0 = (((x - ox) / gw).floor() as i64).clamp(0, cols as i64 - 1);
+        let r0 = (((y - oy) / gh).floor() as i64).clamp(0, rows as i64 - 1);
+        let mut chosen = None;
+        let mut roomiest = (f64::NEG_INFINITY, 0usize);
+        for &(_, dr, dc) in &offsets {
+            let (r, c) = (r0 + dr, c0 + dc);
+            if r < 0 || c < 0 || r >= rows as i64 || c >= cols as i64 {
+                continue;
+            }
+            let k = r as usize * cols + c as usize;
+            if cap[k] >= area {
+                chosen = Some(k);
+                break;
+            }
+            if cap[k] > roomiest.0 {
+                roomiest = (cap[k], k);
+            }
+        }
+        let k = chosen.unwrap_or(roomiest.1);
+        cap[k] -= area;
+        let (r, c) = (k / cols, k % cols);
+        if (r as i64, c as i64) == (r0, c0) {
+            continue;
+        }
+        let (cx0, cy0) = (ox + c as f64 * gw, oy + r as f64 * gh);
+        let fit = |v: f64, lo: f64, size: f64, cell: f64| {
+            if size < cell {
+                v.clamp(lo + size / 2.0, lo + cell - size / 2.0)
+            } else {
+                lo + cell / 2.0
+            }
+        };
+        let fp = netlist.floorplan();
+        let (w, h) = (nw[n].min(fp.width), nh[n].min(fp.height));
+        placement.x[n] = fit(x, cx0, nw[n], gw).clamp(fp.x_min + w / 2.0, fp.x_min + fp.width - w / 2.0);
+        placement.y[n] = fit(y, cy0, nh[n], gh).clamp(fp.y_min + h / 2.0, fp.y_min + fp.height - h / 2.0);
+    }
 }

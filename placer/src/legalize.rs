@@ -100,6 +100,30 @@ impl Rect {
     }
 }
 
+/// Movable hard-macro area over the canvas area left by blockages and fixed hard macros, in
+/// percent.
+pub fn hard_utilization(netlist: &Netlist) -> f64 {
+    let fp = netlist.floorplan();
+    let mut free = fp.width * fp.height
+        - fp
+            .blockages
+            .iter()
+            .map(|b| (b.x_max - b.x_min) * (b.y_max - b.y_min))
+            .sum::<f64>();
+    let mut used = 0.0;
+    for n in 0..netlist.num_nodes() {
+        if netlist.node_kind()[n] == NodeKind::HardMacro {
+            let a = netlist.node_width()[n] * netlist.node_height()[n];
+            if netlist.node_fixed()[n] {
+                free -= a;
+            } else {
+                used += a;
+            }
+        }
+    }
+    100.0 * used / free.max(f64::MIN_POSITIVE)
+}
+
 /// Nearest legal centre to `(x, y)` for a `w × h` macro among `obstacles` in the canvas
 /// `[cx0, cx1] × [cy0, cy1]`, or `None`.
 fn nearest_legal(
@@ -151,6 +175,43 @@ fn nearest_legal(
         .into_iter()
         .map(|(_, i, j)| (xs[i as usize], ys[j as usize]))
         .find(|&(cx, cy)| fits(cx, cy))
+}
+
+/// Nearest legal centre to `(x, y)` for hard macro `node`, given the hard macros with
+/// `placed[i]` (other than `node`) and the blockages; `None` when there is no room. Exact (see
+/// the module docs).
+pub fn nearest_legal_centre(
+    netlist: &Netlist,
+    placement: &Placement,
+    placed: &[bool],
+    node: usize,
+    x: f64,
+    y: f64,
+) -> Option<(f64, f64)> {
+    let fp = netlist.floorplan();
+    let canvas = Rect {
+        x0: fp.x_min,
+        y0: fp.y_min,
+        x1: fp.x_min + fp.width,
+        y1: fp.y_min + fp.height,
+    };
+    let (nw, nh) = (netlist.node_width(), netlist.node_height());
+    let mut obstacles: Vec<Rect> = fp
+        .blockages
+        .iter()
+        .map(|b| Rect {
+            x0: b.x_min,
+            y0: b.y_min,
+            x1: b.x_max,
+            y1: b.y_max,
+        })
+        .collect();
+    for m in 0..netlist.num_nodes() {
+        if m != node && placed[m] && netlist.node_kind()[m] == NodeKind::HardMacro {
+            obstacles.push(Rect::centred(placement.x[m], placement.y[m], nw[m], nh[m]));
+        }
+    }
+    nearest_legal(x, y, nw[node], nh[node], &obstacles, canvas)
 }
 
 /// Legalizes `placement` in place (see the module docs).

@@ -5,6 +5,9 @@
 //! placers follow (see ARCHITECTURE.md). Depends on `netlists` only, never on libtorch.
 
 pub mod anneal;
+pub mod greedy;
+pub mod evolve;
+pub mod flow;
 pub mod cost;
 pub mod force;
 pub mod incremental;
@@ -50,6 +53,38 @@ pub fn net_hpwl(netlist: &Netlist, placement: &Placement, net: NetId) -> f64 {
 /// soft-macro pin offsets unless asked (the reference's rule).
 pub fn hpwl(netlist: &Netlist, placement: &Placement) -> f64 {
     cost::hpwl_with(netlist, placement, true)
+}
+
+/// Macro-only HPWL (the ISPD 2005 papers' "macro HPWL"): Σ over nets of weight × the HPWL of
+/// the net's pins on hard macros, soft macros and ports only (std-cell pins ignored); a net with
+/// fewer than two such pins adds nothing. Every pin offset is applied.
+pub fn macro_hpwl(netlist: &Netlist, placement: &Placement) -> f64 {
+    let mut total = 0.0;
+    for net in netlist.nets() {
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        let mut k = 0;
+        for p in netlist.net_pins(net) {
+            let n = netlist.pin_node()[p].idx();
+            if netlist.node_kind()[n] == netlists::NodeKind::StdCell {
+                continue;
+            }
+            k += 1;
+            let (x, y) = placement.pin_position(netlist, netlists::PinId(p as u32));
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+        if k >= 2 {
+            total += netlist.net_weight()[net.idx()] * ((x1 - x0) + (y1 - y0));
+        }
+    }
+    total
 }
 
 #[cfg(test)]

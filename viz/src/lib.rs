@@ -11,9 +11,11 @@
 
 pub mod curves;
 pub mod floorplan;
+pub mod report;
 
 pub use curves::{Series, load_curves, render_curves};
 pub use floorplan::{Heatmap, PixelMap, PlotOptions, render_floorplan, render_side_by_side};
+pub use report::{HtmlReport, write_report_html};
 
 /// Rendering failures.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,306 @@
+//! `macroplace place`: runs a placement flow ([`placer::flow`]) and writes the placement in the
+//! input's own format, `report.json` (with the cost trajectory), the pictures and `report.html`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use netlists::Extra;
+use placer::anneal::Budget;
+use placer::flow::{Method, PlaceOptions, PlaceResult};
+
+use crate::{CostArgs, Input, InputError, read};
+
+/// Options of `place` beyond the input and cost settings.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PlaceArgs {
+    /// Placement method.
+    #[arg(long, value_enum, default_value = "sa")]
+    pub method: MethodArg,
+    /// Wall-clock budget in seconds for the whole run (reading and pictures excluded).
+    #[arg(long, default_value_t = 60.0)]
+    pub time_limit: f64,
+    /// Budget of the main stage in moves (sa) or candidates (ea): with it the result depends
+    /// only on the seed (give a generous --time-limit too).
+    #[arg(long)]
+    pub iterations: Option<u64>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Parallel annealing chains (sa) / 2 × children per generation (ea).
+    #[arg(long, default_value_t = 2)]
+    pub chains: usize,
+    /// Mask grid cells along the longer canvas side (greedy, ea).
+    #[arg(long, default_value_t = 128)]
+    pub mask_grid: usize,
+    /// Soft-macro polish moves after greedy and ea.
+    #[arg(long, default_value_t = 100_000)]
+    pub cluster_moves: u64,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Skip the pictures and report.html.
+    #[arg(long)]
+    pub no_pictures: bool,
+}
+
+/// `--method`.
+#[derive(Copy, Clone, Debug, clap::ValueEnum)]
+pub enum MethodArg {
+    /// Wire-mask greedy decoding, then cluster placement.
+    Greedy,
+    /// Evolutionary search over greedy decodings (WireMask-EA style).
+    Ea,
+    /// Simulated annealing of hard and soft macros.
+    Sa,
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Greedy => "greedy",
+        Method::Ea => "ea",
+        Method::Sa => "sa",
+    }
+}
+
+/// Runs `place`.
+pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
+    anyhow::ensure!(
+        args.time_limit > 0.0 && args.time_limit.is_finite(),
+        "--time-limit: expected a positive number of seconds, found {}",
+        args.time_limit
+    );
+    let (d, parse_secs) = read(input)?;
+    let nl = &d.netlist;
+    let params = cost.params(nl.floorplan())?;
+    let method = match args.method {
+        MethodArg::Greedy => Method::Greedy,
+        MethodArg::Ea => Method::Ea,
+        MethodArg::Sa => Method::Sa,
+    };
+    let opts = PlaceOptions {
+        method,
+        seed: args.seed,
+        budget: Budget {
+            seconds: Some(args.time_limit),
+            iterations: args.iterations,
+        },
+        chains: args.chains.max(1),
+        grid: args.mask_grid.clamp(4, 1024),
+        cluster_moves: args.cluster_moves,
+        ..PlaceOptions::default()
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting worker threads")?;
+
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(1000);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} [{bar:30}] {percent:>3}% {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let t = Instant::now();
+    let result = pool.install(|| {
+        placer::flow::place(nl, &d.placement, &params, &opts, &mut |p| {
+            bar.set_position((p.fraction * 1000.0) as u64);
+            bar.set_message(format!(
+                "best {:.5}  current {:.5}  {} it",
+                p.point.best, p.point.current, p.point.iterations
+            ));
+        })
+    });
+    bar.finish_and_clear();
+    let result = result.with_context(|| format!("{} placement failed", method_name(method)))?;
+    let wall = t.elapsed().as_secs_f64();
+    write_outputs(input, &d, &params, args, &opts, &result, wall, parse_secs, threads)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_outputs(
+    input: &Input,
+    d: &netlists::Design,
+    params: &placer::cost::CostParams,
+    args: &PlaceArgs,
+    opts: &PlaceOptions,
+    r: &PlaceResult,
+    wall: f64,
+    parse_secs: f64,
+    threads: usize,
+) -> Result<()> {
+    let nl = &d.netlist;
+    let out = &args.out;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let name = nl.design().to_string();
+    let method = method_name(opts.method);
+    let c = &r.cost;
+    let legal = r.violations.is_empty();
+    let placement_file = match nl.extra() {
+        Extra::Ct(_) => {
+            let f = format!("{name}.plc");
+            let header = vec![
+                ("macroplace method".to_string(), method.to_string()),
+                ("macroplace seed".to_string(), opts.seed.to_string()),
+                ("macroplace HPWL".to_string(), c.hpwl.to_string()),
+                ("macroplace Wirelength cost".to_string(), c.wirelength_cost.to_string()),
+                ("macroplace Density cost".to_string(), c.density_cost.to_string()),
+                ("macroplace Congestion cost".to_string(), c.congestion_cost.to_string()),
+                ("macroplace Proxy cost".to_string(), c.proxy_cost.to_string()),
+                ("macroplace Legal".to_string(), legal.to_string()),
+            ];
+            netlists::plc::write_plc(&out.join(&f), nl, &r.placement, &header)
+                .map_err(InputError)?;
+            f
+        }
+        _ => {
+            let f = format!("{name}.pl");
+            netlists::bookshelf::write_pl(&out.join(&f), nl, &r.placement).map_err(InputError)?;
+            f
+        }
+    };
+    // Macro-only HPWL (nets restricted to macro and port pins) beside the full one.
+    let hpwl_full = placer::hpwl(nl, &r.placement);
+    let hpwl_macro = placer::macro_hpwl(nl, &r.placement);
+    let report = serde_json::json!({
+        "design": nl.design(),
+        "method": method,
+        "netlist": input.netlist.display().to_string(),
+        "start_placement": input.plc.as_ref().or(input.pl.as_ref()).map(|p| p.display().to_string()),
+        "placement_file": placement_file,
+        "seed": opts.seed,
+        "options": opts,
+        "threads": threads,
+        "params": params,
+        "wall_seconds": wall,
+        "parse_seconds": parse_secs,
+        "hpwl": c.hpwl,
+        "hpwl_geometric": hpwl_full,
+        "hpwl_macro_only": hpwl_macro,
+        "wirelength_cost": c.wirelength_cost,
+        "density_cost": c.density_cost,
+        "congestion_cost": c.congestion_cost,
+        "proxy_cost": c.proxy_cost,
+        "weights": [c.weights.wirelength, c.weights.density, c.weights.congestion],
+        "legal": legal,
+        "violation_count": r.violations.len(),
+        "violations": r.violations.iter().take(100).collect::<Vec<_>>(),
+        "legalize": r.legalize,
+        "stages": r.stages,
+        "counters": r.counters,
+        "trajectory": r.trajectory,
+    });
+    let report_path = out.join("report.json");
+    netlists::io::write_atomic(&report_path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+    .map_err(InputError)?;
+
+    println!("design           {}", nl.design());
+    println!("method           {method} (seed {}, {threads} threads)", opts.seed);
+    for s in &r.stages {
+        println!("  {:<24} {:>8.3} s  proxy {:.6}", s.name, s.seconds, s.proxy);
+    }
+    println!("hpwl             {:.6}", c.hpwl);
+    println!("wirelength cost  {:.10}", c.wirelength_cost);
+    println!("density cost     {:.10}", c.density_cost);
+    println!("congestion cost  {:.10}", c.congestion_cost);
+    println!("proxy cost       {:.10}", c.proxy_cost);
+    if legal {
+        println!("legal            yes");
+    } else {
+        println!("legal            no: {} violations", r.violations.len());
+    }
+    println!("wall time        {wall:.3} s");
+
+    if !args.no_pictures {
+        write_pictures(out, nl, &r.placement, params, method, &placement_file, c, legal, wall)?;
+    }
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_pictures(
+    out: &Path,
+    nl: &netlists::Netlist,
+    pl: &netlists::Placement,
+    params: &placer::cost::CostParams,
+    method: &str,
+    placement_file: &str,
+    c: &placer::cost::ProxyCost,
+    legal: bool,
+    wall: f64,
+) -> Result<()> {
+    let plot = |file: &str, heatmap: Option<viz::Heatmap>, nets: usize, size: (u32, u32)| {
+        let opts = viz::PlotOptions {
+            width: size.0,
+            height: size.1,
+            heatmap,
+            nets,
+            method: method.to_string(),
+        };
+        viz::render_floorplan(&out.join(file), nl, pl, params, &opts).map(|_| ())
+    };
+    plot("floorplan.png", None, 20, (1200, 1050))?;
+    plot("floorplan.svg", None, 0, (1200, 1050))?;
+    plot("density.png", Some(viz::Heatmap::Density), 0, (900, 800))?;
+    plot("hcong.png", Some(viz::Heatmap::HCongestion), 0, (900, 800))?;
+    plot("vcong.png", Some(viz::Heatmap::VCongestion), 0, (900, 800))?;
+    let series = viz::load_curves(&out.join("report.json"), &["best".to_string()])?;
+    viz::render_curves(
+        &out.join("trajectory.png"),
+        &format!("{} — {method}", nl.design()),
+        &series,
+        900,
+        500,
+    )?;
+    let html = viz::HtmlReport {
+        title: format!("{} — {method}", nl.design()),
+        metrics: vec![
+            ("HPWL".into(), format!("{:.6e}", c.hpwl)),
+            ("wirelength cost".into(), format!("{:.6}", c.wirelength_cost)),
+            ("density cost".into(), format!("{:.6}", c.density_cost)),
+            ("congestion cost".into(), format!("{:.6}", c.congestion_cost)),
+            (
+                format!(
+                    "proxy cost ({}·WL + {}·density + {}·congestion)",
+                    c.weights.wirelength, c.weights.density, c.weights.congestion
+                ),
+                format!("{:.6}", c.proxy_cost),
+            ),
+            ("legal".into(), if legal { "yes".into() } else { "no".into() }),
+            ("wall time".into(), format!("{wall:.2} s")),
+        ],
+        pictures: vec![
+            ("floorplan (20 heaviest nets as flylines)".into(), "floorplan.png".into()),
+            ("density".into(), "density.png".into()),
+            ("horizontal congestion".into(), "hcong.png".into()),
+            ("vertical congestion".into(), "vcong.png".into()),
+            ("best proxy cost over time".into(), "trajectory.png".into()),
+        ],
+        files: vec![
+            placement_file.to_string(),
+            "report.json".into(),
+            "floorplan.svg".into(),
+        ],
+    };
+    viz::write_report_html(&out.join("report.html"), &html)?;
+    Ok(())
+}
