@@ -129,7 +129,9 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     bar.finish_and_clear();
     let result = result.with_context(|| format!("{} placement failed", method_name(method)))?;
     let wall = t.elapsed().as_secs_f64();
-    write_outputs(input, &d, &params, args, &opts, &result, wall, parse_secs, threads)
+    write_outputs(
+        input, &d, &params, args, &opts, &result, wall, parse_secs, threads,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -158,10 +160,22 @@ fn write_outputs(
                 ("macroplace method".to_string(), method.to_string()),
                 ("macroplace seed".to_string(), opts.seed.to_string()),
                 ("macroplace HPWL".to_string(), c.hpwl.to_string()),
-                ("macroplace Wirelength cost".to_string(), c.wirelength_cost.to_string()),
-                ("macroplace Density cost".to_string(), c.density_cost.to_string()),
-                ("macroplace Congestion cost".to_string(), c.congestion_cost.to_string()),
-                ("macroplace Proxy cost".to_string(), c.proxy_cost.to_string()),
+                (
+                    "macroplace Wirelength cost".to_string(),
+                    c.wirelength_cost.to_string(),
+                ),
+                (
+                    "macroplace Density cost".to_string(),
+                    c.density_cost.to_string(),
+                ),
+                (
+                    "macroplace Congestion cost".to_string(),
+                    c.congestion_cost.to_string(),
+                ),
+                (
+                    "macroplace Proxy cost".to_string(),
+                    c.proxy_cost.to_string(),
+                ),
                 ("macroplace Legal".to_string(), legal.to_string()),
             ];
             netlists::plc::write_plc(&out.join(&f), nl, &r.placement, &header)
@@ -213,9 +227,15 @@ fn write_outputs(
     .map_err(InputError)?;
 
     println!("design           {}", nl.design());
-    println!("method           {method} (seed {}, {threads} threads)", opts.seed);
+    println!(
+        "method           {method} (seed {}, {threads} threads)",
+        opts.seed
+    );
     for s in &r.stages {
-        println!("  {:<24} {:>8.3} s  proxy {:.6}", s.name, s.seconds, s.proxy);
+        println!(
+            "  {:<24} {:>8.3} s  proxy {:.6}",
+            s.name, s.seconds, s.proxy
+        );
     }
     println!("hpwl             {:.6}", c.hpwl);
     println!("wirelength cost  {:.10}", c.wirelength_cost);
@@ -230,7 +250,17 @@ fn write_outputs(
     println!("wall time        {wall:.3} s");
 
     if !args.no_pictures {
-        write_pictures(out, nl, &r.placement, params, method, &placement_file, c, legal, wall)?;
+        write_pictures(
+            out,
+            nl,
+            &r.placement,
+            params,
+            method,
+            &placement_file,
+            c,
+            legal,
+            wall,
+        )?;
     }
     println!("wrote {}", out.display());
     Ok(())
@@ -275,9 +305,15 @@ fn write_pictures(
         title: format!("{} — {method}", nl.design()),
         metrics: vec![
             ("HPWL".into(), format!("{:.6e}", c.hpwl)),
-            ("wirelength cost".into(), format!("{:.6}", c.wirelength_cost)),
+            (
+                "wirelength cost".into(),
+                format!("{:.6}", c.wirelength_cost),
+            ),
             ("density cost".into(), format!("{:.6}", c.density_cost)),
-            ("congestion cost".into(), format!("{:.6}", c.congestion_cost)),
+            (
+                "congestion cost".into(),
+                format!("{:.6}", c.congestion_cost),
+            ),
             (
                 format!(
                     "proxy cost ({}·WL + {}·density + {}·congestion)",
@@ -285,11 +321,17 @@ fn write_pictures(
                 ),
                 format!("{:.6}", c.proxy_cost),
             ),
-            ("legal".into(), if legal { "yes".into() } else { "no".into() }),
+            (
+                "legal".into(),
+                if legal { "yes".into() } else { "no".into() },
+            ),
             ("wall time".into(), format!("{wall:.2} s")),
         ],
         pictures: vec![
-            ("floorplan (20 heaviest nets as flylines)".into(), "floorplan.png".into()),
+            (
+                "floorplan (20 heaviest nets as flylines)".into(),
+                "floorplan.png".into(),
+            ),
             ("density".into(), "density.png".into()),
             ("horizontal congestion".into(), "hcong.png".into()),
             ("vertical congestion".into(), "vcong.png".into()),

@@ -952,3 +952,185 @@ fn cli_plot_png_svg_compare_and_curves() {
     assert!(!st.status.success());
     assert!(!bad.exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// place
+
+/// Runs `macroplace place` and returns its report.
+fn place_cli(netlist: &Path, plc: Option<&Path>, extra: &[&str], out: &Path) -> serde_json::Value {
+    let mut cmd = macroplace();
+    cmd.arg("place").arg(netlist);
+    if let Some(p) = plc {
+        cmd.arg("--plc").arg(p);
+    }
+    let o = cmd
+        .args(extra)
+        .arg("--time-limit")
+        .arg("300")
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+}
+
+fn eval_cli(netlist: &Path, flag: &str, file: &Path) -> serde_json::Value {
+    let o = macroplace()
+        .arg("eval")
+        .arg(netlist)
+        .arg(flag)
+        .arg(file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn cli_place_every_method_is_legal_reproducible_and_scores_like_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, Option<&str>, &str); 3] = [
+        (
+            "ct-toy/google_sample_clustered/netlist.pb.txt",
+            Some("ct-toy/google_sample_clustered/initial.plc"),
+            "plc",
+        ),
+        (
+            "ct/ariane133_ng45/netlist.pb.txt.gz",
+            Some("ct/ariane133_ng45/initial.plc"),
+            "plc",
+        ),
+        ("bookshelf/toy_simple/simple.aux", None, "pl"),
+    ];
+    for (ci, (nl, plc, ext)) in cases.iter().enumerate() {
+        let nl = bench(nl);
+        let plc = plc.map(bench);
+        for method in ["greedy", "ea", "sa"] {
+            let iters = if method == "ea" { "10" } else { "20000" };
+            let mut files = Vec::new();
+            for threads in ["1", "2"] {
+                let out = dir.path().join(format!("{ci}-{method}-{threads}"));
+                let r = place_cli(
+                    &nl,
+                    plc.as_deref(),
+                    &[
+                        "--method",
+                        method,
+                        "--iterations",
+                        iters,
+                        "--cluster-moves",
+                        "3000",
+                        "--seed",
+                        "7",
+                        "--threads",
+                        threads,
+                        "--no-pictures",
+                    ],
+                    &out,
+                );
+                let what = format!("{} {method} threads {threads}", nl.display());
+                assert_eq!(r["legal"], true, "{what}: {}", r["violations"]);
+                assert_eq!(r["method"], method);
+                assert_eq!(r["seed"], 7);
+                assert!(r["trajectory"].as_array().unwrap().len() >= 2, "{what}");
+                let file = out.join(r["placement_file"].as_str().unwrap());
+                assert!(file.extension().unwrap() == *ext, "{what}");
+                let e = eval_cli(&nl, &format!("--{ext}"), &file);
+                assert_eq!(e["legal"], true, "{what}: {}", e["violations"]);
+                for key in ["proxy_cost", "hpwl", "density_cost", "congestion_cost"] {
+                    let (a, b) = (e[key].as_f64().unwrap(), r[key].as_f64().unwrap());
+                    assert!(
+                        rel_close(a, b, 1e-12),
+                        "{what} {key}: eval {a} vs report {b}"
+                    );
+                }
+                files.push(std::fs::read(&file).unwrap());
+            }
+            assert!(
+                files[0] == files[1],
+                "{} {method}: 1 and 2 threads differ",
+                nl.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn cli_place_writes_pictures_and_an_html_report_that_references_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let r = place_cli(
+        &bench("ct/ariane133_ng45/netlist.pb.txt.gz"),
+        Some(&bench("ct/ariane133_ng45/initial.plc")),
+        &["--method", "greedy", "--cluster-moves", "2000"],
+        &out,
+    );
+    assert_eq!(r["legal"], true);
+    for f in [
+        "ariane133_ng45.plc",
+        "report.json",
+        "report.html",
+        "floorplan.png",
+        "floorplan.svg",
+        "density.png",
+        "hcong.png",
+        "vcong.png",
+        "trajectory.png",
+    ] {
+        let m = std::fs::metadata(out.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(m.len() > 100, "{f} is nearly empty");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let mut refs = 0;
+    for attr in ["src=\"", "href=\""] {
+        for part in html.split(attr).skip(1) {
+            let f = &part[..part.find('"').unwrap()];
+            assert!(out.join(f).is_file(), "report.html references missing {f}");
+            refs += 1;
+        }
+    }
+    assert!(refs >= 8, "{refs} references");
+    assert!(html.contains(&format!("{:.6}", r["proxy_cost"].as_f64().unwrap())));
+    // The .plc header carries our costs.
+    let plc = std::fs::read_to_string(out.join("ariane133_ng45.plc")).unwrap();
+    assert!(
+        plc.contains("# macroplace Proxy cost : "),
+        "{}",
+        &plc[..400]
+    );
+    // No temporary files left behind.
+    for e in std::fs::read_dir(&out).unwrap() {
+        let n = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!n.ends_with(".tmp"), "{n}");
+    }
+}
+
+#[test]
+fn cli_place_on_ibm01_reports_macro_and_full_hpwl() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ibm01");
+    let nl = bench("bookshelf/ibm01_ms/ibm01.aux");
+    let r = place_cli(
+        &nl,
+        None,
+        &["--method", "sa", "--iterations", "50000", "--no-pictures"],
+        &out,
+    );
+    assert_eq!(r["legal"], true, "{}", r["violations"]);
+    let (macro_only, full) = (
+        r["hpwl_macro_only"].as_f64().unwrap(),
+        r["hpwl_geometric"].as_f64().unwrap(),
+    );
+    assert!(macro_only > 0.0 && full > macro_only, "{macro_only} {full}");
+    let e = eval_cli(&nl, "--pl", &out.join("ibm01.pl"));
+    assert_eq!(e["legal"], true, "{}", e["violations"]);
+    // Every one of the 246 macros moved off the pile-up at the origin.
+    assert!(r["legalize"]["moved"].as_u64().unwrap() > 200);
+}

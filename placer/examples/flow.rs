@@ -26,7 +26,8 @@ fn main() {
         &params,
         &placer::force::ForceOptions {
             repel: std::env::var("REPEL").map_or(1.0, |v| v.parse().unwrap()),
-            attract: std::env::var("ATTRACT").map_or(0.05, |v| v.parse().unwrap()), spread: std::env::var("SPREAD").map_or(1.0, |v| v.parse().unwrap()),
+            attract: std::env::var("ATTRACT").map_or(0.05, |v| v.parse().unwrap()),
+            spread: std::env::var("SPREAD").map_or(1.0, |v| v.parse().unwrap()),
             ..Default::default()
         },
     );

@@ -205,15 +205,20 @@ pub fn place(
                 pl = out.placement;
                 stage("evolve", &mut t, &pl);
             }
-            place_soft_macros(netlist, &mut pl, params, &opts.force);
-            let c = stage("force-directed clusters", &mut t, &pl);
-            trajectory.push(TrajectoryPoint {
-                seconds: t0.elapsed().as_secs_f64(),
-                iterations: counters.iterations,
-                best: c,
-                current: c,
+            let has_soft = (0..netlist.num_nodes()).any(|n| {
+                netlist.node_kind()[n] == netlists::NodeKind::SoftMacro && !netlist.node_fixed()[n]
             });
-            if opts.cluster_moves > 0 {
+            if has_soft {
+                place_soft_macros(netlist, &mut pl, params, &opts.force);
+                let c = stage("force-directed clusters", &mut t, &pl);
+                trajectory.push(TrajectoryPoint {
+                    seconds: t0.elapsed().as_secs_f64(),
+                    iterations: counters.iterations,
+                    best: c,
+                    current: c,
+                });
+            }
+            if has_soft && opts.cluster_moves > 0 {
                 let ao = AnnealOptions {
                     seed: opts.seed,
                     budget: Budget {

@@ -257,7 +257,7 @@ pub fn place_soft_macros(
                 placement.x[n] = (placement.x[n] + fx).clamp(cx0 + w / 2.0, cx1 - w / 2.0);
                 placement.y[n] = (placement.y[n] + fy).clamp(cy0 + h / 2.0, cy1 - h / 2.0);
             }
-            if opts.eval_every > 0 && it % opts.eval_every == 0 {
+            if opts.eval_every > 0 && it.is_multiple_of(opts.eval_every) {
                 let c = proxy_cost(netlist, placement, params).proxy_cost;
                 if c < report.proxy {
                     report.proxy = c;
@@ -364,7 +364,9 @@ pub fn spread(
         };
         let fp = netlist.floorplan();
         let (w, h) = (nw[n].min(fp.width), nh[n].min(fp.height));
-        placement.x[n] = fit(x, cx0, nw[n], gw).clamp(fp.x_min + w / 2.0, fp.x_min + fp.width - w / 2.0);
-        placement.y[n] = fit(y, cy0, nh[n], gh).clamp(fp.y_min + h / 2.0, fp.y_min + fp.height - h / 2.0);
+        placement.x[n] =
+            fit(x, cx0, nw[n], gw).clamp(fp.x_min + w / 2.0, fp.x_min + fp.width - w / 2.0);
+        placement.y[n] =
+            fit(y, cy0, nh[n], gh).clamp(fp.y_min + h / 2.0, fp.y_min + fp.height - h / 2.0);
     }
 }

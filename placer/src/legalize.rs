@@ -105,8 +105,7 @@ impl Rect {
 pub fn hard_utilization(netlist: &Netlist) -> f64 {
     let fp = netlist.floorplan();
     let mut free = fp.width * fp.height
-        - fp
-            .blockages
+        - fp.blockages
             .iter()
             .map(|b| (b.x_max - b.x_min) * (b.y_max - b.y_min))
             .sum::<f64>();

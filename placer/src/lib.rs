@@ -5,11 +5,11 @@
 //! placers follow (see ARCHITECTURE.md). Depends on `netlists` only, never on libtorch.
 
 pub mod anneal;
-pub mod greedy;
+pub mod cost;
 pub mod evolve;
 pub mod flow;
-pub mod cost;
 pub mod force;
+pub mod greedy;
 pub mod incremental;
 pub mod legality;
 pub mod legalize;

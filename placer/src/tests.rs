@@ -961,3 +961,184 @@ fn legalizer_moves_an_overlap_to_the_nearest_spot_and_reports_no_room() {
     );
     assert!(e.to_string().contains("m"), "{e}");
 }
+
+/// A random small design for the placers: the macro set of [`macro_set`] plus soft macros and
+/// ports, with random 2–4-pin nets among them.
+fn build_design(
+    cw: f64,
+    ch: f64,
+    m: &[(f64, f64, f64, f64, bool)],
+    blockage: bool,
+    nets: &[(u32, u32, u32)],
+) -> (Netlist, Placement) {
+    let mut b = NetlistBuilder::new("design", SourceFormat::Memory);
+    let at = SourceLine::default();
+    for (i, t) in m.iter().enumerate() {
+        let id = b
+            .add_node(
+                &format!("m{i}"),
+                t.0,
+                t.1,
+                NodeKind::HardMacro,
+                t.4,
+                Orientation::N,
+                at,
+            )
+            .unwrap();
+        b.set_fixed(id, t.4);
+    }
+    let soft = 4;
+    for i in 0..soft {
+        b.add_node(
+            &format!("s{i}"),
+            cw / 12.0,
+            ch / 12.0,
+            NodeKind::SoftMacro,
+            false,
+            Orientation::N,
+            at,
+        )
+        .unwrap();
+    }
+    for i in 0..2 {
+        let id = b
+            .add_node(
+                &format!("p{i}"),
+                0.0,
+                0.0,
+                NodeKind::Port,
+                true,
+                Orientation::N,
+                at,
+            )
+            .unwrap();
+        b.set_fixed(id, true);
+    }
+    let n = m.len() + soft + 2;
+    for (k, &(a, bb, c)) in nets.iter().enumerate() {
+        b.add_net(&format!("net{k}"), 1.0, at).unwrap();
+        let mut seen = Vec::new();
+        for (j, v) in [a, bb, c].iter().enumerate() {
+            let node = *v as usize % n;
+            if seen.contains(&node) {
+                continue;
+            }
+            seen.push(node);
+            let dir = if j == 0 {
+                PinDir::Output
+            } else {
+                PinDir::Input
+            };
+            b.add_pin(netlists::NodeId(node as u32), 0.5, -0.5, dir);
+        }
+    }
+    let mut fp = netlists::Floorplan::with_canvas(0.0, 0.0, cw, ch, netlists::CanvasSource::Plc);
+    fp.grid = Some((5, 4));
+    if blockage {
+        fp.blockages.push(netlists::model::Blockage {
+            x_min: 0.0,
+            y_min: 0.0,
+            x_max: cw / 5.0,
+            y_max: ch / 5.0,
+            rate: 1.0,
+        });
+    }
+    b.set_floorplan(fp);
+    let nl = b.build().unwrap();
+    let mut pl = Placement::zeros(nl.num_nodes());
+    for (i, t) in m.iter().enumerate() {
+        pl.x[i] = t.2;
+        pl.y[i] = t.3;
+    }
+    for i in 0..soft {
+        pl.x[m.len() + i] = cw * (i as f64 + 0.5) / soft as f64;
+        pl.y[m.len() + i] = ch / 2.0;
+    }
+    pl.x[m.len() + soft] = 0.0;
+    pl.y[m.len() + soft] = ch / 3.0;
+    pl.x[m.len() + soft + 1] = cw;
+    pl.y[m.len() + soft + 1] = ch;
+    (nl, pl)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every flow on random designs: a legal result whose reported cost is the full evaluation
+    /// of the returned placement, fixed nodes in place, and the same result for the same seed
+    /// on 1 and 2 threads.
+    #[test]
+    fn every_flow_is_legal_exact_and_reproducible(
+        (cw, ch, _u, m, blockage) in macro_set(),
+        nets in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>()), 1..30),
+        seed in any::<u64>(),
+    ) {
+        use crate::flow::{Method, PlaceOptions, place};
+        let (nl, start) = build_design(cw, ch, &m, blockage, &nets);
+        let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
+        for method in [Method::Greedy, Method::Ea, Method::Sa] {
+            let opts = PlaceOptions {
+                method,
+                seed,
+                budget: crate::anneal::Budget { seconds: Some(300.0), iterations: Some(if method == Method::Ea { 6 } else { 3000 }) },
+                grid: 32,
+                cluster_moves: 500,
+                ..PlaceOptions::default()
+            };
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                pool.install(|| place(&nl, &start, &params, &opts, &mut |_| {})).unwrap()
+            };
+            let r = run(2);
+            prop_assert!(r.violations.is_empty(), "{:?}: {:?}", method, r.violations);
+            prop_assert!(crate::legality::check(&nl, &r.placement, Some(&start)).is_empty());
+            let full = crate::cost::proxy_cost(&nl, &r.placement, &params);
+            prop_assert_eq!(full.proxy_cost, r.cost.proxy_cost);
+            prop_assert_eq!(r.stages.last().unwrap().proxy, r.cost.proxy_cost);
+            let r1 = run(1);
+            prop_assert_eq!(&r1.placement.x, &r.placement.x, "{:?}", method);
+            prop_assert_eq!(&r1.placement.y, &r.placement.y);
+            prop_assert_eq!(&r1.placement.orient, &r.placement.orient);
+        }
+    }
+}
+
+#[test]
+fn anneal_never_returns_worse_than_its_start_and_tracks_the_exact_cost() {
+    let m: Vec<(f64, f64, f64, f64, bool)> = (0..12)
+        .map(|i| {
+            (
+                20.0 + i as f64,
+                15.0,
+                30.0 + 25.0 * (i % 4) as f64,
+                30.0 + 30.0 * (i / 4) as f64,
+                false,
+            )
+        })
+        .collect();
+    let nets: Vec<(u32, u32, u32)> = (0..40u32).map(|k| (k * 7, k * 13 + 1, k * 3 + 2)).collect();
+    let (nl, mut start) = build_design(200.0, 160.0, &m, false, &nets);
+    crate::legalize::legalize(&nl, &mut start).unwrap();
+    let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
+    let c0 = crate::cost::proxy_cost(&nl, &start, &params).proxy_cost;
+    let opts = crate::anneal::AnnealOptions {
+        budget: crate::anneal::Budget {
+            seconds: None,
+            iterations: Some(20_000),
+        },
+        ..Default::default()
+    };
+    let mut calls = 0;
+    let out = crate::anneal::anneal(&nl, &start, &params, &opts, &mut |_| calls += 1);
+    assert!(calls > 0);
+    assert_eq!(out.iterations, 20_000);
+    assert!(out.proxy <= c0, "{} > {c0}", out.proxy);
+    assert!(out.proxy < c0, "20k moves found nothing better than {c0}");
+    let full = crate::cost::proxy_cost(&nl, &out.placement, &params).proxy_cost;
+    assert!(close(full, out.proxy), "{full} vs {}", out.proxy);
+    assert!(crate::legality::check(&nl, &out.placement, None).is_empty());
+    // The trajectory's best never increases.
+    for w in out.trajectory.windows(2) {
+        assert!(w[1].best <= w[0].best);
+    }
+}
