@@ -42,26 +42,27 @@ venv: $(STAMP)
 build: $(STAMP) sysdeps
 	cargo build --release --locked
 
+# The main job: place the benchmark's macros by simulated annealing (DEMO_SECONDS), score the
+# written placement with the independent evaluator, draw it and the input, and write everything
+# (placement, report.json, report.html, pictures) under $(OUT).
+DEMO_SECONDS ?= 60
+DEMO_METHOD ?= sa
+
 demo: build
 	@test -e "$(BENCH)" || { echo "benchmark not found: $(BENCH) (set BENCH=...)"; exit 2; }
 	mkdir -p "$(OUT)"
 	@NL=$$(ls "$(BENCH)"/netlist.pb.txt* 2>/dev/null | head -1); \
 	PLC=$$(ls "$(BENCH)"/initial.plc 2>/dev/null | head -1); \
 	ARGS="$$NL $${PLC:+--plc $$PLC}"; \
+	NAME=$$(basename "$(BENCH)"); \
 	set -x; \
 	./target/release/macroplace info $$ARGS | tee "$(OUT)/info.txt" && \
-	./target/release/macroplace info $$ARGS --json > "$(OUT)/info.json" && \
-	./target/release/macroplace eval $$ARGS | tee "$(OUT)/eval.txt" && \
-	./target/release/macroplace eval $$ARGS --json > "$(OUT)/eval.json" && \
-	./target/release/macroplace plot $$ARGS --nets 20 --out "$(OUT)/floorplan.png" && \
-	./target/release/macroplace plot $$ARGS --out "$(OUT)/floorplan.svg" && \
-	./target/release/macroplace plot $$ARGS --heatmap density --out "$(OUT)/density.png" && \
-	./target/release/macroplace plot $$ARGS --heatmap hcong --out "$(OUT)/hcong.png" && \
-	./target/release/macroplace plot $$ARGS --heatmap vcong --out "$(OUT)/vcong.png" && \
-	./target/release/macroplace convert $$ARGS --to bookshelf --out "$(OUT)/bookshelf" && \
-	./target/release/macroplace convert $$ARGS --to ct --out "$(OUT)/ct" && \
-	./target/release/macroplace info "$(OUT)/ct/netlist.pb.txt" --plc "$(OUT)/ct/$$(basename $(BENCH)).plc" --json > "$(OUT)/info_roundtrip.json"
-	@echo ">> results in $(OUT)/"
+	./target/release/macroplace eval $$ARGS --json > "$(OUT)/input_eval.json" && \
+	./target/release/macroplace plot $$ARGS --nets 20 --out "$(OUT)/input_floorplan.png" && \
+	./target/release/macroplace place $$ARGS --method $(DEMO_METHOD) --time-limit $(DEMO_SECONDS) --seed 1 --out "$(OUT)/$(DEMO_METHOD)" | tee "$(OUT)/place.txt" && \
+	./target/release/macroplace eval $$NL --plc "$(OUT)/$(DEMO_METHOD)/$$NAME.plc" | tee "$(OUT)/eval.txt" && \
+	./target/release/macroplace plot $$ARGS --compare "$(OUT)/$(DEMO_METHOD)/$$NAME.plc" --out "$(OUT)/input_vs_$(DEMO_METHOD).png"
+	@echo ">> results in $(OUT)/ (open $(OUT)/$(DEMO_METHOD)/report.html)"
 
 test: $(STAMP) sysdeps
 	cargo fmt --all --check

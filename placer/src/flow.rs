@@ -116,6 +116,22 @@ pub struct PlaceResult {
     pub trajectory: Vec<TrajectoryPoint>,
 }
 
+/// Keeps the points where the best cost changes, at least one per `every` seconds, and the
+/// last, so a long run's trajectory stays small.
+pub fn thin(points: &[TrajectoryPoint], every: f64) -> Vec<TrajectoryPoint> {
+    let mut out: Vec<TrajectoryPoint> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let keep = match out.last() {
+            None => true,
+            Some(q) => p.best != q.best || p.seconds - q.seconds >= every || i + 1 == points.len(),
+        };
+        if keep {
+            out.push(*p);
+        }
+    }
+    out
+}
+
 /// Runs a flow on `start` (e.g. the input `.plc`); `reference` is where fixed nodes must stay.
 pub fn place(
     netlist: &Netlist,
@@ -185,11 +201,13 @@ pub fn place(
                 pl = crate::greedy::greedy(netlist, &pl, cols, rows)?;
                 stage("greedy", &mut t, &pl);
             } else {
-                // The soft-macro polish gets 10% of the wall-clock budget.
+                // Leave time for the cluster stages (about 2 s per 100k polish moves on
+                // ariane133), at most half the budget.
+                let reserve = 0.5 + 3e-5 * opts.cluster_moves as f64;
                 let eo = EvolveOptions {
                     seed: opts.seed,
                     budget: Budget {
-                        seconds: remaining(&t0).map(|s| 0.9 * s),
+                        seconds: remaining(&t0).map(|s| (s - reserve).max(0.5 * s)),
                         iterations: opts.budget.iterations,
                     },
                     parents: 4,
@@ -269,6 +287,7 @@ pub fn place(
     }
     let cost = proxy_cost(netlist, &pl, params);
     let violations = check(netlist, &pl, Some(start));
+    let trajectory = thin(&trajectory, 1.0);
     Ok(PlaceResult {
         placement: pl,
         cost,

@@ -10,7 +10,8 @@
 //!
 //! A macro with no legal grid cell (coarse grid, tight canvas) falls back to the exact nearest
 //! legal position from its target ([`crate::legalize::nearest_legal_centre`]); if there is no
-//! room at all the error names it.
+//! room at all, the remaining macros go to their targets and the full legalizer settles the
+//! placement (its error names the macro when even that fails).
 
 use netlists::{Netlist, NodeId, NodeKind, Placement};
 
@@ -85,14 +86,19 @@ pub fn decode(
         }
         let (x, y) = match best {
             Some((_, _, k)) => (grid.cx(k % grid.cols), grid.cy(k / grid.cols)),
-            None => nearest_legal_centre(netlist, &pl, &placed, n, tx, ty).ok_or_else(|| {
-                LegalizeError::NoRoom {
-                    node: netlist.node_name()[n].clone(),
-                    width: netlist.node_width()[n],
-                    height: netlist.node_height()[n],
-                    utilization: crate::legalize::hard_utilization(netlist),
+            None => match nearest_legal_centre(netlist, &pl, &placed, n, tx, ty) {
+                Some(p) => p,
+                None => {
+                    // Decoding painted itself into a corner: the rest go to their targets and
+                    // the legalizer (with its retries and packing fallback) settles everything.
+                    for (j, &m) in order.iter().enumerate().skip(i) {
+                        pl.x[m] = targets[j].0;
+                        pl.y[m] = targets[j].1;
+                    }
+                    crate::legalize::legalize(netlist, &mut pl)?;
+                    return Ok(pl);
                 }
-            })?,
+            },
         };
         pl.x[n] = x;
         pl.y[n] = y;

@@ -1062,7 +1062,7 @@ fn build_design(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Every flow on random designs: a legal result whose reported cost is the full evaluation
     /// of the returned placement, fixed nodes in place, and the same result for the same seed

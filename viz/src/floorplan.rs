@@ -209,7 +209,10 @@ fn draw<DB: DrawingBackend>(
         }
     }
     let bar_w = if opts.heatmap.is_some() { 110 } else { 0 };
-    let (main, bar) = root.split_horizontally(opts.width.saturating_sub(bar_w));
+    let legend_h = 26u32;
+    let (upper, legend) = root.split_vertically(opts.height.saturating_sub(legend_h));
+    draw_legend(&legend, nl, opts).map_err(de)?;
+    let (main, bar) = upper.split_horizontally(opts.width.saturating_sub(bar_w));
     let w = cost.weights;
     let legal = if violations.is_empty() {
         "legal".to_string()
@@ -495,6 +498,47 @@ fn draw<DB: DrawingBackend>(
     })
 }
 
+/// One row under the chart: a swatch and a name per kind of object the picture can show (only
+/// those the design has, plus flylines when drawn and the violation outline).
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    nl: &Netlist,
+    opts: &PlotOptions,
+) -> Result<(), plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
+    let has = |k: NodeKind| nl.node_kind().contains(&k);
+    let has_fixed_hard =
+        (0..nl.num_nodes()).any(|i| nl.node_kind()[i] == NodeKind::HardMacro && nl.node_fixed()[i]);
+    let mut items: Vec<(&str, ShapeStyle)> = Vec::new();
+    if has(NodeKind::HardMacro) {
+        items.push(("movable hard macro", colors::HARD.filled()));
+    }
+    if has_fixed_hard {
+        items.push(("fixed hard macro", colors::HARD_FIXED.filled()));
+    }
+    if has(NodeKind::SoftMacro) {
+        items.push(("soft macro (cluster)", colors::SOFT.mix(0.3).filled()));
+    }
+    if has(NodeKind::StdCell) {
+        items.push(("std-cell density", RGBColor(150, 150, 150).filled()));
+    }
+    if has(NodeKind::Port) {
+        items.push(("port", colors::PORT.filled()));
+    }
+    if opts.nets > 0 {
+        items.push(("flyline", RGBColor(150, 30, 150).filled()));
+    }
+    items.push(("violation", colors::VIOLATION.stroke_width(2)));
+    let font = ("sans-serif", 12).into_font().color(&BLACK);
+    let mut x = 60i32;
+    let y = 6i32;
+    for (label, style) in items {
+        area.draw(&Rectangle::new([(x, y), (x + 14, y + 14)], style))?;
+        area.draw(&Text::new(label.to_string(), (x + 19, y + 1), font.clone()))?;
+        x += 19 + 7 * label.chars().count() as i32 + 18;
+    }
+    Ok(())
+}
+
 fn draw_color_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     kind: Heatmap,
@@ -662,17 +706,26 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let doc = roxmltree::Document::parse(&text).unwrap();
         let fill = |c: RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
-        let count = |c: RGBColor| {
+        // Rectangles of a colour in the chart, and in the legend strip at the bottom.
+        let height = PlotOptions::default().height as f64;
+        let count = |c: RGBColor, legend: bool| {
             doc.descendants()
                 .filter(|n| {
                     n.has_tag_name("rect")
                         && n.attribute("fill")
                             .is_some_and(|f| f.eq_ignore_ascii_case(&fill(c)))
+                        && n.attribute("y")
+                            .and_then(|y| y.parse::<f64>().ok())
+                            .is_some_and(|y| (y >= height - 26.0) == legend)
                 })
                 .count()
         };
-        assert_eq!(count(colors::HARD), 1, "{text}");
-        assert_eq!(count(colors::HARD_FIXED), 1);
+        assert_eq!(count(colors::HARD, false), 1, "{text}");
+        assert_eq!(count(colors::HARD_FIXED, false), 1);
+        // The legend names both kinds, with their colours.
+        assert_eq!(count(colors::HARD, true), 1);
+        assert_eq!(count(colors::HARD_FIXED, true), 1);
+        assert!(text.contains("movable hard macro") && text.contains("fixed hard macro"));
     }
 
     #[test]
