@@ -70,7 +70,7 @@ test: $(STAMP) sysdeps
 	cargo test --workspace --locked
 
 bench: $(STAMP)
-	cargo bench --bench parse --bench cost
+	cargo bench --bench parse --bench cost --bench env
 
 clean-venv:
 	rm -rf "$(VENV)"

@@ -128,6 +128,28 @@ enum Command {
         #[command(flatten)]
         args: place::PlaceArgs,
     },
+    /// Generates a synthetic clustered Circuit Training design (`netlist.pb.txt` and
+    /// `initial.plc` in --out) with realistic statistics, for training and scale tests.
+    Generate {
+        /// Hard macros.
+        #[arg(long, default_value_t = 64)]
+        macros: usize,
+        /// Soft macros (std-cell clusters).
+        #[arg(long, default_value_t = 400)]
+        clusters: usize,
+        /// Ports (default: a third of macros + clusters, at least 8).
+        #[arg(long, default_value_t = 0)]
+        ports: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Design name (default: synthetic_<macros>m_<clusters>c_s<seed>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Writes a netlist and its placement in another (or the same) format.
     Convert {
         #[command(flatten)]
@@ -535,6 +557,44 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Convert { input, to, out } => convert(&input, to, &out),
         Command::Place { input, cost, args } => place::place(&input, &cost, &args),
+        Command::Generate {
+            macros,
+            clusters,
+            ports,
+            seed,
+            name,
+            out,
+        } => {
+            let opts = netlists::generate::GenerateOptions {
+                name: name.unwrap_or_else(|| format!("synthetic_{macros}m_{clusters}c_s{seed}")),
+                macros,
+                clusters,
+                ports,
+                seed,
+                ..Default::default()
+            };
+            let (nl, pl) = netlists::generate::generate(&opts).map_err(InputError)?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let (nf, pf) = (out.join("netlist.pb.txt"), out.join("initial.plc"));
+            ct::write_ct(&nf, &nl, &pl).map_err(InputError)?;
+            plc::write_plc(
+                &pf,
+                &nl,
+                &pl,
+                &[("macroplace generate seed".into(), seed.to_string())],
+            )
+            .map_err(InputError)?;
+            println!(
+                "wrote {} and {} ({} hard macros, {} clusters, {} ports, {} nets)",
+                nf.display(),
+                pf.display(),
+                nl.count_kind(netlists::NodeKind::HardMacro),
+                nl.count_kind(netlists::NodeKind::SoftMacro),
+                nl.count_kind(netlists::NodeKind::Port),
+                nl.num_nets()
+            );
+            Ok(())
+        }
     }
 }
 

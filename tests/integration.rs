@@ -1134,3 +1134,51 @@ fn cli_place_on_ibm01_reports_macro_and_full_hpwl() {
     // Every one of the 246 macros moved off the pile-up at the origin.
     assert!(r["legalize"]["moved"].as_u64().unwrap() > 200);
 }
+
+#[test]
+fn cli_generate_writes_a_design_every_command_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let o = macroplace()
+        .args([
+            "generate",
+            "--macros",
+            "12",
+            "--clusters",
+            "60",
+            "--seed",
+            "3",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (nl, plc) = (out.join("netlist.pb.txt"), out.join("initial.plc"));
+    let o = macroplace()
+        .arg("info")
+        .arg(&nl)
+        .arg("--plc")
+        .arg(&plc)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["hard_macros"], 12);
+    assert_eq!(v["soft_macros"], 60);
+    let r = place_cli(
+        &nl,
+        Some(&plc),
+        &[
+            "--method",
+            "sa",
+            "--iterations",
+            "5000",
+            "--cluster-moves",
+            "500",
+        ],
+        &dir.path().join("placed"),
+    );
+    assert_eq!(r["legal"], true, "{}", r["violations"]);
+}

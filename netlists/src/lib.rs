@@ -20,6 +20,7 @@ pub mod bookshelf;
 pub mod builder;
 pub mod ct;
 pub mod error;
+pub mod generate;
 pub mod graph;
 pub mod ids;
 pub mod io;

@@ -935,3 +935,103 @@ fn orientation_rotation_table() {
         assert_eq!(Orientation::parse(o.as_str()), Some(o));
     }
 }
+
+#[test]
+fn generated_designs_are_valid_deterministic_and_round_trip_through_ct_files() {
+    use crate::generate::{GenerateOptions, generate};
+    let opts = GenerateOptions {
+        name: "gen".into(),
+        macros: 20,
+        clusters: 120,
+        seed: 5,
+        ..GenerateOptions::default()
+    };
+    let (nl, pl) = generate(&opts).unwrap();
+    let (nl2, pl2) = generate(&opts).unwrap();
+    assert!(nl.model_diff(&nl2).is_none());
+    assert_eq!(pl.x, pl2.x);
+    let (other, _) = generate(&GenerateOptions {
+        seed: 6,
+        ..opts.clone()
+    })
+    .unwrap();
+    assert!(
+        nl.model_diff(&other).is_some(),
+        "another seed, another design"
+    );
+    assert_eq!(nl.count_kind(NodeKind::HardMacro), 20);
+    assert_eq!(nl.count_kind(NodeKind::SoftMacro), 120);
+    assert_eq!(nl.count_kind(NodeKind::Port), 46);
+    let fp = nl.floorplan();
+    let util = nl.area_of_kind(NodeKind::HardMacro) / fp.area();
+    assert!((util - 0.45).abs() < 0.05, "hard-macro utilization {util}");
+    // Every non-port node on a net; degrees 2..=20; ports on the boundary; pins on macro edges.
+    let mut on_net = vec![false; nl.num_nodes()];
+    for net in nl.nets() {
+        let pins = nl.net_pins(net);
+        assert!((2..=20).contains(&pins.len()), "degree {}", pins.len());
+        for p in pins {
+            let n = nl.pin_node()[p].idx();
+            on_net[n] = true;
+            if nl.node_kind()[n] == NodeKind::HardMacro {
+                let (dx, dy) = (nl.pin_dx()[p].abs(), nl.pin_dy()[p].abs());
+                let (hw, hh) = (nl.node_width()[n] / 2.0, nl.node_height()[n] / 2.0);
+                assert!(
+                    (dx - hw).abs() < 1e-9 || (dy - hh).abs() < 1e-9,
+                    "pin not on the edge"
+                );
+            }
+        }
+    }
+    for (n, &on) in on_net.iter().enumerate() {
+        if nl.node_kind()[n] == NodeKind::Port {
+            let (x, y) = (pl.x[n], pl.y[n]);
+            assert!(
+                x == 0.0 || y == 0.0 || x == fp.width || y == fp.height,
+                "port at {x},{y}"
+            );
+        } else {
+            assert!(on, "{} has no net", nl.node_name()[n]);
+        }
+    }
+    // Written as CT files and read back: the same model and placement.
+    let dir = tempfile::tempdir().unwrap();
+    let (nf, pf) = (
+        dir.path().join("netlist.pb.txt"),
+        dir.path().join("gen.plc"),
+    );
+    write_ct(&nf, &nl, &pl).unwrap();
+    write_plc(&pf, &nl, &pl, &[]).unwrap();
+    let d = crate::read_design(
+        &nf,
+        &crate::ReadOptions {
+            plc: Some(pf),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(d.netlist.count_kind(NodeKind::SoftMacro), 120);
+    assert_eq!(d.netlist.num_nets(), nl.num_nets());
+    assert_eq!(d.netlist.num_pins(), nl.num_pins());
+    assert_eq!(d.netlist.floorplan().grid, fp.grid);
+    for n in 0..nl.num_nodes() {
+        let m = d.netlist.node_by_name(&nl.node_name()[n]).unwrap().idx();
+        assert_eq!((d.placement.x[m], d.placement.y[m]), (pl.x[n], pl.y[n]));
+    }
+    // Bad settings are errors, not panics.
+    assert!(
+        generate(&GenerateOptions {
+            macros: 0,
+            clusters: 0,
+            ..opts.clone()
+        })
+        .is_err()
+    );
+    assert!(
+        generate(&GenerateOptions {
+            total_util: 0.3,
+            ..opts
+        })
+        .is_err()
+    );
+}

@@ -6,6 +6,7 @@
 
 pub mod anneal;
 pub mod cost;
+pub mod env;
 pub mod evolve;
 pub mod flow;
 pub mod force;

@@ -170,6 +170,42 @@ pub fn position_mask(
     out
 }
 
+/// Clears, in a position mask of a `w × h` macro, the centres that would overlap (positive area)
+/// an obstacle of size `ow × oh` centred at `(ox, oy)`: the incremental update of
+/// [`position_mask`] when one more macro is placed. Same comparisons, so the result equals a
+/// full recomputation.
+#[allow(clippy::too_many_arguments)]
+pub fn forbid_box(
+    mask: &mut [bool],
+    grid: &MaskGrid,
+    w: f64,
+    h: f64,
+    ox: f64,
+    oy: f64,
+    ow: f64,
+    oh: f64,
+) {
+    let (c0, c1) = open_range(
+        grid.cols,
+        |c| grid.cx(c),
+        ox - (w + ow) / 2.0,
+        ox + (w + ow) / 2.0,
+        grid.cell_w,
+        grid.x0,
+    );
+    let (r0, r1) = open_range(
+        grid.rows,
+        |r| grid.cy(r),
+        oy - (h + oh) / 2.0,
+        oy + (h + oh) / 2.0,
+        grid.cell_h,
+        grid.y0,
+    );
+    for r in r0..r1 {
+        mask[r * grid.cols + c0..r * grid.cols + c1].fill(false);
+    }
+}
+
 /// Weighted HPWL increase if `node`'s centre goes to each cell centre (row-major
 /// `rows × cols`), in orientation `orient`, counting on each of its nets the pins of nodes with
 /// `placed[i]` (other than `node`). A net with no other placed pin adds the span of the node's own

@@ -1142,3 +1142,79 @@ fn anneal_never_returns_worse_than_its_start_and_tracks_the_exact_cost() {
         assert!(w[1].best <= w[0].best);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The environment's carried masks equal fresh ones at every step, random legal actions give
+    /// a legal placement, the observation agrees with the masks, and the return is −proxy of the
+    /// finished placement.
+    #[test]
+    fn env_masks_are_exact_and_return_is_minus_proxy(
+        (cw, ch, _u, m, blockage) in macro_set(),
+        nets in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>()), 1..30),
+        picks in prop::collection::vec(any::<u32>(), 40),
+        g in 4usize..40,
+    ) {
+        use crate::env::{CHANNELS, EnvOptions, Observation, PlaceEnv};
+        let (nl, mut start) = build_design(cw, ch, &m, blockage, &nets);
+        // Fixed macros must be legal among themselves for any episode to be.
+        crate::legalize::legalize(&nl, &mut start).unwrap();
+        let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
+        let mut env = PlaceEnv::new(&nl, &start, &params, &EnvOptions { grid: g, ..EnvOptions::default() });
+        env.reset();
+        let mut obs = Observation::default();
+        let mut ret = 0.0;
+        let mut last = None;
+        let cells = env.grid().rows * env.grid().cols;
+        while !env.done() {
+            let t = env.step_index();
+            let node = netlists::NodeId(env.order()[t] as u32);
+            // Fresh masks with exactly the macros placed so far.
+            let mut placed = vec![true; nl.num_nodes()];
+            for &n in &env.order()[t..] {
+                placed[n] = false;
+            }
+            let fresh = crate::masks::position_mask(&nl, env.placement(), &placed, node, env.grid());
+            prop_assert_eq!(env.legal(), &fresh[..], "step {}", t);
+            let wire = crate::masks::wire_mask(&nl, env.placement(), &placed, node, env.placement().orient[node.idx()], env.grid());
+            prop_assert_eq!(env.wire(), &wire[..]);
+            env.observe(&mut obs);
+            prop_assert_eq!(obs.channels.len(), CHANNELS * cells);
+            prop_assert_eq!(obs.macro_node, node.0);
+            for k in 0..cells {
+                prop_assert_eq!(obs.channels[k] == 1.0, fresh[k]);
+                prop_assert!((0.0..=1.0).contains(&obs.channels[cells + k]));
+            }
+            let legal: Vec<usize> = (0..cells).filter(|&k| fresh[k]).collect();
+            let a = if legal.is_empty() { picks[t % picks.len()] as usize % cells } else { legal[picks[t % picks.len()] as usize % legal.len()] };
+            if let Some(bad) = (0..cells).find(|k| !fresh[*k])
+                && !legal.is_empty()
+            {
+                let before = env.placement().clone();
+                prop_assert!(env.clone().step(bad).is_err());
+                prop_assert_eq!(&env.placement().x, &before.x);
+            }
+            let out = env.step(a).unwrap();
+            ret += out.reward;
+            last = out.cost;
+        }
+        let pl = env.placement().clone();
+        prop_assert!(crate::legality::check(&nl, &pl, Some(&start)).is_empty());
+        let cost = crate::cost::proxy_cost(&nl, &pl, &params);
+        if env.num_steps() > 0 {
+            let c = last.unwrap();
+            prop_assert_eq!(c.proxy_cost, cost.proxy_cost);
+            prop_assert!(close(ret, -cost.proxy_cost), "{} vs {}", ret, -cost.proxy_cost);
+        }
+        // Reset gives the same first observation again.
+        env.reset();
+        let mut o2 = Observation::default();
+        env.observe(&mut o2);
+        let mut env2 = PlaceEnv::new(&nl, &start, &params, &EnvOptions { grid: g, ..EnvOptions::default() });
+        env2.reset();
+        let mut o3 = Observation::default();
+        env2.observe(&mut o3);
+        prop_assert_eq!(o2, o3);
+    }
+}

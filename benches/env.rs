@@ -1,0 +1,70 @@
+//! Placement-environment benchmark (issue: the learned policy): full episodes on ariane133
+//! clustered at G = 128 on one thread — reset, then for each of the 133 hard macros the
+//! observation (7 channels of 128×128 plus scalars) and a step with a random legal action (exact
+//! masks for the current and next macro), then the episode end (soft-macro spreading and the
+//! exact proxy cost). Steps per second = 133 / episode time.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use netlists::{ReadOptions, read_design};
+use placer::cost::CostParams;
+use placer::env::{EnvOptions, Observation, PlaceEnv};
+
+fn shared() -> PathBuf {
+    std::env::var_os("MACROPLACE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+        .join("benchmarks")
+}
+
+fn env(c: &mut Criterion) {
+    let b = shared();
+    let d = read_design(
+        &b.join("ct/ariane133_ng45/netlist.pb.txt.gz"),
+        &ReadOptions {
+            plc: Some(b.join("ct/ariane133_ng45/initial.plc")),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let params = CostParams::from_floorplan(d.netlist.floorplan());
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut env = PlaceEnv::new(&d.netlist, &d.placement, &params, &EnvOptions::default());
+    let mut obs = Observation::default();
+    let mut seed = 1u64;
+    let mut g = c.benchmark_group("env");
+    g.warm_up_time(Duration::from_secs(2));
+    g.sample_size(20);
+    g.bench_function("episode_ariane133_g128_1thread", |bch| {
+        bch.iter(|| {
+            one.install(|| {
+                env.reset();
+                let mut ret = 0.0;
+                while !env.done() {
+                    env.observe(&mut obs);
+                    let legal: Vec<usize> =
+                        (0..obs.legal.len()).filter(|&k| obs.legal[k]).collect();
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let a = if legal.is_empty() {
+                        (seed >> 33) as usize % obs.legal.len()
+                    } else {
+                        legal[(seed >> 33) as usize % legal.len()]
+                    };
+                    ret += env.step(a).unwrap().reward;
+                }
+                ret
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, env);
+criterion_main!(benches);

@@ -1,0 +1,510 @@
+//! The sequential placement environment the learned policy trains in (no tensors here: plain
+//! `f32` buffers that `policies` copies into tensors).
+//!
+//! **Episode.** The movable hard macros are placed one per step in [`crate::greedy::macro_order`]
+//! (descending connected area) on a `cols × rows` grid of candidate centres over the canvas
+//! (`grid` cells along the longer side, square-ish cells, so non-square canvases work). Only
+//! cells of the exact position mask are legal actions. Ports, fixed macros, blockages and the
+//! soft macros (at their start positions) are there from the start. After the last hard macro
+//! the soft macros are placed by the force-directed placer (by default its capacity-spreading
+//! stage only, a few ms) and the exact proxy cost of the result ends the episode. If a macro has
+//! no legal grid cell at all, any action is accepted and the macro goes to the exact nearest
+//! legal position from that cell ([`crate::legalize::nearest_legal_centre`]); if there is none
+//! (earlier choices left no room), the remaining macros go to that cell, the legalizer settles the
+//! whole placement and the episode ends early.
+//!
+//! **Reward.** Dense: `r_t = −Δwire_t / S`, the weighted HPWL the step adds (its wire-mask value)
+//! over `S = (W + H) · Σ net weights`, the normaliser of the wirelength cost — so dense rewards are
+//! in wirelength-cost units whatever the design's size. Terminal: `−proxy − Σ_t r_t`, so the
+//! return of every episode is exactly `−proxy` (Circuit Training's objective) while the dense
+//! part gives each step early credit. Proxy costs are O(1) on every design, so designs of
+//! different size train together without further scaling.
+//!
+//! **Observation** ([`Observation`]): `CHANNELS` maps of `rows × cols` `f32`:
+//! 0 position mask of the current macro (1 = legal); 1 its wire mask, min-max normalised over
+//! the legal cells (0 = best, illegal cells 1); 2, 3 the same for the next macro (zeros after the
+//! last); 4 hard-macro (and blockage) coverage placed so far; 5 soft-macro coverage (start
+//! positions); 6 port-pin density (pins per cell over the maximum). Scalars: current macro width
+//! and height over the canvas's, progress `t / T`, movable hard-macro area still to place over
+//! the canvas area, the macro's net count over the largest among macros, and 1. Plus the
+//! current macro's node id (for the graph embedding) and the legal-action mask.
+//!
+//! **Cost per step** (ariane133, G = 128): one full position mask and two wire masks (current
+//! and next macro) plus an O(box) incremental update of the carried position mask and the
+//! observation copy; see `benches/env.rs`.
+
+use netlists::{Netlist, NodeId, NodeKind, Placement};
+
+use crate::cost::{CostParams, ProxyCost, proxy_cost};
+use crate::force::{ForceOptions, place_soft_macros};
+use crate::legalize::{LegalizeError, nearest_legal_centre};
+use crate::masks::{MaskGrid, forbid_box, position_mask, wire_mask};
+
+/// Number of observation channels.
+pub const CHANNELS: usize = 7;
+/// Number of scalar features.
+pub const SCALARS: usize = 6;
+
+/// Settings of the environment.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EnvOptions {
+    /// Grid cells along the canvas's longer side.
+    pub grid: usize,
+    /// Soft-macro placement at the end of an episode.
+    pub force: ForceOptions,
+}
+
+impl Default for EnvOptions {
+    fn default() -> Self {
+        EnvOptions {
+            grid: 128,
+            force: ForceOptions {
+                stages: vec![(0, 0.0)],
+                ..ForceOptions::default()
+            },
+        }
+    }
+}
+
+/// What the policy sees before a step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observation {
+    /// Grid rows.
+    pub rows: usize,
+    /// Grid columns.
+    pub cols: usize,
+    /// `CHANNELS × rows × cols`, channel-major, row 0 at the bottom.
+    pub channels: Vec<f32>,
+    /// Scalar features.
+    pub scalars: [f32; SCALARS],
+    /// Node id of the macro to place.
+    pub macro_node: u32,
+    /// Legal actions (`rows × cols`); all false only when the macro fits no grid cell (then any
+    /// action is accepted, see the module docs).
+    pub legal: Vec<bool>,
+}
+
+/// The result of a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepOutcome {
+    /// Reward of this step (dense, plus the terminal part on the last step).
+    pub reward: f64,
+    /// Whether the episode is over.
+    pub done: bool,
+    /// The exact cost of the finished placement (last step only).
+    pub cost: Option<ProxyCost>,
+}
+
+/// Why a step was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EnvError {
+    /// The action is not a legal cell.
+    #[error("action {action} is not a legal cell for macro {node}")]
+    IllegalAction {
+        /// The action.
+        action: usize,
+        /// The macro's name.
+        node: String,
+    },
+    /// The episode is over; call `reset`.
+    #[error("the episode is over")]
+    Done,
+    /// No legal position anywhere.
+    #[error(transparent)]
+    NoRoom(#[from] LegalizeError),
+}
+
+/// The environment over one design.
+#[derive(Debug, Clone)]
+pub struct PlaceEnv<'a> {
+    netlist: &'a Netlist,
+    params: CostParams,
+    opts: EnvOptions,
+    start: Placement,
+    order: Vec<usize>,
+    grid: MaskGrid,
+    placement: Placement,
+    placed: Vec<bool>,
+    t: usize,
+    cur_pos: Vec<bool>,
+    cur_wire: Vec<f64>,
+    next_pos: Vec<bool>,
+    next_wire: Vec<f64>,
+    placed_cover: Vec<f32>,
+    base_cover: Vec<f32>,
+    soft_cover: Vec<f32>,
+    port_density: Vec<f32>,
+    degree: Vec<f32>,
+    wl_norm: f64,
+    dense_sum: f64,
+    area_left: f64,
+}
+
+/// Adds the coverage fraction of rectangle `(x0, y0, x1, y1)` to each cell of `cover`.
+fn rasterize(cover: &mut [f32], grid: &MaskGrid, x0: f64, y0: f64, x1: f64, y1: f64) {
+    let cell = grid.cell_w * grid.cell_h;
+    let span = |lo: f64, hi: f64, o: f64, s: f64, n: usize| {
+        let a = ((lo - o) / s).floor().max(0.0) as usize;
+        let b = (((hi - o) / s).ceil().max(0.0) as usize).min(n);
+        (a.min(n), b)
+    };
+    let (c0, c1) = span(x0, x1, grid.x0, grid.cell_w, grid.cols);
+    let (r0, r1) = span(y0, y1, grid.y0, grid.cell_h, grid.rows);
+    for r in r0..r1 {
+        let (cy0, cy1) = (
+            grid.y0 + r as f64 * grid.cell_h,
+            grid.y0 + (r + 1) as f64 * grid.cell_h,
+        );
+        let dy = (y1.min(cy1) - y0.max(cy0)).max(0.0);
+        for c in c0..c1 {
+            let (cx0, cx1) = (
+                grid.x0 + c as f64 * grid.cell_w,
+                grid.x0 + (c + 1) as f64 * grid.cell_w,
+            );
+            let dx = (x1.min(cx1) - x0.max(cx0)).max(0.0);
+            cover[r * grid.cols + c] += (dx * dy / cell) as f32;
+        }
+    }
+}
+
+impl<'a> PlaceEnv<'a> {
+    /// An environment starting from `start` (soft macros, ports and fixed macros stay there;
+    /// movable hard macros are placed by the episode). Call [`PlaceEnv::reset`] before stepping.
+    pub fn new(
+        netlist: &'a Netlist,
+        start: &Placement,
+        params: &CostParams,
+        opts: &EnvOptions,
+    ) -> Self {
+        let (cols, rows) = crate::greedy::grid_dims(netlist, opts.grid);
+        let grid = MaskGrid::over_canvas(netlist, cols, rows);
+        let order = crate::greedy::macro_order(netlist);
+        let cells = rows * cols;
+        let (nw, nh) = (netlist.node_width(), netlist.node_height());
+        let box_of = |pl: &Placement, n: usize| {
+            (
+                pl.x[n] - nw[n] / 2.0,
+                pl.y[n] - nh[n] / 2.0,
+                pl.x[n] + nw[n] / 2.0,
+                pl.y[n] + nh[n] / 2.0,
+            )
+        };
+        let mut base_cover = vec![0.0f32; cells];
+        let mut soft_cover = vec![0.0f32; cells];
+        let mut port_density = vec![0.0f32; cells];
+        for b in &netlist.floorplan().blockages {
+            rasterize(&mut base_cover, &grid, b.x_min, b.y_min, b.x_max, b.y_max);
+        }
+        for n in 0..netlist.num_nodes() {
+            let (x0, y0, x1, y1) = box_of(start, n);
+            match netlist.node_kind()[n] {
+                NodeKind::HardMacro if netlist.node_fixed()[n] => {
+                    rasterize(&mut base_cover, &grid, x0, y0, x1, y1)
+                }
+                NodeKind::SoftMacro => rasterize(&mut soft_cover, &grid, x0, y0, x1, y1),
+                NodeKind::Port => {
+                    for &p in netlist.pins_of_node(NodeId(n as u32)) {
+                        let (x, y) = start.pin_position(netlist, p);
+                        let c =
+                            (((x - grid.x0) / grid.cell_w).floor().max(0.0) as usize).min(cols - 1);
+                        let r =
+                            (((y - grid.y0) / grid.cell_h).floor().max(0.0) as usize).min(rows - 1);
+                        port_density[r * cols + c] += 1.0;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let pmax = port_density.iter().copied().fold(0.0f32, f32::max);
+        if pmax > 0.0 {
+            port_density.iter_mut().for_each(|v| *v /= pmax);
+        }
+        let nets_of = |n: usize| {
+            let mut v: Vec<u32> = netlist
+                .pins_of_node(NodeId(n as u32))
+                .iter()
+                .map(|&p| netlist.pin_net(p).0)
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len() as f32
+        };
+        let mut degree: Vec<f32> = order.iter().map(|&n| nets_of(n)).collect();
+        let dmax = degree.iter().copied().fold(1.0f32, f32::max);
+        degree.iter_mut().for_each(|d| *d /= dmax);
+        let fp = netlist.floorplan();
+        let wsum: f64 = netlist.net_weight().iter().sum();
+        PlaceEnv {
+            netlist,
+            params: params.clone(),
+            opts: opts.clone(),
+            start: start.clone(),
+            order,
+            grid,
+            placement: start.clone(),
+            placed: vec![true; netlist.num_nodes()],
+            t: 0,
+            cur_pos: vec![false; cells],
+            cur_wire: vec![0.0; cells],
+            next_pos: vec![false; cells],
+            next_wire: vec![0.0; cells],
+            placed_cover: base_cover.clone(),
+            base_cover,
+            soft_cover,
+            port_density,
+            degree,
+            wl_norm: ((fp.width + fp.height) * wsum).max(f64::MIN_POSITIVE),
+            dense_sum: 0.0,
+            area_left: 0.0,
+        }
+    }
+
+    /// The mask grid.
+    pub fn grid(&self) -> &MaskGrid {
+        &self.grid
+    }
+
+    /// Steps per episode (movable hard macros).
+    pub fn num_steps(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Steps taken in this episode.
+    pub fn step_index(&self) -> usize {
+        self.t
+    }
+
+    /// The placement so far (the finished one after the last step).
+    pub fn placement(&self) -> &Placement {
+        &self.placement
+    }
+
+    /// The macro order.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// Legal actions of the current step.
+    pub fn legal(&self) -> &[bool] {
+        &self.cur_pos
+    }
+
+    /// Wire-mask values (weighted HPWL increase) of the current step's cells.
+    pub fn wire(&self) -> &[f64] {
+        &self.cur_wire
+    }
+
+    fn masks_for(&self, i: usize) -> (Vec<bool>, Vec<f64>) {
+        let n = self.order[i];
+        let id = NodeId(n as u32);
+        (
+            position_mask(self.netlist, &self.placement, &self.placed, id, &self.grid),
+            wire_mask(
+                self.netlist,
+                &self.placement,
+                &self.placed,
+                id,
+                self.placement.orient[n],
+                &self.grid,
+            ),
+        )
+    }
+
+    /// Starts a new episode.
+    pub fn reset(&mut self) {
+        self.placement.clone_from(&self.start);
+        self.placed.fill(true);
+        for &n in &self.order {
+            self.placed[n] = false;
+        }
+        self.t = 0;
+        self.placed_cover.clone_from(&self.base_cover);
+        self.dense_sum = 0.0;
+        let nl = self.netlist;
+        self.area_left = self
+            .order
+            .iter()
+            .map(|&n| nl.node_width()[n] * nl.node_height()[n])
+            .sum();
+        if !self.order.is_empty() {
+            (self.cur_pos, self.cur_wire) = self.masks_for(0);
+        }
+        if self.order.len() > 1 {
+            (self.next_pos, self.next_wire) = self.masks_for(1);
+        }
+    }
+
+    /// Whether the episode is over.
+    pub fn done(&self) -> bool {
+        self.t >= self.order.len()
+    }
+
+    /// Writes the observation of the current step into `obs` (reusing its buffers).
+    pub fn observe(&self, obs: &mut Observation) {
+        let (rows, cols) = (self.grid.rows, self.grid.cols);
+        let cells = rows * cols;
+        obs.rows = rows;
+        obs.cols = cols;
+        obs.channels.resize(CHANNELS * cells, 0.0);
+        obs.legal.clear();
+        if self.done() {
+            obs.channels.fill(0.0);
+            obs.scalars = [0.0; SCALARS];
+            obs.macro_node = u32::MAX;
+            obs.legal.resize(cells, false);
+            return;
+        }
+        let fill_masks = |out: &mut [f32], pos: &[bool], wire: &[f64]| {
+            let (pos_out, wire_out) = out.split_at_mut(cells);
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for (&ok, &w) in pos.iter().zip(wire) {
+                if ok {
+                    lo = lo.min(w);
+                    hi = hi.max(w);
+                }
+            }
+            let scale = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
+            for k in 0..cells {
+                pos_out[k] = f32::from(u8::from(pos[k]));
+                wire_out[k] = if pos[k] {
+                    ((wire[k] - lo) * scale) as f32
+                } else {
+                    1.0
+                };
+            }
+        };
+        let ch = &mut obs.channels;
+        fill_masks(&mut ch[..2 * cells], &self.cur_pos, &self.cur_wire);
+        if self.t + 1 < self.order.len() {
+            fill_masks(
+                &mut ch[2 * cells..4 * cells],
+                &self.next_pos,
+                &self.next_wire,
+            );
+        } else {
+            ch[2 * cells..4 * cells].fill(0.0);
+        }
+        ch[4 * cells..5 * cells].copy_from_slice(&self.placed_cover);
+        ch[5 * cells..6 * cells].copy_from_slice(&self.soft_cover);
+        ch[6 * cells..7 * cells].copy_from_slice(&self.port_density);
+        let n = self.order[self.t];
+        let fp = self.netlist.floorplan();
+        obs.scalars = [
+            (self.netlist.node_width()[n] / fp.width) as f32,
+            (self.netlist.node_height()[n] / fp.height) as f32,
+            (self.t as f64 / self.order.len() as f64) as f32,
+            (self.area_left / (fp.width * fp.height)) as f32,
+            self.degree[self.t],
+            1.0,
+        ];
+        obs.macro_node = n as u32;
+        obs.legal.extend_from_slice(&self.cur_pos);
+    }
+
+    /// Places the current macro at cell `action` (row-major `r * cols + c`).
+    pub fn step(&mut self, action: usize) -> Result<StepOutcome, EnvError> {
+        if self.done() {
+            return Err(EnvError::Done);
+        }
+        let nl = self.netlist;
+        let n = self.order[self.t];
+        let cells = self.grid.rows * self.grid.cols;
+        let any_legal = self.cur_pos.iter().any(|&b| b);
+        if action >= cells || (any_legal && !self.cur_pos[action]) {
+            return Err(EnvError::IllegalAction {
+                action,
+                node: nl.node_name()[n].clone(),
+            });
+        }
+        let (ax, ay) = (
+            self.grid.cx(action % self.grid.cols),
+            self.grid.cy(action / self.grid.cols),
+        );
+        let (x, y, delta) = if any_legal {
+            (ax, ay, self.cur_wire[action])
+        } else {
+            let before = crate::hpwl(nl, &self.placement);
+            match nearest_legal_centre(nl, &self.placement, &self.placed, n, ax, ay) {
+                Some((x, y)) => {
+                    self.placement.x[n] = x;
+                    self.placement.y[n] = y;
+                    (x, y, crate::hpwl(nl, &self.placement) - before)
+                }
+                None => {
+                    // A dead end: the rest go to the action's cell and the legalizer settles
+                    // everything (moving earlier macros if it must); the episode ends here.
+                    for &m in &self.order[self.t..] {
+                        self.placement.x[m] = ax;
+                        self.placement.y[m] = ay;
+                        self.placed[m] = true;
+                    }
+                    crate::legalize::legalize(nl, &mut self.placement)?;
+                    self.t = self.order.len();
+                    let dense = -(crate::hpwl(nl, &self.placement) - before) / self.wl_norm;
+                    self.dense_sum += dense;
+                    return Ok(self.finish(dense));
+                }
+            }
+        };
+        self.placement.x[n] = x;
+        self.placement.y[n] = y;
+        self.placed[n] = true;
+        let (w, h) = (nl.node_width()[n], nl.node_height()[n]);
+        rasterize(
+            &mut self.placed_cover,
+            &self.grid,
+            x - w / 2.0,
+            y - h / 2.0,
+            x + w / 2.0,
+            y + h / 2.0,
+        );
+        self.area_left -= w * h;
+        let reward = -delta / self.wl_norm;
+        self.dense_sum += reward;
+        self.t += 1;
+        if self.t < self.order.len() {
+            // The carried mask of the new current macro: one more obstacle.
+            let m = self.order[self.t];
+            std::mem::swap(&mut self.cur_pos, &mut self.next_pos);
+            forbid_box(
+                &mut self.cur_pos,
+                &self.grid,
+                nl.node_width()[m],
+                nl.node_height()[m],
+                x,
+                y,
+                w,
+                h,
+            );
+            self.cur_wire = wire_mask(
+                nl,
+                &self.placement,
+                &self.placed,
+                NodeId(m as u32),
+                self.placement.orient[m],
+                &self.grid,
+            );
+            if self.t + 1 < self.order.len() {
+                (self.next_pos, self.next_wire) = self.masks_for(self.t + 1);
+            }
+            return Ok(StepOutcome {
+                reward,
+                done: false,
+                cost: None,
+            });
+        }
+        Ok(self.finish(reward))
+    }
+
+    /// Places the soft macros, scores, and adds the terminal reward to `reward`.
+    fn finish(&mut self, reward: f64) -> StepOutcome {
+        let nl = self.netlist;
+        place_soft_macros(nl, &mut self.placement, &self.params, &self.opts.force);
+        let cost = proxy_cost(nl, &self.placement, &self.params);
+        StepOutcome {
+            reward: reward - cost.proxy_cost - self.dense_sum,
+            done: true,
+            cost: Some(cost),
+        }
+    }
+}
