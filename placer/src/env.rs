@@ -476,14 +476,30 @@ impl<'a> PlaceEnv<'a> {
                 w,
                 h,
             );
-            self.cur_wire = wire_mask(
-                nl,
-                &self.placement,
-                &self.placed,
-                NodeId(m as u32),
-                self.placement.orient[m],
-                &self.grid,
-            );
+            // Its wire mask was computed a step ago; it changed only if the macro just placed
+            // shares a net with it.
+            let shares = {
+                let nets_n: Vec<u32> = nl
+                    .pins_of_node(NodeId(n as u32))
+                    .iter()
+                    .map(|&p| nl.pin_net(p).0)
+                    .collect();
+                nl.pins_of_node(NodeId(m as u32))
+                    .iter()
+                    .any(|&p| nets_n.contains(&nl.pin_net(p).0))
+            };
+            if shares {
+                self.cur_wire = wire_mask(
+                    nl,
+                    &self.placement,
+                    &self.placed,
+                    NodeId(m as u32),
+                    self.placement.orient[m],
+                    &self.grid,
+                );
+            } else {
+                std::mem::swap(&mut self.cur_wire, &mut self.next_wire);
+            }
             if self.t + 1 < self.order.len() {
                 (self.next_pos, self.next_wire) = self.masks_for(self.t + 1);
             }
@@ -499,7 +515,24 @@ impl<'a> PlaceEnv<'a> {
     /// Places the soft macros, scores, and adds the terminal reward to `reward`.
     fn finish(&mut self, reward: f64) -> StepOutcome {
         let nl = self.netlist;
-        place_soft_macros(nl, &mut self.placement, &self.params, &self.opts.force);
+        if self.opts.force.stages.iter().all(|&(iters, _)| iters == 0) {
+            // Spreading only: no need for the force-directed placer's keep-the-best
+            // evaluations.
+            let soft: Vec<usize> = (0..nl.num_nodes())
+                .filter(|&n| nl.node_kind()[n] == NodeKind::SoftMacro && !nl.node_fixed()[n])
+                .collect();
+            if self.opts.force.spread > 0.0 && !self.opts.force.stages.is_empty() {
+                crate::force::spread(
+                    nl,
+                    &mut self.placement,
+                    &self.params,
+                    &soft,
+                    self.opts.force.spread,
+                );
+            }
+        } else {
+            place_soft_macros(nl, &mut self.placement, &self.params, &self.opts.force);
+        }
         let cost = proxy_cost(nl, &self.placement, &self.params);
         StepOutcome {
             reward: reward - cost.proxy_cost - self.dense_sum,

@@ -3,11 +3,17 @@
 //! The learned placement policy on libtorch through `tch`. This is the only library crate that
 //! links libtorch, and tensors never leave it: callers pass and receive plain Rust data.
 //!
-//! Today it holds [`device`] selection (`auto|cpu|cuda`: CUDA whenever libtorch sees a GPU) and
-//! [`tiny`], a minimal trainable model that proves the libtorch toolchain end to end (forward,
-//! backward, optimizer step, save/load) on whatever device is chosen.
+//! It holds [`device`] selection (`auto|cpu|cuda`: CUDA whenever libtorch sees a GPU), the
+//! placement [`policy`] network (conv encoder/decoder + graph embedding + value head), [`ppo`]
+//! (rollouts over `placer::env`, clipped-surrogate updates, greedy decoding) and [`tiny`], a
+//! minimal trainable model that proves the libtorch toolchain end to end.
 
 pub mod device;
+pub mod policy;
+pub mod ppo;
 pub mod tiny;
+
+#[cfg(test)]
+mod tests;
 
 pub use device::{DeviceChoice, DeviceError, resolve_device};
