@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use netlists::{ReadOptions, bookshelf, ct, plc, stats};
 
 mod place;
+mod train;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -127,6 +128,11 @@ enum Command {
         cost: CostArgs,
         #[command(flatten)]
         args: place::PlaceArgs,
+    },
+    /// Trains the placement policy (PPO) on one or several designs.
+    Train {
+        #[command(flatten)]
+        args: train::TrainArgs,
     },
     /// Generates a synthetic clustered Circuit Training design (`netlist.pb.txt` and
     /// `initial.plc` in --out) with realistic statistics, for training and scale tests.
@@ -557,6 +563,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Convert { input, to, out } => convert(&input, to, &out),
         Command::Place { input, cost, args } => place::place(&input, &cost, &args),
+        Command::Train { args } => train::train(&args),
         Command::Generate {
             macros,
             clusters,

@@ -1182,3 +1182,120 @@ fn cli_generate_writes_a_design_every_command_accepts() {
     );
     assert_eq!(r["legal"], true, "{}", r["violations"]);
 }
+
+#[test]
+fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let design_dir = dir.path().join("gen");
+    let o = macroplace()
+        .args([
+            "generate",
+            "--macros",
+            "5",
+            "--clusters",
+            "20",
+            "--seed",
+            "2",
+            "--out",
+        ])
+        .arg(&design_dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("train");
+    let train = |updates: &str, resume: bool| {
+        let mut c = macroplace();
+        c.arg("train")
+            .arg(design_dir.join("netlist.pb.txt"))
+            .arg("--plc")
+            .arg(design_dir.join("initial.plc"))
+            .args([
+                "--grid", "12", "--envs", "2", "--epochs", "1", "--device", "cpu",
+            ])
+            .args([
+                "--deterministic",
+                "--checkpoint-every",
+                "1",
+                "--updates",
+                updates,
+            ])
+            .arg("--out")
+            .arg(&out);
+        if resume {
+            c.arg("--resume");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    train("2", false);
+    let log = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 2);
+    let first: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    for key in [
+        "update",
+        "env_steps",
+        "wall_seconds",
+        "mean_return",
+        "mean_proxy",
+        "best_proxy",
+        "policy_loss",
+        "value_loss",
+        "entropy",
+        "approx_kl",
+        "lr",
+    ] {
+        assert!(first.get(key).is_some(), "log lacks {key}");
+    }
+    let side: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("policy.json")).unwrap()).unwrap();
+    assert_eq!(side["update"], 2);
+    assert!(out.join("policy.safetensors").is_file());
+    // Same command, same log (deterministic on CPU).
+    let again = dir.path().join("again");
+    let o = macroplace()
+        .arg("train")
+        .arg(design_dir.join("netlist.pb.txt"))
+        .arg("--plc")
+        .arg(design_dir.join("initial.plc"))
+        .args([
+            "--grid", "12", "--envs", "2", "--epochs", "1", "--device", "cpu",
+        ])
+        .args([
+            "--deterministic",
+            "--checkpoint-every",
+            "1",
+            "--updates",
+            "2",
+            "--out",
+        ])
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let strip = |s: &str| -> Vec<serde_json::Value> {
+        s.lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("wall_seconds");
+                v
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&log),
+        strip(&std::fs::read_to_string(again.join("train.jsonl")).unwrap())
+    );
+    train("3", true);
+    let log = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 3);
+    let png = dir.path().join("curve.png");
+    let o = macroplace()
+        .arg("plot-curve")
+        .arg(out.join("train.jsonl"))
+        .args(["--field", "mean_return", "--field", "entropy", "--out"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+}

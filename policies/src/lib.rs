@@ -12,6 +12,7 @@ pub mod device;
 pub mod policy;
 pub mod ppo;
 pub mod tiny;
+pub mod train;
 
 #[cfg(test)]
 mod tests;

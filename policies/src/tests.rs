@@ -139,3 +139,66 @@ proptest! {
         prop_assert!(g.iter().all(|&a| obs.legal[a as usize]));
     }
 }
+
+#[test]
+fn training_logs_every_update_and_resume_continues_the_step_counter() {
+    let (nl, pl) = toy(4);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let designs = [crate::train::Design {
+        name: "toy".into(),
+        netlist: &nl,
+        start: &pl,
+        params,
+    }];
+    let opts = crate::train::TrainOptions {
+        grid: 12,
+        ppo: PpoConfig {
+            envs: 2,
+            epochs: 1,
+            minibatch: 16,
+            ..PpoConfig::default()
+        },
+        policy: PolicyConfig::default(),
+        seed: 7,
+        time_limit: 300.0,
+        max_updates: Some(2),
+        checkpoint_every: 1,
+        command: "test".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut rows = 0;
+    let s = crate::train::train(&designs, Device::Cpu, &opts, &out, false, &mut |_| {
+        rows += 1
+    })
+    .unwrap();
+    assert_eq!((s.update, rows), (2, 2));
+    assert_eq!(s.env_steps, 2 * 2 * 6);
+    // A line written after the last checkpoint (as if killed before the next one) is dropped.
+    let log = out.join("train.jsonl");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("{\"update\": 3, \"mean_return\": 0}\n");
+    std::fs::write(&log, text).unwrap();
+    let more = crate::train::TrainOptions {
+        max_updates: Some(4),
+        ..opts.clone()
+    };
+    let s = crate::train::train(&designs, Device::Cpu, &more, &out, true, &mut |_| {}).unwrap();
+    assert_eq!(s.update, 4);
+    assert_eq!(s.env_steps, 4 * 2 * 6);
+    let updates: Vec<u64> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["update"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(updates, vec![1, 2, 3, 4]);
+    let side = crate::train::read_sidecar(&out).unwrap();
+    assert_eq!(side.update, 4);
+    assert!(side.best_proxy.unwrap().is_finite());
+    let (p, _) = crate::train::load_policy(&out, Device::Cpu).unwrap();
+    assert_eq!(p.config, PolicyConfig::default());
+}

@@ -1,0 +1,303 @@
+//! The training loop behind `macroplace train`: PPO updates over one or several designs (round
+//! robin), a JSON-lines log (one object per update), and checkpoints that survive a `kill -9`.
+//!
+//! **Files in the output directory**: `train.jsonl` (fields `update`, `design`, `env_steps`,
+//! `wall_seconds`, `mean_return`, `mean_proxy`, `best_proxy`, `policy_loss`, `value_loss`,
+//! `entropy`, `approx_kl`, `clip_fraction`, `lr`), `policy.safetensors` (the `VarStore`) and
+//! `policy.json` (the sidecar: feature version, grid, channels, network and PPO settings, seed,
+//! designs, command line, update counter, environment steps, wall time, best proxy).
+//!
+//! **Checkpoints** are written every `checkpoint_every` updates to temporary names and renamed
+//! (weights, then sidecar), so an interruption loses at most one interval. **Resume** loads both,
+//! drops log lines after the checkpoint's update, reseeds libtorch with `seed + update` and goes
+//! on counting from there.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use netlists::{Netlist, Placement};
+use placer::cost::CostParams;
+use placer::env::{EnvOptions, PlaceEnv};
+use tch::Device;
+
+use crate::policy::{DesignGraph, Policy, PolicyConfig};
+use crate::ppo::{PpoConfig, Trainer, collect};
+
+/// Version of the observation features; a checkpoint with another version is refused.
+pub const FEATURE_VERSION: u32 = 1;
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// File trouble.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// libtorch failed.
+    #[error(transparent)]
+    Torch(#[from] tch::TchError),
+    /// An environment refused a step.
+    #[error(transparent)]
+    Env(#[from] placer::env::EnvError),
+    /// The checkpoint does not fit this run.
+    #[error("{0}")]
+    Incompatible(String),
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> TrainError {
+    TrainError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// A design to train on.
+pub struct Design<'a> {
+    /// Its name (for the log).
+    pub name: String,
+    /// The netlist.
+    pub netlist: &'a Netlist,
+    /// Its starting placement (clusters, ports, fixed macros).
+    pub start: &'a Placement,
+    /// Cost parameters.
+    pub params: CostParams,
+}
+
+/// Settings of [`train`].
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TrainOptions {
+    /// Grid cells along the longer canvas side.
+    pub grid: usize,
+    /// PPO settings.
+    pub ppo: PpoConfig,
+    /// Network shapes.
+    pub policy: PolicyConfig,
+    /// Seed of libtorch's generator.
+    pub seed: u64,
+    /// Wall-clock budget (seconds) of this invocation.
+    pub time_limit: f64,
+    /// Stop after this many updates in total (counting resumed ones).
+    pub max_updates: Option<u64>,
+    /// Checkpoint interval in updates.
+    pub checkpoint_every: u64,
+    /// The command line, for the sidecar.
+    pub command: String,
+}
+
+/// The checkpoint sidecar.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Sidecar {
+    /// [`FEATURE_VERSION`].
+    pub feature_version: u32,
+    /// Observation channels.
+    pub channels: usize,
+    /// Settings of the run.
+    pub options: TrainOptions,
+    /// Designs trained on.
+    pub designs: Vec<String>,
+    /// Updates done.
+    pub update: u64,
+    /// Environment steps done.
+    pub env_steps: u64,
+    /// Training wall time so far.
+    pub wall_seconds: f64,
+    /// Best proxy cost of any training episode (none before the first update).
+    pub best_proxy: Option<f64>,
+}
+
+/// One log line.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LogRow {
+    /// Update number (1-based).
+    pub update: u64,
+    /// Design of this update.
+    pub design: String,
+    /// Environment steps so far.
+    pub env_steps: u64,
+    /// Wall time so far (across resumes).
+    pub wall_seconds: f64,
+    /// Mean episode return.
+    pub mean_return: f64,
+    /// Mean episode proxy.
+    pub mean_proxy: f64,
+    /// Best proxy so far.
+    pub best_proxy: f64,
+    /// PPO losses.
+    #[serde(flatten)]
+    pub stats: crate::ppo::UpdateStats,
+    /// Learning rate.
+    pub lr: f64,
+}
+
+fn write_sidecar(path: &Path, s: &Sidecar) -> Result<(), TrainError> {
+    let text = serde_json::to_string_pretty(s).map_err(|e| io_err(path, e))?;
+    netlists::io::write_atomic(path, |w| w.write_all(text.as_bytes())).map_err(|e| io_err(path, e))
+}
+
+/// Reads a checkpoint's sidecar.
+pub fn read_sidecar(dir: &Path) -> Result<Sidecar, TrainError> {
+    let path = dir.join("policy.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| io_err(&path, e))
+}
+
+/// Loads a checkpoint directory into a fresh policy on `device`.
+pub fn load_policy(dir: &Path, device: Device) -> Result<(Policy, Sidecar), TrainError> {
+    let side = read_sidecar(dir)?;
+    if side.feature_version != FEATURE_VERSION {
+        return Err(TrainError::Incompatible(format!(
+            "{}: feature version {} (this build: {FEATURE_VERSION})",
+            dir.display(),
+            side.feature_version
+        )));
+    }
+    let mut policy = Policy::new(device, side.options.policy.clone());
+    policy.vs.load(dir.join("policy.safetensors"))?;
+    Ok((policy, side))
+}
+
+fn save_checkpoint(dir: &Path, policy: &Policy, side: &Sidecar) -> Result<(), TrainError> {
+    let tmp = dir.join(".policy.tmp.safetensors");
+    policy.vs.save(&tmp)?;
+    let dst = dir.join("policy.safetensors");
+    std::fs::rename(&tmp, &dst).map_err(|e| io_err(&dst, e))?;
+    write_sidecar(&dir.join("policy.json"), side)
+}
+
+/// Trains (or resumes when `resume` and a checkpoint exists in `out`); `progress` gets every log
+/// row. Returns the final sidecar.
+pub fn train(
+    designs: &[Design],
+    device: Device,
+    opts: &TrainOptions,
+    out: &Path,
+    resume: bool,
+    progress: &mut dyn FnMut(&LogRow),
+) -> Result<Sidecar, TrainError> {
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    let log_path = out.join("train.jsonl");
+    let names: Vec<String> = designs.iter().map(|d| d.name.clone()).collect();
+    let (policy, mut side) = if resume && out.join("policy.json").exists() {
+        let (p, s) = load_policy(out, device)?;
+        if s.options.grid != opts.grid {
+            return Err(TrainError::Incompatible(format!(
+                "{}: checkpoint grid {} but --grid {}",
+                out.display(),
+                s.options.grid,
+                opts.grid
+            )));
+        }
+        // Keep only the log lines the checkpoint covers.
+        if let Ok(text) = std::fs::read_to_string(&log_path) {
+            let kept: String = text
+                .lines()
+                .filter(|l| {
+                    serde_json::from_str::<serde_json::Value>(l)
+                        .ok()
+                        .and_then(|v| v["update"].as_u64())
+                        .is_some_and(|u| u <= s.update)
+                })
+                .map(|l| format!("{l}\n"))
+                .collect();
+            netlists::io::write_atomic(&log_path, |w| w.write_all(kept.as_bytes()))
+                .map_err(|e| io_err(&log_path, e))?;
+        }
+        tch::manual_seed(opts.seed.wrapping_add(s.update) as i64);
+        (p, s)
+    } else {
+        tch::manual_seed(opts.seed as i64);
+        let p = Policy::new(device, opts.policy.clone());
+        let s = Sidecar {
+            feature_version: FEATURE_VERSION,
+            channels: placer::env::CHANNELS,
+            options: opts.clone(),
+            designs: names.clone(),
+            update: 0,
+            env_steps: 0,
+            wall_seconds: 0.0,
+            best_proxy: None,
+        };
+        if log_path.exists() {
+            std::fs::remove_file(&log_path).map_err(|e| io_err(&log_path, e))?;
+        }
+        (p, s)
+    };
+    side.options.command = opts.command.clone();
+    side.designs = names;
+    let mut trainer = Trainer::new(&policy, opts.ppo.clone())?;
+    let env_opts = EnvOptions {
+        grid: opts.grid,
+        ..EnvOptions::default()
+    };
+    let graphs: Vec<DesignGraph> = designs
+        .iter()
+        .map(|d| DesignGraph::new(d.netlist, device))
+        .collect();
+    let mut envs: Vec<Vec<PlaceEnv>> = designs
+        .iter()
+        .map(|d| {
+            (0..opts.ppo.envs.max(1))
+                .map(|_| PlaceEnv::new(d.netlist, d.start, &d.params, &env_opts))
+                .collect()
+        })
+        .collect();
+    let t0 = Instant::now();
+    let wall0 = side.wall_seconds;
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| io_err(&log_path, e))?;
+    let mut since_ckpt = 0;
+    loop {
+        if t0.elapsed().as_secs_f64() >= opts.time_limit
+            || opts.max_updates.is_some_and(|m| side.update >= m)
+            || designs.is_empty()
+        {
+            break;
+        }
+        let k = (side.update as usize) % designs.len();
+        let rollout = collect(&policy, &graphs[k], &mut envs[k], &opts.ppo)?;
+        let stats = trainer.update(&policy, &graphs[k], &rollout);
+        side.update += 1;
+        side.env_steps += rollout.transitions.len() as u64;
+        let n = rollout.episode_returns.len().max(1) as f64;
+        let mean_proxy = rollout.episode_proxies.iter().sum::<f64>() / n;
+        let best = rollout
+            .episode_proxies
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        side.best_proxy = Some(side.best_proxy.map_or(best, |b| b.min(best)));
+        side.wall_seconds = wall0 + t0.elapsed().as_secs_f64();
+        let row = LogRow {
+            update: side.update,
+            design: designs[k].name.clone(),
+            env_steps: side.env_steps,
+            wall_seconds: side.wall_seconds,
+            mean_return: rollout.episode_returns.iter().sum::<f64>() / n,
+            mean_proxy,
+            best_proxy: side.best_proxy.unwrap_or(best),
+            stats,
+            lr: opts.ppo.lr,
+        };
+        let line = serde_json::to_string(&row).map_err(|e| io_err(&log_path, e))?;
+        writeln!(log, "{line}").map_err(|e| io_err(&log_path, e))?;
+        log.flush().map_err(|e| io_err(&log_path, e))?;
+        progress(&row);
+        since_ckpt += 1;
+        if since_ckpt >= opts.checkpoint_every.max(1) {
+            save_checkpoint(out, &policy, &side)?;
+            since_ckpt = 0;
+        }
+    }
+    if since_ckpt > 0 || !out.join("policy.json").exists() {
+        save_checkpoint(out, &policy, &side)?;
+    }
+    Ok(side)
+}
