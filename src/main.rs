@@ -134,6 +134,11 @@ enum Command {
         #[command(flatten)]
         args: train::TrainArgs,
     },
+    /// Scores a trained policy's decodings against random and wire-mask greedy decoding.
+    EvalPolicy {
+        #[command(flatten)]
+        args: train::EvalPolicyArgs,
+    },
     /// Generates a synthetic clustered Circuit Training design (`netlist.pb.txt` and
     /// `initial.plc` in --out) with realistic statistics, for training and scale tests.
     Generate {
@@ -564,6 +569,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Convert { input, to, out } => convert(&input, to, &out),
         Command::Place { input, cost, args } => place::place(&input, &cost, &args),
         Command::Train { args } => train::train(&args),
+        Command::EvalPolicy { args } => train::eval_policy(&args),
         Command::Generate {
             macros,
             clusters,

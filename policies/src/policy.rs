@@ -11,6 +11,10 @@
 //!   of macros and ports ([`netlists::graph::NetGraph`], symmetric-normalised with self loops,
 //!   held as a sparse COO tensor), from per-node features (width, height, kind, degree).
 //!
+//! A learnable gain (initially [`WIRE_PRIOR`]) subtracts the normalised wire mask of the current
+//! macro from the logits: the untrained policy is a soft wire-mask greedy, and PPO learns where
+//! to depart from it (the policy proposes, the exact cost disposes).
+//!
 //! Illegal cells get logit −1e9 (softmax ≈ 0), so sampling or argmax never picks them while any
 //! cell is legal. Sizes are small (w = 16, ~60k parameters) so one CPU core can train it.
 
@@ -45,6 +49,10 @@ impl Default for PolicyConfig {
         }
     }
 }
+
+/// Initial gain of the wire-mask prior (logit difference between the cheapest and the dearest
+/// legal cell).
+pub const WIRE_PRIOR: f64 = 20.0;
 
 /// Node features per graph node.
 const NODE_FEATURES: i64 = 5;
@@ -152,6 +160,7 @@ pub struct Policy {
     head: nn::Conv2D,
     g0: nn::Linear,
     g1: nn::Linear,
+    wire_gain: Tensor,
 }
 
 /// A batch of observations as tensors.
@@ -239,6 +248,7 @@ impl Policy {
         let head = nn::conv2d(&p / "head", 2 * w, 1, 1, Default::default());
         let g0 = nn::linear(&p / "g0", NODE_FEATURES, config.gnn, Default::default());
         let g1 = nn::linear(&p / "g1", config.gnn, config.gnn, Default::default());
+        let wire_gain = p.var("wire_gain", &[1], nn::Init::Const(WIRE_PRIOR));
         Policy {
             vs,
             config,
@@ -253,6 +263,7 @@ impl Policy {
             head,
             g0,
             g1,
+            wire_gain,
         }
     }
 
@@ -287,6 +298,11 @@ impl Policy {
             .head
             .forward(&Tensor::cat(&[d, e1], 1))
             .reshape([size[0], r * c]);
+        // Wire-mask prior: a learnable gain on the current macro's normalised wire mask
+        // (channel 1, 0 = cheapest legal cell), so the untrained policy is a soft wire-mask
+        // greedy and learning starts from there.
+        let wire = batch.maps.select(1, 1).reshape([size[0], r * c]);
+        let logits = logits - &self.wire_gain * wire;
         let masked = logits.masked_fill(&batch.legal.logical_not(), -1e9);
         (masked, value)
     }

@@ -124,6 +124,7 @@ proptest! {
             scalars: [0.5; placer::env::SCALARS],
             macro_node: 0,
             legal: bits.iter().map(|b| b % 5 == 0).collect(),
+            static_of: 0,
         };
         if !obs.legal.iter().any(|&l| l) {
             obs.legal[bits[0] as usize % 64] = true;

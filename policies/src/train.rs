@@ -25,7 +25,7 @@ use crate::policy::{DesignGraph, Policy, PolicyConfig};
 use crate::ppo::{PpoConfig, Trainer, collect};
 
 /// Version of the observation features; a checkpoint with another version is refused.
-pub const FEATURE_VERSION: u32 = 1;
+pub const FEATURE_VERSION: u32 = 2;
 
 /// Why training failed.
 #[derive(Debug, thiserror::Error)]
