@@ -125,6 +125,8 @@ pub struct PlaceEnv<'a> {
     opts: EnvOptions,
     start: Placement,
     order: Vec<usize>,
+    /// Movable soft macros (spread at the episode end).
+    soft: Vec<usize>,
     grid: MaskGrid,
     placement: Placement,
     placed: Vec<bool>,
@@ -248,6 +250,11 @@ impl<'a> PlaceEnv<'a> {
             opts: opts.clone(),
             start: start.clone(),
             order,
+            soft: (0..netlist.num_nodes())
+                .filter(|&n| {
+                    netlist.node_kind()[n] == NodeKind::SoftMacro && !netlist.node_fixed()[n]
+                })
+                .collect(),
             grid,
             placement: start.clone(),
             placed: vec![true; netlist.num_nodes()],
@@ -460,6 +467,7 @@ impl<'a> PlaceEnv<'a> {
             let before = crate::hpwl(nl, &self.placement);
             match nearest_legal_centre(nl, &self.placement, &self.placed, n, ax, ay) {
                 Some((x, y)) => {
+                    // Placed now to measure its HPWL increase (set again below, same values).
                     self.placement.x[n] = x;
                     self.placement.y[n] = y;
                     (x, y, crate::hpwl(nl, &self.placement) - before)
@@ -552,15 +560,12 @@ impl<'a> PlaceEnv<'a> {
         if self.opts.force.stages.iter().all(|&(iters, _)| iters == 0) {
             // Spreading only: no need for the force-directed placer's keep-the-best
             // evaluations.
-            let soft: Vec<usize> = (0..nl.num_nodes())
-                .filter(|&n| nl.node_kind()[n] == NodeKind::SoftMacro && !nl.node_fixed()[n])
-                .collect();
             if self.opts.force.spread > 0.0 && !self.opts.force.stages.is_empty() {
                 crate::force::spread(
                     nl,
                     &mut self.placement,
                     &self.params,
-                    &soft,
+                    &self.soft,
                     self.opts.force.spread,
                 );
             }

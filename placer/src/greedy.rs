@@ -55,7 +55,7 @@ pub fn decode(
     steer: f64,
 ) -> Result<Placement, LegalizeError> {
     let mut pl = base.clone();
-    let mut placed: Vec<bool> = (0..netlist.num_nodes()).map(|_| true).collect();
+    let mut placed = vec![true; netlist.num_nodes()];
     for &n in order {
         placed[n] = false;
     }

@@ -123,6 +123,27 @@ pub fn hard_utilization(netlist: &Netlist) -> f64 {
     100.0 * used / free.max(f64::MIN_POSITIVE)
 }
 
+fn canvas_rect(fp: &netlists::Floorplan) -> Rect {
+    Rect {
+        x0: fp.x_min,
+        y0: fp.y_min,
+        x1: fp.x_min + fp.width,
+        y1: fp.y_min + fp.height,
+    }
+}
+
+fn blockage_rects(fp: &netlists::Floorplan) -> Vec<Rect> {
+    fp.blockages
+        .iter()
+        .map(|b| Rect {
+            x0: b.x_min,
+            y0: b.y_min,
+            x1: b.x_max,
+            y1: b.y_max,
+        })
+        .collect()
+}
+
 /// Nearest legal centre to `(x, y)` for a `w × h` macro among `obstacles` in the canvas
 /// `[cx0, cx1] × [cy0, cy1]`, or `None`.
 fn nearest_legal(
@@ -188,23 +209,9 @@ pub fn nearest_legal_centre(
     y: f64,
 ) -> Option<(f64, f64)> {
     let fp = netlist.floorplan();
-    let canvas = Rect {
-        x0: fp.x_min,
-        y0: fp.y_min,
-        x1: fp.x_min + fp.width,
-        y1: fp.y_min + fp.height,
-    };
+    let canvas = canvas_rect(fp);
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
-    let mut obstacles: Vec<Rect> = fp
-        .blockages
-        .iter()
-        .map(|b| Rect {
-            x0: b.x_min,
-            y0: b.y_min,
-            x1: b.x_max,
-            y1: b.y_max,
-        })
-        .collect();
+    let mut obstacles: Vec<Rect> = blockage_rects(fp);
     for m in 0..netlist.num_nodes() {
         if m != node && placed[m] && netlist.node_kind()[m] == NodeKind::HardMacro {
             obstacles.push(Rect::centred(placement.x[m], placement.y[m], nw[m], nh[m]));
@@ -219,12 +226,7 @@ pub fn legalize(
     placement: &mut Placement,
 ) -> Result<LegalizeReport, LegalizeError> {
     let fp = netlist.floorplan();
-    let canvas = Rect {
-        x0: fp.x_min,
-        y0: fp.y_min,
-        x1: fp.x_min + fp.width,
-        y1: fp.y_min + fp.height,
-    };
+    let canvas = canvas_rect(fp);
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let name = |n: usize| netlist.node_name()[n].clone();
     let mut report = LegalizeReport::default();
@@ -244,16 +246,7 @@ pub fn legalize(
     }
 
     // Obstacles: blockages and fixed hard macros.
-    let mut fixed: Vec<Rect> = fp
-        .blockages
-        .iter()
-        .map(|b| Rect {
-            x0: b.x_min,
-            y0: b.y_min,
-            x1: b.x_max,
-            y1: b.y_max,
-        })
-        .collect();
+    let mut fixed: Vec<Rect> = blockage_rects(fp);
     let mut fixed_names: Vec<String> = (0..fixed.len()).map(|i| format!("blockage {i}")).collect();
     let mut movable = Vec::new();
     for n in 0..netlist.num_nodes() {

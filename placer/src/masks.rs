@@ -104,22 +104,7 @@ pub fn position_mask(
     // Difference array of forbidden boxes.
     let mut diff = vec![0i32; (rows + 1) * (cols + 1)];
     let mut forbid = |ox: f64, oy: f64, ow: f64, oh: f64| {
-        let (c0, c1) = open_range(
-            cols,
-            |c| grid.cx(c),
-            ox - (w + ow) / 2.0,
-            ox + (w + ow) / 2.0,
-            grid.cell_w,
-            grid.x0,
-        );
-        let (r0, r1) = open_range(
-            rows,
-            |r| grid.cy(r),
-            oy - (h + oh) / 2.0,
-            oy + (h + oh) / 2.0,
-            grid.cell_h,
-            grid.y0,
-        );
+        let (c0, c1, r0, r1) = forbidden_range(grid, w, h, ox, oy, ow, oh);
         if c0 < c1 && r0 < r1 {
             diff[r0 * (cols + 1) + c0] += 1;
             diff[r0 * (cols + 1) + c1] -= 1;
@@ -170,13 +155,10 @@ pub fn position_mask(
     out
 }
 
-/// Clears, in a position mask of a `w × h` macro, the centres that would overlap (positive area)
-/// an obstacle of size `ow × oh` centred at `(ox, oy)`: the incremental update of
-/// [`position_mask`] when one more macro is placed. Same comparisons, so the result equals a
-/// full recomputation.
+/// Columns `c0..c1` and rows `r0..r1` of centres where a `w × h` macro overlaps (positive
+/// area) an `ow × oh` obstacle centred at `(ox, oy)`.
 #[allow(clippy::too_many_arguments)]
-pub fn forbid_box(
-    mask: &mut [bool],
+fn forbidden_range(
     grid: &MaskGrid,
     w: f64,
     h: f64,
@@ -184,7 +166,7 @@ pub fn forbid_box(
     oy: f64,
     ow: f64,
     oh: f64,
-) {
+) -> (usize, usize, usize, usize) {
     let (c0, c1) = open_range(
         grid.cols,
         |c| grid.cx(c),
@@ -201,6 +183,25 @@ pub fn forbid_box(
         grid.cell_h,
         grid.y0,
     );
+    (c0, c1, r0, r1)
+}
+
+/// Clears, in a position mask of a `w × h` macro, the centres that would overlap (positive area)
+/// an obstacle of size `ow × oh` centred at `(ox, oy)`: the incremental update of
+/// [`position_mask`] when one more macro is placed. Same comparisons, so the result equals a
+/// full recomputation.
+#[allow(clippy::too_many_arguments)]
+pub fn forbid_box(
+    mask: &mut [bool],
+    grid: &MaskGrid,
+    w: f64,
+    h: f64,
+    ox: f64,
+    oy: f64,
+    ow: f64,
+    oh: f64,
+) {
+    let (c0, c1, r0, r1) = forbidden_range(grid, w, h, ox, oy, ow, oh);
     for r in r0..r1 {
         mask[r * grid.cols + c0..r * grid.cols + c1].fill(false);
     }
