@@ -46,6 +46,40 @@ pub struct PlaceArgs {
     /// Skip the pictures and report.html.
     #[arg(long)]
     pub no_pictures: bool,
+    /// rl: checkpoint directory written by `train` (policy.safetensors + policy.json).
+    #[arg(long, required_if_eq("method", "rl"))]
+    pub policy: Option<PathBuf>,
+    /// rl: sampled decodings (the best is kept).
+    #[arg(long, default_value_t = 16)]
+    pub samples: usize,
+    /// rl: beam width of the policy-guided beam search on the exact return (0 = none).
+    #[arg(long, default_value_t = 4)]
+    pub beam: usize,
+    /// rl: cells tried per beam entry and step (the policy's most likely ones).
+    #[arg(long, default_value_t = 4)]
+    pub expand: usize,
+    /// rl: what finishes the best decoding: cluster placement only, or local search (sa, ea)
+    /// for the rest of --time-limit.
+    #[arg(long, value_enum, default_value = "none")]
+    pub refine: RefineArg,
+    /// rl: seconds for the policy search (default: all of --time-limit without --refine, a
+    /// quarter of it with).
+    #[arg(long)]
+    pub search_time: Option<f64>,
+    /// rl: `auto` (CUDA when libtorch sees a GPU), `cpu` or `cuda`.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+}
+
+/// `--refine`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RefineArg {
+    /// Cluster placement only.
+    None,
+    /// Simulated annealing from the policy's placement (cool start).
+    Sa,
+    /// Evolutionary search seeded with the policy's placement.
+    Ea,
 }
 
 /// `--method`.
@@ -57,6 +91,8 @@ pub enum MethodArg {
     Ea,
     /// Simulated annealing of hard and soft macros.
     Sa,
+    /// The learned policy (--policy): greedy, beam and sampled decoding, then --refine.
+    Rl,
 }
 
 fn method_name(m: Method) -> &'static str {
@@ -64,6 +100,7 @@ fn method_name(m: Method) -> &'static str {
         Method::Greedy => "greedy",
         Method::Ea => "ea",
         Method::Sa => "sa",
+        Method::Clusters => "clusters",
     }
 }
 
@@ -77,10 +114,19 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let (d, parse_secs) = read(input)?;
     let nl = &d.netlist;
     let params = cost.params(nl.floorplan())?;
-    let method = match args.method {
-        MethodArg::Greedy => Method::Greedy,
-        MethodArg::Ea => Method::Ea,
-        MethodArg::Sa => Method::Sa,
+    let rl = matches!(args.method, MethodArg::Rl);
+    let method = match (args.method, args.refine) {
+        (MethodArg::Greedy, _) => Method::Greedy,
+        (MethodArg::Ea, _) | (MethodArg::Rl, RefineArg::Ea) => Method::Ea,
+        (MethodArg::Sa, _) | (MethodArg::Rl, RefineArg::Sa) => Method::Sa,
+        (MethodArg::Rl, RefineArg::None) => Method::Clusters,
+    };
+    let label = if !rl {
+        method_name(method).to_string()
+    } else if args.refine == RefineArg::None {
+        "rl".to_string()
+    } else {
+        format!("rl+{}", method_name(method))
     };
     let opts = PlaceOptions {
         method,
@@ -92,6 +138,12 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         chains: args.chains.max(1),
         grid: args.mask_grid.clamp(4, 1024),
         cluster_moves: args.cluster_moves,
+        // After a policy, anneal from a cool start that keeps its structure.
+        start_acceptance: if rl {
+            0.02
+        } else {
+            PlaceOptions::default().start_acceptance
+        },
         ..PlaceOptions::default()
     };
     let threads = args
@@ -117,20 +169,90 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         indicatif::ProgressBar::hidden()
     };
     let t = Instant::now();
-    let result = pool.install(|| {
-        placer::flow::place(nl, &d.placement, &params, &opts, &mut |p| {
-            bar.set_position((p.fraction * 1000.0) as u64);
-            bar.set_message(format!(
-                "best {:.5}  current {:.5}  {} it",
-                p.point.best, p.point.current, p.point.iterations
-            ));
-        })
-    });
-    bar.finish_and_clear();
-    let result = result.with_context(|| format!("{} placement failed", method_name(method)))?;
+    let mut on_progress = |p: &placer::anneal::Progress| {
+        bar.set_position((p.fraction * 1000.0) as u64);
+        bar.set_message(format!(
+            "best {:.5}  current {:.5}  {} it",
+            p.point.best, p.point.current, p.point.iterations
+        ));
+    };
+    let mut search_report = None;
+    let result = if rl {
+        let choice: policies::DeviceChoice = args
+            .device
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--device: {e}"))?;
+        let device = policies::resolve_device(choice)?;
+        let dir = args
+            .policy
+            .as_ref()
+            .context("--method rl needs --policy DIR")?;
+        let side = policies::train::read_sidecar(dir)
+            .with_context(|| format!("reading the policy in {}", dir.display()))?;
+        // Without refinement, leave time for the cluster stages (about 3 s per 100k polish
+        // moves on ariane133), at most half the budget.
+        let reserve = (0.5 + 3e-5 * args.cluster_moves as f64).min(0.5 * args.time_limit);
+        let search_time = args
+            .search_time
+            .unwrap_or(if args.refine == RefineArg::None {
+                args.time_limit - reserve
+            } else {
+                0.25 * args.time_limit
+            });
+        let so = policies::search::SearchOptions {
+            grid: side.options.grid,
+            samples: args.samples,
+            beam: args.beam,
+            expand: args.expand.max(1),
+            seed: args.seed,
+            seconds: Some(search_time.min(args.time_limit)),
+        };
+        // The network is not shareable between threads: load it inside the pool.
+        let r = pool.install(|| -> Result<_> {
+            let (policy, _) = policies::train::load_policy(dir, device)
+                .with_context(|| format!("loading the policy in {}", dir.display()))?;
+            Ok(policies::search::place_rl(
+                &policy,
+                nl,
+                &d.placement,
+                &params,
+                &so,
+                &opts,
+                &mut on_progress,
+            )?)
+        });
+        bar.finish_and_clear();
+        let (r, found) = r.with_context(|| "rl placement failed")?;
+        search_report = Some(serde_json::json!({
+            "policy": dir.display().to_string(),
+            "policy_update": side.update,
+            "policy_designs": side.designs,
+            "device": policies::device::describe(device),
+            "options": so,
+            "best_decoder": found.decoder,
+            "best_proxy": found.proxy,
+            "episodes": found.episodes,
+        }));
+        r
+    } else {
+        let r = pool
+            .install(|| placer::flow::place(nl, &d.placement, &params, &opts, &mut on_progress));
+        bar.finish_and_clear();
+        r.with_context(|| format!("{label} placement failed"))?
+    };
     let wall = t.elapsed().as_secs_f64();
     write_outputs(
-        input, &d, &params, args, &opts, &result, wall, parse_secs, threads,
+        input,
+        &d,
+        &params,
+        args,
+        &opts,
+        &label,
+        search_report,
+        &result,
+        wall,
+        parse_secs,
+        threads,
     )
 }
 
@@ -141,6 +263,8 @@ fn write_outputs(
     params: &placer::cost::CostParams,
     args: &PlaceArgs,
     opts: &PlaceOptions,
+    method: &str,
+    search: Option<serde_json::Value>,
     r: &PlaceResult,
     wall: f64,
     parse_secs: f64,
@@ -150,7 +274,6 @@ fn write_outputs(
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let name = nl.design().to_string();
-    let method = method_name(opts.method);
     let c = &r.cost;
     let legal = r.violations.is_empty();
     let placement_file = match nl.extra() {
@@ -199,6 +322,7 @@ fn write_outputs(
         "placement_file": placement_file,
         "seed": opts.seed,
         "options": opts,
+        "search": search,
         "threads": threads,
         "params": params,
         "wall_seconds": wall,

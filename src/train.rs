@@ -47,6 +47,15 @@ pub struct TrainArgs {
     /// Checkpoint every N updates.
     #[arg(long, default_value_t = 5)]
     pub checkpoint_every: u64,
+    /// Initial gain of the wire-mask prior in the logits (fresh networks).
+    #[arg(long, default_value_t = policies::policy::WIRE_PRIOR)]
+    pub wire_prior: f64,
+    /// Entropy-bonus weight.
+    #[arg(long, default_value_t = 0.01)]
+    pub entropy_coef: f64,
+    /// Start from the network of this checkpoint directory (fine-tuning; a new log in --out).
+    #[arg(long, conflicts_with = "resume")]
+    pub init: Option<PathBuf>,
     /// Continue from the checkpoint in --out.
     #[arg(long)]
     pub resume: bool,
@@ -95,14 +104,19 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             envs: args.envs.max(1),
             epochs: args.epochs.max(1),
             lr: args.lr,
+            entropy_coef: args.entropy_coef,
             ..Default::default()
         },
-        policy: policies::policy::PolicyConfig::default(),
+        policy: policies::policy::PolicyConfig {
+            wire_prior: args.wire_prior,
+            ..Default::default()
+        },
         seed: args.seed,
         time_limit: args.time_limit,
         max_updates: args.updates,
         checkpoint_every: args.checkpoint_every,
         command: std::env::args().collect::<Vec<_>>().join(" "),
+        init_from: args.init.as_ref().map(|p| p.display().to_string()),
     };
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new_spinner();

@@ -1299,3 +1299,128 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
 }
+
+#[test]
+fn cli_place_rl_with_every_refinement_is_legal_reproducible_and_scores_like_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let design_dir = dir.path().join("gen");
+    let o = macroplace()
+        .args([
+            "generate",
+            "--macros",
+            "7",
+            "--clusters",
+            "30",
+            "--seed",
+            "3",
+        ])
+        .arg("--out")
+        .arg(&design_dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (nl, plc) = (
+        design_dir.join("netlist.pb.txt"),
+        design_dir.join("initial.plc"),
+    );
+    let ckpt = dir.path().join("ckpt");
+    let o = macroplace()
+        .arg("train")
+        .arg(&nl)
+        .arg("--plc")
+        .arg(&plc)
+        .args([
+            "--grid",
+            "16",
+            "--envs",
+            "2",
+            "--epochs",
+            "1",
+            "--updates",
+            "1",
+        ])
+        .args(["--device", "cpu", "--deterministic", "--out"])
+        .arg(&ckpt)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Without a policy, rl is refused with a message naming the option.
+    let o = macroplace()
+        .arg("place")
+        .arg(&nl)
+        .args(["--method", "rl", "--out"])
+        .arg(dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--policy"));
+    for refine in ["none", "sa", "ea"] {
+        let mut files = Vec::new();
+        for threads in ["1", "2"] {
+            let out = dir.path().join(format!("rl-{refine}-{threads}"));
+            let r = place_cli(
+                &nl,
+                Some(&plc),
+                &[
+                    "--method",
+                    "rl",
+                    "--policy",
+                    ckpt.to_str().unwrap(),
+                    "--refine",
+                    refine,
+                    "--samples",
+                    "5",
+                    "--beam",
+                    "2",
+                    "--iterations",
+                    if refine == "ea" { "6" } else { "3000" },
+                    "--cluster-moves",
+                    "2000",
+                    "--device",
+                    "cpu",
+                    "--seed",
+                    "5",
+                    "--threads",
+                    threads,
+                    "--no-pictures",
+                ],
+                &out,
+            );
+            let what = format!("rl refine {refine}, {threads} threads");
+            let label = if refine == "none" {
+                "rl".to_string()
+            } else {
+                format!("rl+{refine}")
+            };
+            assert_eq!(r["method"], label.as_str(), "{what}");
+            assert_eq!(r["legal"], true, "{what}: {}", r["violations"]);
+            let s = &r["search"];
+            // greedy + beam (2 finals) + 5 samples, all scored exactly.
+            assert_eq!(s["episodes"].as_array().unwrap().len(), 8, "{what}");
+            let best = s["episodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["proxy"].as_f64().unwrap())
+                .fold(f64::INFINITY, f64::min);
+            assert_eq!(s["best_proxy"].as_f64().unwrap(), best, "{what}");
+            assert!(
+                r["stages"][0]["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("policy search"),
+                "{what}"
+            );
+            let file = out.join(r["placement_file"].as_str().unwrap());
+            let e = eval_cli(&nl, "--plc", &file);
+            assert_eq!(e["legal"], true, "{what}");
+            assert!(rel_close(
+                e["proxy_cost"].as_f64().unwrap(),
+                r["proxy_cost"].as_f64().unwrap(),
+                1e-12
+            ));
+            files.push(std::fs::read(&file).unwrap());
+        }
+        assert!(files[0] == files[1], "rl {refine}: 1 and 2 threads differ");
+    }
+}

@@ -6,6 +6,8 @@
 //! - `greedy`: wire-mask greedy decoding of the hard macros, then cluster placement.
 //! - `ea`: evolutionary search over decoded candidates, then cluster placement.
 //! - `sa`: force-directed clusters, then annealing of hard and soft macros together.
+//! - `clusters`: the hard macros stay where the start puts them, then cluster placement (what
+//!   follows a learned policy's decoding when nothing refines it).
 //!
 //! **Cluster placement** = the force-directed placer ([`crate::force`]) followed by a short
 //! soft-macro-only anneal of `cluster_moves` moves (exact cost, low start temperature), so the
@@ -32,6 +34,9 @@ pub enum Method {
     Ea,
     /// Simulated annealing.
     Sa,
+    /// Hard macros stay where the start puts them; cluster placement only (the finishing
+    /// stage after a learned policy).
+    Clusters,
 }
 
 /// Settings of [`place`].
@@ -52,6 +57,9 @@ pub struct PlaceOptions {
     pub cluster_moves: u64,
     /// Force-directed settings.
     pub force: ForceOptions,
+    /// Probability of accepting an average uphill move at the start of `sa` (lower: a cooler
+    /// start that keeps more of a good start placement).
+    pub start_acceptance: f64,
 }
 
 impl Default for PlaceOptions {
@@ -67,6 +75,7 @@ impl Default for PlaceOptions {
             grid: 128,
             cluster_moves: 100_000,
             force: ForceOptions::default(),
+            start_acceptance: AnnealOptions::default().start_acceptance,
         }
     }
 }
@@ -195,8 +204,10 @@ pub fn place(
         });
     };
     match opts.method {
-        Method::Greedy | Method::Ea => {
-            if opts.method == Method::Greedy {
+        Method::Greedy | Method::Ea | Method::Clusters => {
+            if opts.method == Method::Clusters {
+                // Hard macros as given (legalized above).
+            } else if opts.method == Method::Greedy {
                 let (cols, rows) = crate::greedy::grid_dims(netlist, opts.grid);
                 pl = crate::greedy::greedy(netlist, &pl, cols, rows)?;
                 stage("greedy", &mut t, &pl);
@@ -272,6 +283,7 @@ pub fn place(
                     iterations: opts.budget.iterations,
                 },
                 chains: opts.chains,
+                start_acceptance: opts.start_acceptance,
                 ..AnnealOptions::default()
             };
             let base_s = t0.elapsed().as_secs_f64();

@@ -1076,7 +1076,7 @@ proptest! {
         use crate::flow::{Method, PlaceOptions, place};
         let (nl, start) = build_design(cw, ch, &m, blockage, &nets);
         let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
-        for method in [Method::Greedy, Method::Ea, Method::Sa] {
+        for method in [Method::Greedy, Method::Ea, Method::Sa, Method::Clusters] {
             let opts = PlaceOptions {
                 method,
                 seed,

@@ -5,12 +5,15 @@
 //!
 //! It holds [`device`] selection (`auto|cpu|cuda`: CUDA whenever libtorch sees a GPU), the
 //! placement [`policy`] network (conv encoder/decoder + graph embedding + value head), [`ppo`]
-//! (rollouts over `placer::env`, clipped-surrogate updates, greedy decoding) and [`tiny`], a
+//! (rollouts over `placer::env`, clipped-surrogate updates, greedy decoding), [`train`]
+//! (the training loop and its checkpoints), [`search`] (greedy, beam and sampled decoding and
+//! the `rl` placement flow) and [`tiny`], a
 //! minimal trainable model that proves the libtorch toolchain end to end.
 
 pub mod device;
 pub mod policy;
 pub mod ppo;
+pub mod search;
 pub mod tiny;
 pub mod train;
 

@@ -36,6 +36,13 @@ pub struct PolicyConfig {
     pub gnn: i64,
     /// Hidden size of the global MLP.
     pub hidden: i64,
+    /// Initial gain of the wire-mask prior (see [`WIRE_PRIOR`]).
+    #[serde(default = "default_wire_prior")]
+    pub wire_prior: f64,
+}
+
+fn default_wire_prior() -> f64 {
+    WIRE_PRIOR
 }
 
 impl Default for PolicyConfig {
@@ -46,6 +53,7 @@ impl Default for PolicyConfig {
             width: 16,
             gnn: 16,
             hidden: 64,
+            wire_prior: WIRE_PRIOR,
         }
     }
 }
@@ -248,7 +256,7 @@ impl Policy {
         let head = nn::conv2d(&p / "head", 2 * w, 1, 1, Default::default());
         let g0 = nn::linear(&p / "g0", NODE_FEATURES, config.gnn, Default::default());
         let g1 = nn::linear(&p / "g1", config.gnn, config.gnn, Default::default());
-        let wire_gain = p.var("wire_gain", &[1], nn::Init::Const(WIRE_PRIOR));
+        let wire_gain = p.var("wire_gain", &[1], nn::Init::Const(config.wire_prior));
         Policy {
             vs,
             config,

@@ -165,6 +165,7 @@ fn training_logs_every_update_and_resume_continues_the_step_counter() {
         max_updates: Some(2),
         checkpoint_every: 1,
         command: "test".into(),
+        init_from: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
@@ -202,4 +203,192 @@ fn training_logs_every_update_and_resume_continues_the_step_counter() {
     assert!(side.best_proxy.unwrap().is_finite());
     let (p, _) = crate::train::load_policy(&out, Device::Cpu).unwrap();
     assert_eq!(p.config, PolicyConfig::default());
+}
+
+#[test]
+fn search_keeps_the_best_exact_episode_and_does_not_depend_on_the_thread_count() {
+    let (nl, pl) = toy(5);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let opts = crate::search::SearchOptions {
+        grid: 16,
+        samples: 6,
+        beam: 3,
+        expand: 3,
+        seed: 4,
+        seconds: None,
+    };
+    // The same weights (from a file: other tests use libtorch's global generator concurrently)
+    // on 2 and 1 threads.
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("w.safetensors");
+    Policy::new(Device::Cpu, PolicyConfig::default())
+        .vs
+        .save(&weights)
+        .unwrap();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut policy = Policy::new(Device::Cpu, PolicyConfig::default());
+            policy.vs.load(&weights).unwrap();
+            crate::search::search(&policy, &nl, &pl, &params, &opts, &mut |_, _| {}).unwrap()
+        })
+    };
+    let r = run(2);
+    let decoders: Vec<&str> = r.episodes.iter().map(|e| e.decoder).collect();
+    assert_eq!(decoders.iter().filter(|&&d| d == "greedy").count(), 1);
+    assert_eq!(decoders.iter().filter(|&&d| d == "sample").count(), 6);
+    assert!(decoders.iter().filter(|&&d| d == "beam").count() >= 1);
+    let min = r
+        .episodes
+        .iter()
+        .map(|e| e.proxy)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(r.proxy, min);
+    // The returned placement is legal and its proxy is exact.
+    assert!(placer::legality::check(&nl, &r.placement, Some(&pl)).is_empty());
+    let exact = placer::cost::proxy_cost(&nl, &r.placement, &params).proxy_cost;
+    assert!((exact - r.proxy).abs() < 1e-9, "{exact} vs {}", r.proxy);
+    // Independent of the thread count.
+    let r1 = run(1);
+    assert_eq!(r1.placement.x, r.placement.x);
+    let p1: Vec<f64> = r1.episodes.iter().map(|e| e.proxy).collect();
+    let p2: Vec<f64> = r.episodes.iter().map(|e| e.proxy).collect();
+    assert_eq!(p1, p2);
+}
+
+#[test]
+fn rl_flow_refines_the_best_decoding_and_reports_every_stage() {
+    tch::manual_seed(12);
+    let (nl, pl) = toy(6);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let policy = Policy::new(Device::Cpu, PolicyConfig::default());
+    let so = crate::search::SearchOptions {
+        grid: 16,
+        samples: 2,
+        beam: 2,
+        expand: 2,
+        ..crate::search::SearchOptions::default()
+    };
+    for method in [placer::flow::Method::Clusters, placer::flow::Method::Sa] {
+        let finish = placer::flow::PlaceOptions {
+            method,
+            budget: placer::anneal::Budget {
+                seconds: Some(300.0),
+                iterations: Some(2000),
+            },
+            cluster_moves: 300,
+            start_acceptance: 0.02,
+            ..placer::flow::PlaceOptions::default()
+        };
+        let (r, found) =
+            crate::search::place_rl(&policy, &nl, &pl, &params, &so, &finish, &mut |_| {}).unwrap();
+        assert!(r.violations.is_empty(), "{method:?}: {:?}", r.violations);
+        assert!(r.stages[0].name.starts_with("policy search"));
+        assert_eq!(r.stages[0].proxy, found.proxy);
+        let exact = placer::cost::proxy_cost(&nl, &r.placement, &params).proxy_cost;
+        assert_eq!(exact, r.cost.proxy_cost);
+        assert!(
+            r.trajectory
+                .windows(2)
+                .all(|w| w[1].seconds >= w[0].seconds)
+        );
+        if method == placer::flow::Method::Sa {
+            let best_before = r.stages[r.stages.len() - 2].proxy;
+            assert!(r.cost.proxy_cost <= best_before + 1e-12);
+        }
+    }
+}
+
+#[test]
+fn training_on_several_designs_alternates_and_fine_tuning_starts_from_the_checkpoint() {
+    let (a, pa) = toy(7);
+    let (b, pb) = generate(&GenerateOptions {
+        macros: 9,
+        clusters: 30,
+        seed: 8,
+        ..GenerateOptions::default()
+    })
+    .unwrap();
+    let designs = [
+        crate::train::Design {
+            name: "a".into(),
+            netlist: &a,
+            start: &pa,
+            params: CostParams::from_floorplan(a.floorplan()),
+        },
+        crate::train::Design {
+            name: "b".into(),
+            netlist: &b,
+            start: &pb,
+            params: CostParams::from_floorplan(b.floorplan()),
+        },
+    ];
+    let opts = crate::train::TrainOptions {
+        grid: 12,
+        ppo: PpoConfig {
+            envs: 2,
+            epochs: 1,
+            minibatch: 16,
+            ..PpoConfig::default()
+        },
+        policy: PolicyConfig {
+            wire_prior: 50.0,
+            ..PolicyConfig::default()
+        },
+        seed: 3,
+        time_limit: 300.0,
+        max_updates: Some(4),
+        checkpoint_every: 2,
+        command: "test".into(),
+        init_from: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("pre");
+    crate::train::train(&designs, Device::Cpu, &opts, &first, false, &mut |_| {}).unwrap();
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(first.join("train.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|r| r["design"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a", "b", "a", "b"]);
+    // Steps: at most 2 environments × (6 or 9 macros) per update (fewer when an episode hits a
+    // dead end and the legalizer ends it).
+    let steps: Vec<u64> = rows
+        .iter()
+        .map(|r| r["env_steps"].as_u64().unwrap())
+        .collect();
+    let mut prev = 0;
+    for (k, &s) in steps.iter().enumerate() {
+        let most = if k % 2 == 0 { 12 } else { 18 };
+        assert!(s > prev && s - prev <= most, "{steps:?}");
+        prev = s;
+    }
+    let (pre, side) = crate::train::load_policy(&first, Device::Cpu).unwrap();
+    assert_eq!(side.designs, ["a", "b"]);
+    assert_eq!(pre.config.wire_prior, 50.0);
+    // Fine-tuning: a new run whose network starts as the checkpoint's (same shapes, and zero
+    // updates reproduce its weights exactly).
+    let tuned = dir.path().join("tuned");
+    let ft = crate::train::TrainOptions {
+        max_updates: Some(0),
+        policy: PolicyConfig::default(),
+        init_from: Some(first.display().to_string()),
+        ..opts.clone()
+    };
+    crate::train::train(&designs[..1], Device::Cpu, &ft, &tuned, false, &mut |_| {}).unwrap();
+    let (t, tside) = crate::train::load_policy(&tuned, Device::Cpu).unwrap();
+    assert_eq!(params_of(&t), params_of(&pre));
+    assert_eq!(t.config.wire_prior, 50.0);
+    assert_eq!(tside.update, 0);
+    let ft2 = crate::train::TrainOptions {
+        max_updates: Some(1),
+        ..ft
+    };
+    crate::train::train(&designs[..1], Device::Cpu, &ft2, &tuned, false, &mut |_| {}).unwrap();
+    let (t2, _) = crate::train::load_policy(&tuned, Device::Cpu).unwrap();
+    assert_ne!(params_of(&t2), params_of(&pre));
 }

@@ -87,6 +87,9 @@ pub struct TrainOptions {
     pub checkpoint_every: u64,
     /// The command line, for the sidecar.
     pub command: String,
+    /// Start from this checkpoint's network instead of a fresh one (fine-tuning).
+    #[serde(default)]
+    pub init_from: Option<String>,
 }
 
 /// The checkpoint sidecar.
@@ -211,11 +214,26 @@ pub fn train(
         (p, s)
     } else {
         tch::manual_seed(opts.seed as i64);
-        let p = Policy::new(device, opts.policy.clone());
+        let p = match &opts.init_from {
+            // Fine-tuning: the network (shapes and weights) of another checkpoint.
+            Some(dir) => {
+                let (p, s) = load_policy(Path::new(dir), device)?;
+                if s.options.grid != opts.grid {
+                    return Err(TrainError::Incompatible(format!(
+                        "{dir}: checkpoint grid {} but --grid {}",
+                        s.options.grid, opts.grid
+                    )));
+                }
+                p
+            }
+            None => Policy::new(device, opts.policy.clone()),
+        };
+        let mut opts = opts.clone();
+        opts.policy = p.config.clone();
         let s = Sidecar {
             feature_version: FEATURE_VERSION,
             channels: placer::env::CHANNELS,
-            options: opts.clone(),
+            options: opts,
             designs: names.clone(),
             update: 0,
             env_steps: 0,
