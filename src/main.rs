@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use netlists::{ReadOptions, bookshelf, ct, plc, stats};
 
+mod compare;
 mod place;
 mod train;
 
@@ -119,8 +120,8 @@ enum Command {
         #[arg(long, value_parser = parse_pair, default_value = "1000,800")]
         size: (f64, f64),
     },
-    /// Places the macros (greedy, ea or sa) and writes the placement, report.json, pictures
-    /// and report.html into --out.
+    /// Places the macros (greedy, ea, sa or rl), or with `--flow full` every object, and writes
+    /// the placement, report.json, pictures and report.html into --out.
     Place {
         #[command(flatten)]
         input: Input,
@@ -128,6 +129,16 @@ enum Command {
         cost: CostArgs,
         #[command(flatten)]
         args: place::PlaceArgs,
+    },
+    /// Runs several methods (and seeds) on one design, scores them all with one evaluator, and
+    /// writes a markdown/CSV/JSON table and a side-by-side picture.
+    Compare {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        cost: CostArgs,
+        #[command(flatten)]
+        args: compare::CompareArgs,
     },
     /// Trains the placement policy (PPO) on one or several designs.
     Train {
@@ -385,6 +396,10 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
     };
     let mut violations = placer::legality::check(&d.netlist, &d.placement, reference.as_ref());
     violations.sort_by(|a, b| b.amount().total_cmp(&a.amount()));
+    // Std cells in rows, when the design has rows (Bookshelf .scl).
+    let rows = &d.netlist.floorplan().rows;
+    let cell_violations =
+        (!rows.is_empty()).then(|| placer::rows::check_cells(&d.netlist, rows, &d.placement));
     if json {
         let v = serde_json::json!({
             "design": d.netlist.design(),
@@ -401,6 +416,9 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
             "legal": violations.is_empty(),
             "violation_count": violations.len(),
             "violations": violations,
+            "cells_legal": cell_violations.as_ref().map(|v| v.is_empty()),
+            "cell_violation_count": cell_violations.as_ref().map(|v| v.len()),
+            "cell_violations": cell_violations.as_ref().map(|v| v.iter().take(100).collect::<Vec<_>>()),
             "parse_seconds": parse_secs,
             "eval_seconds": eval_secs,
         });
@@ -434,6 +452,16 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
         );
         for v in violations.iter().take(5) {
             println!("  {}", serde_json::to_string(v)?);
+        }
+    }
+    match &cell_violations {
+        None => println!("std cells        no rows: row legality not checked"),
+        Some(v) if v.is_empty() => println!("std cells        legal in rows"),
+        Some(v) => {
+            println!("std cells        not legal: {} violations, first:", v.len());
+            for x in v.iter().take(5) {
+                println!("  {}: {}", x.cell, x.what);
+            }
         }
     }
     println!(
@@ -568,6 +596,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Convert { input, to, out } => convert(&input, to, &out),
         Command::Place { input, cost, args } => place::place(&input, &cost, &args),
+        Command::Compare { input, cost, args } => compare::compare(&input, &cost, &args),
         Command::Train { args } => train::train(&args),
         Command::EvalPolicy { args } => train::eval_policy(&args),
         Command::Generate {

@@ -69,6 +69,52 @@ pub struct PlaceArgs {
     /// rl: `auto` (CUDA when libtorch sees a GPU), `cpu` or `cuda`.
     #[arg(long, default_value = "auto")]
     pub device: String,
+    /// `macro`: place the macros (the std cells stay where the input puts them); `full`: place
+    /// the macros by --macros, then every std cell (analytic global placement, Abacus
+    /// legalization into rows, detailed placement).
+    #[arg(long, value_enum, default_value = "macro")]
+    pub flow: FlowArg,
+    /// full: the macro placer. `analytic` moves macros and cells together (mixed-size), then
+    /// legalizes the macros; the others place the macros first (with --method's options).
+    #[arg(long, value_enum, default_value = "analytic")]
+    pub macros: MacrosArg,
+    /// full: seconds for the macro placer when it is not `analytic` (default: half of
+    /// --time-limit).
+    #[arg(long)]
+    pub macro_time: Option<f64>,
+    /// full: target bin density of global placement (default: 0.9 when macros move, else 1.0).
+    #[arg(long)]
+    pub target_density: Option<f64>,
+    /// full: global placement bins per axis (default: a power of two near √objects).
+    #[arg(long)]
+    pub bins: Option<usize>,
+    /// full: detailed-placement passes (at most; it stops when a pass changes nothing).
+    #[arg(long, default_value_t = 12)]
+    pub detail_passes: usize,
+}
+
+/// `--flow`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlowArg {
+    /// Macros only.
+    Macro,
+    /// Macros, then every std cell.
+    Full,
+}
+
+/// `--macros`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MacrosArg {
+    /// Mixed-size analytic placement.
+    Analytic,
+    /// Wire-mask greedy.
+    Greedy,
+    /// Evolutionary search.
+    Ea,
+    /// Simulated annealing.
+    Sa,
+    /// The learned policy (--policy).
+    Rl,
 }
 
 /// `--refine`.
@@ -111,11 +157,59 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         "--time-limit: expected a positive number of seconds, found {}",
         args.time_limit
     );
+    if args.flow == FlowArg::Full {
+        return place_full(input, cost, args);
+    }
     let (d, parse_secs) = read(input)?;
     let nl = &d.netlist;
     let params = cost.params(nl.floorplan())?;
-    let rl = matches!(args.method, MethodArg::Rl);
-    let method = match (args.method, args.refine) {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting worker threads")?;
+
+    let t = Instant::now();
+    let run = run_macro_flow(&d, &params, args, args.method, args.time_limit, &pool)?;
+    let wall = t.elapsed().as_secs_f64();
+    write_outputs(
+        input,
+        &d,
+        &params,
+        args,
+        &run.opts,
+        &run.label,
+        run.search,
+        &run.result,
+        wall,
+        parse_secs,
+        threads,
+    )
+}
+
+/// A macro flow's outcome.
+struct MacroRun {
+    result: PlaceResult,
+    label: String,
+    opts: PlaceOptions,
+    search: Option<serde_json::Value>,
+}
+
+/// Runs the macro placer `method_arg` on `d` within `time_limit` seconds (in `pool`).
+fn run_macro_flow(
+    d: &netlists::Design,
+    params: &placer::cost::CostParams,
+    args: &PlaceArgs,
+    method_arg: MethodArg,
+    time_limit: f64,
+    pool: &rayon::ThreadPool,
+) -> Result<MacroRun> {
+    let nl = &d.netlist;
+    let rl = matches!(method_arg, MethodArg::Rl);
+    let method = match (method_arg, args.refine) {
         (MethodArg::Greedy, _) => Method::Greedy,
         (MethodArg::Ea, _) | (MethodArg::Rl, RefineArg::Ea) => Method::Ea,
         (MethodArg::Sa, _) | (MethodArg::Rl, RefineArg::Sa) => Method::Sa,
@@ -132,7 +226,7 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         method,
         seed: args.seed,
         budget: Budget {
-            seconds: Some(args.time_limit),
+            seconds: Some(time_limit),
             iterations: args.iterations,
         },
         chains: args.chains.max(1),
@@ -146,15 +240,6 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         },
         ..PlaceOptions::default()
     };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("starting worker threads")?;
-
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(1000);
         b.set_style(
@@ -168,7 +253,6 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let t = Instant::now();
     let mut on_progress = |p: &placer::anneal::Progress| {
         bar.set_position((p.fraction * 1000.0) as u64);
         bar.set_message(format!(
@@ -191,13 +275,13 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
             .with_context(|| format!("reading the policy in {}", dir.display()))?;
         // Without refinement, leave time for the cluster stages (about 3 s per 100k polish
         // moves on ariane133), at most half the budget.
-        let reserve = (0.5 + 3e-5 * args.cluster_moves as f64).min(0.5 * args.time_limit);
+        let reserve = (0.5 + 3e-5 * args.cluster_moves as f64).min(0.5 * time_limit);
         let search_time = args
             .search_time
             .unwrap_or(if args.refine == RefineArg::None {
-                args.time_limit - reserve
+                time_limit - reserve
             } else {
-                0.25 * args.time_limit
+                0.25 * time_limit
             });
         let so = policies::search::SearchOptions {
             grid: side.options.grid,
@@ -205,7 +289,7 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
             beam: args.beam,
             expand: args.expand.max(1),
             seed: args.seed,
-            seconds: Some(search_time.min(args.time_limit)),
+            seconds: Some(search_time.min(time_limit)),
         };
         // The network is not shareable between threads: load it inside the pool.
         let r = pool.install(|| -> Result<_> {
@@ -215,7 +299,7 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
                 &policy,
                 nl,
                 &d.placement,
-                &params,
+                params,
                 &so,
                 &opts,
                 &mut on_progress,
@@ -235,25 +319,17 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         }));
         r
     } else {
-        let r = pool
-            .install(|| placer::flow::place(nl, &d.placement, &params, &opts, &mut on_progress));
+        let r =
+            pool.install(|| placer::flow::place(nl, &d.placement, params, &opts, &mut on_progress));
         bar.finish_and_clear();
         r.with_context(|| format!("{label} placement failed"))?
     };
-    let wall = t.elapsed().as_secs_f64();
-    write_outputs(
-        input,
-        &d,
-        &params,
-        args,
-        &opts,
-        &label,
-        search_report,
-        &result,
-        wall,
-        parse_secs,
-        threads,
-    )
+    Ok(MacroRun {
+        result,
+        label,
+        opts,
+        search: search_report,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -468,5 +544,239 @@ fn write_pictures(
         ],
     };
     viz::write_report_html(&out.join("report.html"), &html)?;
+    Ok(())
+}
+
+/// `place --flow full`: macros by --macros, then every std cell; writes the placement,
+/// `report.json`, the pictures and `report.html`.
+fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
+    let (d, parse_secs) = read(input)?;
+    let nl = &d.netlist;
+    let params = cost.params(nl.floorplan())?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting worker threads")?;
+    let t = Instant::now();
+    let mut macro_stages = Vec::new();
+    let mut search = None;
+    let (start, mode, label) = match args.macros {
+        MacrosArg::Analytic => (
+            d.placement.clone(),
+            placer::full::MacroMode::Mixed,
+            "analytic".to_string(),
+        ),
+        m => {
+            let method = match m {
+                MacrosArg::Greedy => MethodArg::Greedy,
+                MacrosArg::Ea => MethodArg::Ea,
+                MacrosArg::Sa => MethodArg::Sa,
+                _ => MethodArg::Rl,
+            };
+            let budget = args.macro_time.unwrap_or(0.5 * args.time_limit);
+            let run = run_macro_flow(&d, &params, args, method, budget, &pool)?;
+            macro_stages = run.result.stages.clone();
+            search = run.search;
+            (
+                run.result.placement,
+                placer::full::MacroMode::Fixed,
+                run.label,
+            )
+        }
+    };
+    let macros_moving = mode == placer::full::MacroMode::Mixed;
+    let fo = placer::full::FullOptions {
+        mode,
+        gp: placer::analytic::AnalyticOptions {
+            bins: args.bins,
+            target_density: args
+                .target_density
+                .unwrap_or(if macros_moving { 0.9 } else { 1.0 }),
+            seed: args.seed,
+            seconds: Some((args.time_limit - t.elapsed().as_secs_f64()).max(1.0)),
+            ..placer::analytic::AnalyticOptions::default()
+        },
+        detail_passes: args.detail_passes,
+        ..placer::full::FullOptions::default()
+    };
+    let r = pool
+        .install(|| placer::full::place_full(nl, &start, &fo))
+        .context("full placement failed")?;
+    let wall = t.elapsed().as_secs_f64();
+    let pl = &r.placement;
+    let (violations, cell_violations) = placer::full::check_full(nl, pl, Some(&d.placement));
+    let c = placer::cost::proxy_cost(nl, pl, &params);
+    let hpwl_full = placer::hpwl(nl, pl);
+    let hpwl_macro = placer::macro_hpwl(nl, pl);
+    let out = &args.out;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let name = nl.design().to_string();
+    let legal = violations.is_empty();
+    let cells_legal = cell_violations.is_empty();
+    let placement_file = match nl.extra() {
+        Extra::Ct(_) => {
+            let f = format!("{name}.plc");
+            let header = vec![
+                (
+                    "macroplace flow".to_string(),
+                    format!("full, macros {label}"),
+                ),
+                ("macroplace seed".to_string(), args.seed.to_string()),
+                ("macroplace HPWL".to_string(), hpwl_full.to_string()),
+                ("macroplace Legal".to_string(), legal.to_string()),
+                (
+                    "macroplace Cells legal".to_string(),
+                    cells_legal.to_string(),
+                ),
+            ];
+            netlists::plc::write_plc(&out.join(&f), nl, pl, &header).map_err(InputError)?;
+            f
+        }
+        _ => {
+            let f = format!("{name}.pl");
+            netlists::bookshelf::write_pl(&out.join(&f), nl, pl).map_err(InputError)?;
+            f
+        }
+    };
+    // The global placement trajectories, one after the other, for the curve picture.
+    let mut trajectory = Vec::new();
+    let mut base = 0.0;
+    for traj in &r.gp_trajectories {
+        for p in traj {
+            trajectory.push(serde_json::json!({
+                "seconds": base + p.seconds,
+                "iteration": p.iteration,
+                "hpwl": p.hpwl,
+                "overflow": p.overflow,
+                "lambda": p.lambda,
+                "gamma": p.gamma,
+            }));
+        }
+        base += traj.last().map_or(0.0, |p| p.seconds);
+    }
+    let report = serde_json::json!({
+        "design": nl.design(),
+        "flow": "full",
+        "method": format!("full ({label} macros)"),
+        "macros": label,
+        "netlist": input.netlist.display().to_string(),
+        "placement_file": placement_file,
+        "seed": args.seed,
+        "options": fo,
+        "threads": threads,
+        "wall_seconds": wall,
+        "parse_seconds": parse_secs,
+        "hpwl": hpwl_full,
+        "hpwl_macro_only": hpwl_macro,
+        "overflow": r.overflow,
+        "proxy_cost": c.proxy_cost,
+        "wirelength_cost": c.wirelength_cost,
+        "density_cost": c.density_cost,
+        "congestion_cost": c.congestion_cost,
+        "legal": legal,
+        "violation_count": violations.len(),
+        "violations": violations.iter().take(100).collect::<Vec<_>>(),
+        "cells_legal": cells_legal,
+        "cell_violation_count": cell_violations.len(),
+        "cell_violations": cell_violations.iter().take(100).collect::<Vec<_>>(),
+        "macro_stages": macro_stages,
+        "search": search,
+        "stages": r.stages,
+        "macro_legalize": r.macro_legalize,
+        "cell_legalize": r.rows,
+        "detail": r.detail,
+        "trajectory": trajectory,
+    });
+    netlists::io::write_atomic(&out.join("report.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+    .map_err(InputError)?;
+    println!("design           {}", nl.design());
+    println!(
+        "flow             full, macros {label} (seed {}, {threads} threads)",
+        args.seed
+    );
+    for s in &macro_stages {
+        println!(
+            "  {:<34} {:>8.3} s  proxy {:.6}",
+            s.name, s.seconds, s.proxy
+        );
+    }
+    for s in &r.stages {
+        println!("  {:<34} {:>8.3} s  hpwl {:.6e}", s.name, s.seconds, s.hpwl);
+    }
+    println!("hpwl             {hpwl_full:.6e} (macro-only {hpwl_macro:.6e})");
+    println!("overflow         {:.4}", r.overflow);
+    println!("proxy cost       {:.6}", c.proxy_cost);
+    println!(
+        "legal            macros {}, std cells {}",
+        if legal { "yes" } else { "no" },
+        if cells_legal { "yes" } else { "no" }
+    );
+    println!("wall time        {wall:.3} s");
+    if !args.no_pictures {
+        let plot = |file: &str, heatmap: Option<viz::Heatmap>, size: (u32, u32)| {
+            let o = viz::PlotOptions {
+                width: size.0,
+                height: size.1,
+                heatmap,
+                nets: 0,
+                method: format!("full ({label} macros)"),
+            };
+            viz::render_floorplan(&out.join(file), nl, pl, &params, &o).map(|_| ())
+        };
+        plot("floorplan.png", None, (1200, 1050))?;
+        plot("floorplan.svg", None, (1200, 1050))?;
+        plot("density.png", Some(viz::Heatmap::Density), (900, 800))?;
+        let series = viz::load_curves(
+            &out.join("report.json"),
+            &["hpwl".to_string(), "overflow".to_string()],
+        )?;
+        viz::render_curves(
+            &out.join("trajectory.png"),
+            &format!("{} — global placement", nl.design()),
+            &series,
+            900,
+            500,
+        )?;
+        let html = viz::HtmlReport {
+            title: format!("{} — full placement ({label} macros)", nl.design()),
+            metrics: vec![
+                ("HPWL (legal)".into(), format!("{hpwl_full:.6e}")),
+                ("macro-only HPWL".into(), format!("{hpwl_macro:.6e}")),
+                ("overflow".into(), format!("{:.4}", r.overflow)),
+                ("proxy cost".into(), format!("{:.6}", c.proxy_cost)),
+                (
+                    "macros legal".into(),
+                    if legal { "yes" } else { "no" }.into(),
+                ),
+                (
+                    "std cells legal".into(),
+                    if cells_legal { "yes" } else { "no" }.into(),
+                ),
+                ("wall time".into(), format!("{wall:.2} s")),
+            ],
+            pictures: vec![
+                ("floorplan".into(), "floorplan.png".into()),
+                ("density".into(), "density.png".into()),
+                (
+                    "global placement: HPWL and overflow".into(),
+                    "trajectory.png".into(),
+                ),
+            ],
+            files: vec![
+                placement_file.clone(),
+                "report.json".into(),
+                "floorplan.svg".into(),
+            ],
+        };
+        viz::write_report_html(&out.join("report.html"), &html)?;
+    }
+    println!("wrote {}", out.display());
     Ok(())
 }

@@ -1424,3 +1424,179 @@ fn cli_place_rl_with_every_refinement_is_legal_reproducible_and_scores_like_eval
         assert!(files[0] == files[1], "rl {refine}: 1 and 2 threads differ");
     }
 }
+
+/// Lower-left corner of node `name` in a Bookshelf `.pl`.
+fn pl_corner(pl: &Path, name: &str) -> (f64, f64) {
+    let text = std::fs::read_to_string(pl).unwrap();
+    let f: Vec<String> = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .unwrap()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    (f[1].parse().unwrap(), f[2].parse().unwrap())
+}
+
+/// Rewrites a Bookshelf `.pl` with node `name`'s lower-left corner at `(x, y)`.
+fn pl_with_move(src: &Path, dst: &Path, name: &str, x: f64, y: f64) {
+    let text = std::fs::read_to_string(src).unwrap();
+    let out: String = text
+        .lines()
+        .map(|l| {
+            if l.split_whitespace().next() == Some(name) {
+                format!("{name} {x} {y} : N\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(dst, out).unwrap();
+}
+
+#[test]
+fn cli_full_flow_on_ibm01_is_legal_in_rows_and_eval_catches_an_imported_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let nl = bench("bookshelf/ibm01_ms/ibm01.aux");
+    let out = dir.path().join("full");
+    let r = place_cli(
+        &nl,
+        None,
+        &["--flow", "full", "--macros", "analytic", "--seed", "2"],
+        &out,
+    );
+    assert_eq!(r["flow"], "full");
+    assert_eq!(r["legal"], true, "{}", r["violations"]);
+    assert_eq!(r["cells_legal"], true, "{}", r["cell_violations"]);
+    let names: Vec<&str> = r["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "global placement (mixed-size)",
+            "macro legalization",
+            "global placement (cells)",
+            "cell legalization (Abacus)",
+            "detailed placement"
+        ]
+    );
+    // Full-design wirelength in the range of the analytic placers (DREAMPlace: 2.1–2.2e6;
+    // a broken flow lands far above).
+    let hpwl = r["hpwl"].as_f64().unwrap();
+    assert!(hpwl < 2.6e6, "{hpwl}");
+    for f in [
+        "floorplan.png",
+        "density.png",
+        "trajectory.png",
+        "report.html",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let pl = out.join("ibm01.pl");
+    let e = eval_cli(&nl, "--pl", &pl);
+    assert_eq!(e["cells_legal"], true);
+    assert!(rel_close(e["hpwl"].as_f64().unwrap(), hpwl, 1e-9));
+    // A cell dropped onto another cell, or onto a macro, is reported (naming the cell).
+    let bad = dir.path().join("bad.pl");
+    let d = read("bookshelf/ibm01_ms/ibm01.aux", None);
+    let kind = d.netlist.node_kind();
+    let names = d.netlist.node_name();
+    let cells: Vec<&str> = (0..d.netlist.num_nodes())
+        .filter(|&n| kind[n] == netlists::NodeKind::StdCell)
+        .take(2)
+        .map(|n| names[n].as_str())
+        .collect();
+    let (x1, y1) = pl_corner(&pl, cells[1]);
+    pl_with_move(&pl, &bad, cells[0], x1, y1);
+    let e = eval_cli(&nl, "--pl", &bad);
+    assert_eq!(e["cells_legal"], false);
+    let v = e["cell_violations"].to_string();
+    assert!(v.contains(cells[0]) || v.contains(cells[1]), "{v}");
+    // A macro with a whole row inside it (ibm01 rows are 16 high, from y = 0).
+    let (macro_name, x, y) = (0..d.netlist.num_nodes())
+        .filter(|&n| kind[n] == netlists::NodeKind::HardMacro)
+        .find_map(|n| {
+            let (x, y) = pl_corner(&pl, &names[n]);
+            let row = (y / 16.0).ceil() * 16.0;
+            (row + 16.0 <= y + d.netlist.node_height()[n]).then(|| (names[n].as_str(), x, row))
+        })
+        .unwrap();
+    pl_with_move(&pl, &bad, cells[0], x + 1.0, y);
+    let e = eval_cli(&nl, "--pl", &bad);
+    assert_eq!(e["cells_legal"], false);
+    assert!(e["cell_violations"].to_string().contains(macro_name));
+}
+
+#[test]
+fn cli_compare_scores_methods_seeds_and_imports_with_one_evaluator() {
+    let dir = tempfile::tempdir().unwrap();
+    let nl = bench("ct-toy/google_sample_clustered/netlist.pb.txt");
+    let plc = bench("ct-toy/google_sample_clustered/initial.plc");
+    let out = dir.path().join("cmp");
+    let o = macroplace()
+        .arg("compare")
+        .arg(&nl)
+        .arg("--plc")
+        .arg(&plc)
+        .args(["--methods", "greedy,sa,coloquinte", "--seeds", "2"])
+        .args(["--time-limit", "3", "--import"])
+        .arg(format!("start={}", plc.display()))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Coloquinte is skipped with a message (CT input, and not installed here).
+    assert!(String::from_utf8_lossy(&o.stderr).contains("coloquinte"));
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("compare.json")).unwrap()).unwrap();
+    let runs = j["runs"].as_array().unwrap();
+    let count = |m: &str| runs.iter().filter(|r| r["method"] == m).count();
+    assert_eq!((count("greedy"), count("sa"), count("start")), (2, 2, 1));
+    // Every scored run equals `eval` of its file.
+    for r in runs.iter().filter(|r| r["file"] != "") {
+        let e = eval_cli(&nl, "--plc", Path::new(r["file"].as_str().unwrap()));
+        assert!(rel_close(
+            e["proxy_cost"].as_f64().unwrap(),
+            r["proxy_cost"].as_f64().unwrap(),
+            1e-12
+        ));
+        assert_eq!(e["legal"], r["legal"]);
+    }
+    // The start placement is illegal as given (macros off the canvas / overlapping), the
+    // placers' results are legal.
+    assert!(
+        runs.iter()
+            .filter(|r| r["method"] == "greedy" || r["method"] == "sa")
+            .all(|r| r["legal"] == true)
+    );
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(
+        md.contains("| greedy | 2 |") && md.contains("| start | 1 |"),
+        "{md}"
+    );
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + runs.len());
+    assert!(out.join("compare.png").exists());
+    // A bad import is refused with the file named.
+    let o = macroplace()
+        .arg("compare")
+        .arg(&nl)
+        .args(["--methods", "greedy", "--time-limit", "2", "--import"])
+        .arg("x=/nonexistent/file.plc")
+        .arg("--out")
+        .arg(dir.path().join("cmp2"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/file.plc"));
+}

@@ -4,20 +4,27 @@
 //! ([`hpwl`]) and the Circuit Training proxy cost ([`cost`]); legalization and the classical
 //! placers follow (see ARCHITECTURE.md). Depends on `netlists` only, never on libtorch.
 
+pub mod analytic;
 pub mod anneal;
 pub mod cost;
+pub mod density;
 pub mod env;
 pub mod evolve;
 pub mod flow;
 pub mod force;
+pub mod full;
 pub mod greedy;
 pub mod incremental;
 pub mod legality;
 pub mod legalize;
 pub mod masks;
+pub mod rows;
+pub mod wirelength;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_full;
 
 use netlists::{NetId, Netlist, Placement};
 

@@ -1,0 +1,235 @@
+//! Full mixed-size placement: macros, then every standard cell, legal in rows.
+//!
+//! - **Fixed macros** (`MacroMode::Fixed`): the macros stay where the start placement (any
+//!   macro placer's result) puts them, after the macro legalizer has made them legal; the cells
+//!   are placed around them by the analytic placer from the canvas centre.
+//! - **Mixed-size** (`MacroMode::Mixed`): the analytic placer moves macros and cells together;
+//!   the macro legalizer then makes the macros legal and fixes them, and the cells are placed
+//!   again around them (from where they were).
+//!
+//! Then Abacus puts the cells into rows ([`crate::rows::legalize_cells`]) and detailed placement
+//! improves them ([`crate::rows::detailed_place`]). Every stage is timed and its HPWL recorded.
+
+use std::time::Instant;
+
+use netlists::{Netlist, NodeKind, Placement};
+
+use crate::analytic::{AnalyticOptions, GpPoint, Init, global_place};
+use crate::legalize::{LegalizeError, LegalizeReport, legalize};
+use crate::rows::{DetailReport, RowError, RowReport, RowViolation};
+
+/// Whether macros move in global placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MacroMode {
+    /// Macros stay (legalized) where the start puts them.
+    Fixed,
+    /// Macros move with the cells, then are legalized and fixed.
+    Mixed,
+}
+
+/// Settings of [`place_full`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FullOptions {
+    /// Macro handling.
+    pub mode: MacroMode,
+    /// Global placement settings (the seed and the time limit included).
+    pub gp: AnalyticOptions,
+    /// Density weight ratio for re-placing the cells around legalized macros (they start spread
+    /// already).
+    pub replace_lambda: f64,
+    /// Detailed-placement passes.
+    pub detail_passes: usize,
+    /// Target density when re-placing the cells around legalized macros (`None`: the global
+    /// placement's).
+    pub cell_target_density: Option<f64>,
+    /// Bins per axis when re-placing the cells (`None`: the global placement's).
+    pub cell_bins: Option<usize>,
+}
+
+impl Default for FullOptions {
+    fn default() -> Self {
+        FullOptions {
+            mode: MacroMode::Mixed,
+            gp: AnalyticOptions::default(),
+            replace_lambda: 0.2,
+            detail_passes: 12,
+            cell_target_density: None,
+            cell_bins: None,
+        }
+    }
+}
+
+/// One stage.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FullStage {
+    /// What ran.
+    pub name: String,
+    /// Wall time.
+    pub seconds: f64,
+    /// HPWL after it (all nets, pin offsets applied).
+    pub hpwl: f64,
+    /// Overflow after it (global placement stages).
+    pub overflow: Option<f64>,
+    /// Iterations (global placement stages).
+    pub iterations: Option<usize>,
+}
+
+/// The result of [`place_full`].
+#[derive(Debug, Clone)]
+pub struct FullResult {
+    /// The placement.
+    pub placement: Placement,
+    /// Stages in order.
+    pub stages: Vec<FullStage>,
+    /// What the macro legalizer did.
+    pub macro_legalize: LegalizeReport,
+    /// What Abacus did.
+    pub rows: RowReport,
+    /// What detailed placement did.
+    pub detail: DetailReport,
+    /// Global placement trajectories, one per global placement stage.
+    pub gp_trajectories: Vec<Vec<GpPoint>>,
+    /// Overflow at the end of the last global placement.
+    pub overflow: f64,
+}
+
+/// Why the full flow failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FullError {
+    /// The macros could not be legalized.
+    #[error(transparent)]
+    Macros(#[from] LegalizeError),
+    /// The cells could not be legalized.
+    #[error(transparent)]
+    Rows(#[from] RowError),
+}
+
+fn movable_cells(netlist: &Netlist) -> Vec<bool> {
+    (0..netlist.num_nodes())
+        .map(|n| netlist.node_kind()[n] == NodeKind::StdCell && !netlist.node_fixed()[n])
+        .collect()
+}
+
+/// Runs the full flow from `start`.
+pub fn place_full(
+    netlist: &Netlist,
+    start: &Placement,
+    opts: &FullOptions,
+) -> Result<FullResult, FullError> {
+    let t_all = Instant::now();
+    let mut stages = Vec::new();
+    let mut trajectories = Vec::new();
+    let mut pl = start.clone();
+    let mut t = Instant::now();
+    let mut stage =
+        |name: &str, t: &mut Instant, pl: &Placement, gp: Option<&crate::analytic::GpResult>| {
+            stages.push(FullStage {
+                name: name.to_string(),
+                seconds: t.elapsed().as_secs_f64(),
+                hpwl: crate::hpwl(netlist, pl),
+                overflow: gp.map(|g| g.overflow),
+                iterations: gp.map(|g| g.iterations),
+            });
+            *t = Instant::now();
+        };
+    let remaining = |t_all: &Instant| {
+        opts.gp
+            .seconds
+            .map(|s| (s - t_all.elapsed().as_secs_f64()).max(1.0))
+    };
+    let cells = movable_cells(netlist);
+    let overflow;
+    let macro_legalize;
+    if opts.mode == MacroMode::Mixed {
+        let movable: Vec<bool> = (0..netlist.num_nodes())
+            .map(|n| {
+                cells[n]
+                    || (netlist.node_kind()[n] == NodeKind::HardMacro && !netlist.node_fixed()[n])
+            })
+            .collect();
+        let g = global_place(
+            netlist,
+            &pl,
+            &movable,
+            &AnalyticOptions {
+                init: Init::Centre,
+                seconds: remaining(&t_all).map(|s| 0.6 * s),
+                ..opts.gp.clone()
+            },
+        );
+        pl = g.placement.clone();
+        trajectories.push(g.trajectory.clone());
+        stage("global placement (mixed-size)", &mut t, &pl, Some(&g));
+        macro_legalize = legalize(netlist, &mut pl)?;
+        // Cells left on a macro go to the nearest free row space first.
+        crate::rows::pull_off_obstacles(netlist, &crate::rows::rows_of(netlist), &mut pl);
+        stage("macro legalization", &mut t, &pl, None);
+        let g = global_place(
+            netlist,
+            &pl,
+            &cells,
+            &AnalyticOptions {
+                init: Init::Keep,
+                // Leave a quarter for legalization and detailed placement.
+                seconds: remaining(&t_all).map(|s| 0.75 * s),
+                initial_lambda: opts.replace_lambda,
+                target_density: opts.cell_target_density.unwrap_or(opts.gp.target_density),
+                bins: opts.cell_bins.or(opts.gp.bins),
+                ..opts.gp.clone()
+            },
+        );
+        pl = g.placement.clone();
+        overflow = g.overflow;
+        trajectories.push(g.trajectory.clone());
+        stage("global placement (cells)", &mut t, &pl, Some(&g));
+    } else {
+        macro_legalize = legalize(netlist, &mut pl)?;
+        stage("macro legalization", &mut t, &pl, None);
+        let g = global_place(
+            netlist,
+            &pl,
+            &cells,
+            &AnalyticOptions {
+                init: Init::Centre,
+                seconds: remaining(&t_all).map(|s| 0.75 * s),
+                ..opts.gp.clone()
+            },
+        );
+        pl = g.placement.clone();
+        overflow = g.overflow;
+        trajectories.push(g.trajectory.clone());
+        stage("global placement (cells)", &mut t, &pl, Some(&g));
+    }
+    let row_list = crate::rows::rows_of(netlist);
+    let rows = crate::rows::legalize_cells(netlist, &row_list, &mut pl)?;
+    stage("cell legalization (Abacus)", &mut t, &pl, None);
+    // Detailed placement gets what is left of the time limit (at least 2 s).
+    let deadline =
+        remaining(&t_all).map(|s| Instant::now() + std::time::Duration::from_secs_f64(s.max(2.0)));
+    let detail =
+        crate::rows::detailed_place(netlist, &row_list, &mut pl, opts.detail_passes, deadline);
+    stage("detailed placement", &mut t, &pl, None);
+    Ok(FullResult {
+        placement: pl,
+        stages,
+        macro_legalize,
+        rows,
+        detail,
+        gp_trajectories: trajectories,
+        overflow,
+    })
+}
+
+/// Violations of a full placement: macro legality ([`crate::legality::check`]) as strings, and
+/// std-cell row legality.
+pub fn check_full(
+    netlist: &Netlist,
+    placement: &Placement,
+    reference: Option<&Placement>,
+) -> (Vec<crate::legality::Violation>, Vec<RowViolation>) {
+    (
+        crate::legality::check(netlist, placement, reference),
+        crate::rows::check_cells(netlist, &crate::rows::rows_of(netlist), placement),
+    )
+}

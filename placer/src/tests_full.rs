@@ -1,0 +1,481 @@
+//! Tests of the analytic placer, the electrostatic density, the WA wirelength and the row
+//! legalizer, on small hand-built designs with rows.
+
+use netlists::model::{Row, SourceLine};
+use netlists::{NetlistBuilder, NodeKind, Orientation, PinDir, Placement, SourceFormat};
+use proptest::prelude::*;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::density::{BinGrid, Charges, Poisson};
+use crate::rows::{check_cells, detailed_place, legalize_cells, rows_of};
+use crate::wirelength::{PinOffsets, WaScratch, hpwl_at, wa_gradient};
+
+/// A Bookshelf-like design: `rows` rows of height 10 and site width 1 over a 10·rows square,
+/// `macros` hard macros (movable unless `fixed_macros`), `cells` std cells of integer widths
+/// 2–7, 4 fixed ports on the boundary, random 2–5-pin nets with pin offsets. Start positions
+/// uniformly random inside the canvas (overlapping).
+fn design(
+    seed: u64,
+    rows: usize,
+    macros: usize,
+    cells: usize,
+    fixed_macros: bool,
+) -> (netlists::Netlist, Placement) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let side = 10.0 * rows as f64;
+    let mut b = NetlistBuilder::new("t", SourceFormat::Bookshelf);
+    let at = SourceLine::default();
+    let mut sizes = Vec::new();
+    for i in 0..macros {
+        let (w, h) = (
+            rng.random_range(15..40) as f64,
+            10.0 * rng.random_range(2..5) as f64,
+        );
+        let id = b
+            .add_node(
+                &format!("m{i}"),
+                w,
+                h,
+                NodeKind::HardMacro,
+                fixed_macros,
+                Orientation::N,
+                at,
+            )
+            .unwrap();
+        b.set_fixed(id, fixed_macros);
+        sizes.push((w, h));
+    }
+    for i in 0..cells {
+        let w = rng.random_range(2..8) as f64;
+        b.add_node(
+            &format!("c{i}"),
+            w,
+            10.0,
+            NodeKind::StdCell,
+            false,
+            Orientation::N,
+            at,
+        )
+        .unwrap();
+        sizes.push((w, 10.0));
+    }
+    for i in 0..4 {
+        let id = b
+            .add_node(
+                &format!("p{i}"),
+                0.0,
+                0.0,
+                NodeKind::Port,
+                true,
+                Orientation::N,
+                at,
+            )
+            .unwrap();
+        b.set_fixed(id, true);
+        sizes.push((0.0, 0.0));
+    }
+    let n = sizes.len();
+    for k in 0..(cells + macros) * 3 / 2 {
+        b.add_net(&format!("n{k}"), 1.0, at).unwrap();
+        let deg = rng.random_range(2..6);
+        let mut seen = Vec::new();
+        for j in 0..deg {
+            let node = rng.random_range(0..n);
+            if seen.contains(&node) {
+                continue;
+            }
+            seen.push(node);
+            let (w, h) = sizes[node];
+            b.add_pin(
+                netlists::NodeId(node as u32),
+                w * (rng.random::<f64>() - 0.5),
+                h * (rng.random::<f64>() - 0.5),
+                if j == 0 {
+                    PinDir::Output
+                } else {
+                    PinDir::Input
+                },
+            );
+        }
+    }
+    let mut fp =
+        netlists::Floorplan::with_canvas(0.0, 0.0, side, side, netlists::CanvasSource::Rows);
+    fp.rows = (0..rows)
+        .map(|r| Row {
+            y: 10.0 * r as f64,
+            height: 10.0,
+            site_width: 1.0,
+            site_spacing: 1.0,
+            site_orient: "N".into(),
+            site_symmetry: "Y".into(),
+            x: 0.0,
+            num_sites: side as u32,
+        })
+        .collect();
+    b.set_floorplan(fp);
+    let nl = b.build().unwrap();
+    let mut pl = Placement::zeros(nl.num_nodes());
+    for (i, &(w, h)) in sizes.iter().enumerate() {
+        pl.x[i] = w / 2.0 + (side - w) * rng.random::<f64>();
+        pl.y[i] = h / 2.0 + (side - h) * rng.random::<f64>();
+    }
+    let ports = [
+        (0.0, side / 2.0),
+        (side, side / 3.0),
+        (side / 2.0, 0.0),
+        (side / 4.0, side),
+    ];
+    for (k, &(x, y)) in ports.iter().enumerate() {
+        pl.x[n - 4 + k] = x;
+        pl.y[n - 4 + k] = y;
+    }
+    // Fixed macros: in a column at the left, apart.
+    if fixed_macros {
+        let mut y = 0.0;
+        for (i, &(w, h)) in sizes.iter().take(macros).enumerate() {
+            pl.x[i] = 5.0 + w / 2.0 + 45.0 * (i % 2) as f64;
+            pl.y[i] = y + h / 2.0;
+            if i % 2 == 1 {
+                y += 50.0;
+            }
+        }
+    }
+    (nl, pl)
+}
+
+/// WA total at the given centres.
+fn wa_total(nl: &netlists::Netlist, off: &PinOffsets, x: &[f64], y: &[f64], gamma: f64) -> f64 {
+    let mut s = WaScratch::default();
+    let (mut gx, mut gy) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+    wa_gradient(nl, off, x, y, gamma, usize::MAX, &mut s, &mut gx, &mut gy)
+}
+
+#[test]
+fn wa_gradient_matches_central_differences_and_wa_approaches_hpwl() {
+    for seed in 0..4 {
+        let (nl, pl) = design(seed, 12, 3, 60, false);
+        let off = PinOffsets::new(&nl, &pl);
+        let gamma = 4.0;
+        let mut s = WaScratch::default();
+        let n = nl.num_nodes();
+        let (mut gx, mut gy) = (vec![0.0; n], vec![0.0; n]);
+        wa_gradient(
+            &nl,
+            &off,
+            &pl.x,
+            &pl.y,
+            gamma,
+            usize::MAX,
+            &mut s,
+            &mut gx,
+            &mut gy,
+        );
+        let h = 1e-5;
+        for node in 0..n {
+            for axis in 0..2 {
+                let (mut x, mut y) = (pl.x.clone(), pl.y.clone());
+                let v = if axis == 0 { &mut x } else { &mut y };
+                v[node] += h;
+                let plus = wa_total(&nl, &off, &x, &y, gamma);
+                let v = if axis == 0 { &mut x } else { &mut y };
+                v[node] -= 2.0 * h;
+                let minus = wa_total(&nl, &off, &x, &y, gamma);
+                let fd = (plus - minus) / (2.0 * h);
+                let g = if axis == 0 { gx[node] } else { gy[node] };
+                assert!(
+                    (fd - g).abs() <= 1e-5 * (1.0 + g.abs()),
+                    "seed {seed} node {node} axis {axis}: analytic {g} vs finite difference {fd}"
+                );
+            }
+        }
+        // WA ≤ HPWL, and close to it for a small γ.
+        let hp = hpwl_at(&nl, &off, &pl.x, &pl.y);
+        let wa_big = wa_total(&nl, &off, &pl.x, &pl.y, 4.0);
+        let wa_small = wa_total(&nl, &off, &pl.x, &pl.y, 0.01);
+        assert!(wa_big <= hp + 1e-9 && wa_small <= hp + 1e-9);
+        assert!((hp - wa_small) / hp < 1e-3, "{wa_small} vs {hp}");
+        // HPWL at centres equals the library's exact HPWL.
+        let exact = crate::hpwl(&nl, &pl);
+        assert!((exact - hp).abs() <= 1e-9 * exact);
+    }
+}
+
+#[test]
+fn poisson_solution_matches_direct_cosine_sums() {
+    let (nx, ny) = (8usize, 6usize);
+    let (w, h) = (40.0, 30.0);
+    let grid = BinGrid::new(nx, ny, 0.0, 0.0, w, h);
+    let p = Poisson::new(grid);
+    let mut rng = SmallRng::seed_from_u64(3);
+    let rho: Vec<f64> = (0..nx * ny).map(|_| rng.random::<f64>()).collect();
+    let (mut psi, mut ex, mut ey) = (vec![0.0; nx * ny], vec![0.0; nx * ny], vec![0.0; nx * ny]);
+    p.solve(&rho, &mut psi, &mut ex, &mut ey);
+    let pi = std::f64::consts::PI;
+    let xc = |i: usize| (i as f64 + 0.5) * w / nx as f64;
+    let yc = |j: usize| (j as f64 + 0.5) * h / ny as f64;
+    let wu = |u: usize| pi * u as f64 / w;
+    let wv = |v: usize| pi * v as f64 / h;
+    // a_uv by definition: ρ = Σ a_uv cos(w_u x) cos(w_v y) at the bin centres.
+    let mut a = vec![0.0; nx * ny];
+    for v in 0..ny {
+        for u in 0..nx {
+            let mut sum = 0.0;
+            for j in 0..ny {
+                for i in 0..nx {
+                    sum += rho[j * nx + i] * (wu(u) * xc(i)).cos() * (wv(v) * yc(j)).cos();
+                }
+            }
+            let c = if u == 0 { 1.0 } else { 2.0 } * if v == 0 { 1.0 } else { 2.0 };
+            a[v * nx + u] = sum * c / (nx * ny) as f64;
+        }
+    }
+    // The series reproduces ρ.
+    for j in 0..ny {
+        for i in 0..nx {
+            let mut r = 0.0;
+            for v in 0..ny {
+                for u in 0..nx {
+                    r += a[v * nx + u] * (wu(u) * xc(i)).cos() * (wv(v) * yc(j)).cos();
+                }
+            }
+            assert!((r - rho[j * nx + i]).abs() < 1e-9);
+        }
+    }
+    let coef = p.coefficients(&rho);
+    for k in 0..nx * ny {
+        assert!(
+            (coef[k] - a[k]).abs() < 1e-9,
+            "a[{k}]: {} vs {}",
+            coef[k],
+            a[k]
+        );
+    }
+    for j in 0..ny {
+        for i in 0..nx {
+            let (mut ps, mut fx, mut fy) = (0.0, 0.0, 0.0);
+            for v in 0..ny {
+                for u in 0..nx {
+                    if u == 0 && v == 0 {
+                        continue;
+                    }
+                    let k2 = wu(u) * wu(u) + wv(v) * wv(v);
+                    let c = a[v * nx + u] / k2;
+                    let (cx, sx) = ((wu(u) * xc(i)).cos(), (wu(u) * xc(i)).sin());
+                    let (cy, sy) = ((wv(v) * yc(j)).cos(), (wv(v) * yc(j)).sin());
+                    ps += c * cx * cy;
+                    fx += c * wu(u) * sx * cy;
+                    fy += c * wv(v) * cx * sy;
+                }
+            }
+            let k = j * nx + i;
+            assert!(
+                (psi[k] - ps).abs() < 1e-9,
+                "psi at {i},{j}: {} vs {ps}",
+                psi[k]
+            );
+            assert!(
+                (ex[k] - fx).abs() < 1e-9,
+                "ex at {i},{j}: {} vs {fx}",
+                ex[k]
+            );
+            assert!(
+                (ey[k] - fy).abs() < 1e-9,
+                "ey at {i},{j}: {} vs {fy}",
+                ey[k]
+            );
+        }
+    }
+}
+
+#[test]
+fn density_gradient_matches_finite_differences_of_the_energy() {
+    // A few large objects (many bins each) and some small ones on a 64 × 64 grid.
+    let grid = BinGrid::new(64, 64, 0.0, 0.0, 64.0, 64.0);
+    let p = Poisson::new(grid);
+    let w = [12.3, 9.7, 15.1, 3.0, 2.0];
+    let h = [8.9, 14.2, 10.4, 2.5, 3.0];
+    let charges = Charges::new(&grid, &w, &h);
+    let x0 = [20.2, 27.9, 35.3, 30.4, 24.7];
+    let y0 = [30.1, 25.6, 36.2, 31.3, 33.9];
+    let energy = |x: &[f64], y: &[f64]| {
+        let mut q = vec![0.0; 64 * 64];
+        charges.scatter(&grid, x, y, 0..w.len(), &mut q);
+        let rho: Vec<f64> = q.iter().map(|a| a / grid.bin_area()).collect();
+        let (mut psi, mut ex, mut ey) = (vec![0.0; 4096], vec![0.0; 4096], vec![0.0; 4096]);
+        p.solve(&rho, &mut psi, &mut ex, &mut ey);
+        (
+            0.5 * q.iter().zip(&psi).map(|(a, b)| a * b).sum::<f64>(),
+            ex,
+            ey,
+        )
+    };
+    let (_, ex, ey) = energy(&x0, &y0);
+    let (mut gx, mut gy) = (vec![0.0; w.len()], vec![0.0; w.len()]);
+    charges.gradient(&grid, &x0, &y0, &ex, &ey, &mut gx, &mut gy);
+    let hstep = 0.5;
+    for i in 0..3 {
+        for axis in 0..2 {
+            let (mut x, mut y) = (x0.to_vec(), y0.to_vec());
+            let v = if axis == 0 { &mut x } else { &mut y };
+            v[i] += hstep;
+            let plus = energy(&x, &y).0;
+            let v = if axis == 0 { &mut x } else { &mut y };
+            v[i] -= 2.0 * hstep;
+            let minus = energy(&x, &y).0;
+            let fd = (plus - minus) / (2.0 * hstep);
+            let g = if axis == 0 { gx[i] } else { gy[i] };
+            // The field gradient is the continuum one, the energy is on bins: they agree to a
+            // few per cent for objects spanning many bins.
+            assert!(
+                (fd - g).abs() <= 0.05 * fd.abs().max(g.abs()) + 1e-6,
+                "object {i} axis {axis}: field gradient {g} vs energy difference {fd}"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Abacus then detailed placement: every cell on a row and a site, no overlap with a cell or
+    /// a macro; detailed placement never raises the HPWL; legalizing a legal placement moves
+    /// nothing.
+    #[test]
+    fn row_legalization_is_legal_and_detailed_placement_only_improves(seed in any::<u64>(), cells in 20usize..200) {
+        let (nl, mut pl) = design(seed, 16, 4, cells, true);
+        let rows = rows_of(&nl);
+        prop_assert_eq!(rows.len(), 16);
+        legalize_cells(&nl, &rows, &mut pl).unwrap();
+        let v = check_cells(&nl, &rows, &pl);
+        prop_assert!(v.is_empty(), "{:?}", &v[..v.len().min(3)]);
+        let before = crate::hpwl(&nl, &pl);
+        let rep = detailed_place(&nl, &rows, &mut pl, 3, None);
+        prop_assert!(check_cells(&nl, &rows, &pl).is_empty());
+        let after = crate::hpwl(&nl, &pl);
+        prop_assert!(after <= before + 1e-9 * before, "{} -> {}", before, after);
+        prop_assert!((rep.hpwl_after - after).abs() <= 1e-9 * after);
+        let mut again = pl.clone();
+        let r = legalize_cells(&nl, &rows, &mut again).unwrap();
+        prop_assert_eq!(r.max_displacement, 0.0);
+    }
+}
+
+#[test]
+fn check_cells_names_overlaps_off_site_cells_and_cells_on_macros() {
+    let (nl, mut pl) = design(5, 16, 4, 40, true);
+    let rows = rows_of(&nl);
+    legalize_cells(&nl, &rows, &mut pl).unwrap();
+    assert!(check_cells(&nl, &rows, &pl).is_empty());
+    let cell = |i: usize| 4 + i;
+    // Off the site grid.
+    let mut a = pl.clone();
+    a.x[cell(0)] += 0.5;
+    assert!(
+        check_cells(&nl, &rows, &a)
+            .iter()
+            .any(|v| v.what.contains("site"))
+    );
+    // Off the rows.
+    let mut b = pl.clone();
+    b.y[cell(1)] += 3.0;
+    assert!(
+        check_cells(&nl, &rows, &b)
+            .iter()
+            .any(|v| v.what.contains("no row"))
+    );
+    // On top of another cell.
+    let mut c = pl.clone();
+    c.x[cell(2)] = c.x[cell(3)];
+    c.y[cell(2)] = c.y[cell(3)];
+    assert!(
+        check_cells(&nl, &rows, &c)
+            .iter()
+            .any(|v| v.what.contains("overlaps std cell"))
+    );
+    // On a macro (its lower-left row and site).
+    let mut d = pl.clone();
+    d.x[cell(4)] = pl.x[0] - nl.node_width()[0] / 2.0 + 1.0 + nl.node_width()[cell(4)] / 2.0;
+    d.y[cell(4)] = pl.y[0] - nl.node_height()[0] / 2.0 + 5.0;
+    assert!(
+        check_cells(&nl, &rows, &d)
+            .iter()
+            .any(|v| v.what.contains("overlaps m0"))
+    );
+}
+
+#[test]
+fn full_flow_is_legal_and_identical_on_1_and_2_threads() {
+    for (mode, fixed) in [
+        (crate::full::MacroMode::Mixed, false),
+        (crate::full::MacroMode::Fixed, true),
+    ] {
+        let (nl, pl) = design(9, 24, 5, 400, fixed);
+        let opts = crate::full::FullOptions {
+            mode,
+            gp: crate::analytic::AnalyticOptions {
+                max_iterations: 300,
+                target_density: 0.9,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| crate::full::place_full(&nl, &pl, &opts).unwrap())
+        };
+        let r = run(2);
+        let (mv, cv) = crate::full::check_full(&nl, &r.placement, Some(&pl));
+        assert!(mv.is_empty(), "{mode:?}: {mv:?}");
+        assert!(cv.is_empty(), "{mode:?}: {:?}", &cv[..cv.len().min(3)]);
+        if fixed {
+            for m in 0..5 {
+                assert_eq!((r.placement.x[m], r.placement.y[m]), (pl.x[m], pl.y[m]));
+            }
+        }
+        // Global placement shortens the wires of the random start.
+        assert!(r.stages.last().unwrap().hpwl < 0.7 * crate::hpwl(&nl, &pl));
+        let r1 = run(1);
+        assert_eq!(r1.placement.x, r.placement.x, "{mode:?}");
+        assert_eq!(r1.placement.y, r.placement.y, "{mode:?}");
+    }
+}
+
+#[test]
+fn rows_are_synthesized_for_designs_without_rows() {
+    let mut b = NetlistBuilder::new("ct", SourceFormat::Memory);
+    let at = SourceLine::default();
+    for (i, w) in [0.57, 0.38, 0.76, 1.14].iter().enumerate() {
+        b.add_node(
+            &format!("c{i}"),
+            *w,
+            1.4,
+            NodeKind::StdCell,
+            false,
+            Orientation::N,
+            at,
+        )
+        .unwrap();
+    }
+    b.set_floorplan(netlists::Floorplan::with_canvas(
+        0.0,
+        0.0,
+        20.0,
+        10.0,
+        netlists::CanvasSource::Plc,
+    ));
+    let nl = b.build().unwrap();
+    let rows = rows_of(&nl);
+    assert_eq!(rows.len(), 7);
+    assert!((rows[0].height - 1.4).abs() < 1e-12);
+    // 0.19 is the largest site dividing every width (0.38 / 2).
+    assert!(
+        (rows[0].site_width - 0.19).abs() < 1e-12,
+        "{}",
+        rows[0].site_width
+    );
+    assert_eq!(rows[0].num_sites, (20.0f64 / 0.19).floor() as u32);
+}

@@ -1,0 +1,404 @@
+//! `macroplace compare`: runs several placement methods (and seeds) on one design, scores every
+//! result with the same evaluator, adds imported placements from other tools, and writes a
+//! markdown, CSV and JSON table plus a side-by-side picture of the best run of each.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+use crate::{CostArgs, Input, InputError, read};
+
+/// Options of `compare`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CompareArgs {
+    /// Methods, comma-separated: greedy, ea, sa, rl (needs --policy), analytic (full flow,
+    /// mixed-size), coloquinte (Bookshelf only; needs `pip install coloquinte`).
+    #[arg(long, value_delimiter = ',', default_value = "greedy,ea,sa")]
+    pub methods: Vec<String>,
+    /// Wall-clock budget of each run in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    pub time_limit: f64,
+    /// Seeds per method (1..=K).
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// `macro` (macros only) or `full` (then every std cell) for greedy, ea, sa and rl.
+    #[arg(long, default_value = "macro")]
+    pub flow: String,
+    /// Checkpoint directory for rl.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// External placements: `NAME=FILE` (`.pl` or `.plc` written by any tool), checked for
+    /// legality and scored like the others.
+    #[arg(long = "import", value_name = "NAME=FILE")]
+    pub imports: Vec<String>,
+    /// Worker threads of each run (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output directory: compare.md, compare.csv, compare.json, compare.png, runs/.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// One scored placement.
+#[derive(Debug, Clone, serde::Serialize)]
+struct RunRow {
+    method: String,
+    seed: Option<u64>,
+    file: String,
+    proxy_cost: f64,
+    wirelength_cost: f64,
+    density_cost: f64,
+    congestion_cost: f64,
+    hpwl: f64,
+    legal: bool,
+    cells_legal: Option<bool>,
+    wall_seconds: Option<f64>,
+    note: String,
+}
+
+#[derive(Parser)]
+struct PlaceOnly {
+    #[command(flatten)]
+    args: crate::place::PlaceArgs,
+}
+
+/// Scores `file` (a `.pl` or `.plc`) on the design of `input` with the shared evaluator.
+fn score(input: &Input, cost: &CostArgs, file: &Path) -> Result<(netlists::Design, RunRow)> {
+    let is_plc = file.extension().is_some_and(|e| e == "plc");
+    let with = Input {
+        plc: is_plc.then(|| file.to_path_buf()),
+        pl: (!is_plc).then(|| file.to_path_buf()),
+        ..input.clone()
+    };
+    let (d, _) = read(&with)?;
+    let reference = read(input).ok().map(|x| x.0.placement);
+    let params = cost.params(d.netlist.floorplan())?;
+    let c = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
+    let legal = placer::legality::check(&d.netlist, &d.placement, reference.as_ref()).is_empty();
+    let rows = placer::rows::rows_of(&d.netlist);
+    let cells_legal = (!d.netlist.floorplan().rows.is_empty())
+        .then(|| placer::rows::check_cells(&d.netlist, &rows, &d.placement).is_empty());
+    let row = RunRow {
+        method: String::new(),
+        seed: None,
+        file: file.display().to_string(),
+        proxy_cost: c.proxy_cost,
+        wirelength_cost: c.wirelength_cost,
+        density_cost: c.density_cost,
+        congestion_cost: c.congestion_cost,
+        hpwl: placer::hpwl(&d.netlist, &d.placement),
+        legal,
+        cells_legal,
+        wall_seconds: None,
+        note: String::new(),
+    };
+    Ok((d, row))
+}
+
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
+    (m, var.sqrt())
+}
+
+/// Runs Coloquinte on a Bookshelf design when its Python package is installed; returns the
+/// written `.pl` or why it was skipped.
+fn run_coloquinte(input: &Input, dir: &Path) -> Result<std::result::Result<PathBuf, String>> {
+    if input.netlist.extension().is_none_or(|e| e != "aux") {
+        return Ok(Err("coloquinte runs on Bookshelf (.aux) input only".into()));
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = std::process::Command::new(&python)
+        .args(["-c", "import coloquinte"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return Ok(Err(format!(
+            "coloquinte is not installed for {python} (pip install coloquinte): skipped"
+        )));
+    }
+    std::fs::create_dir_all(dir)?;
+    let stem = dir.join("coloquinte");
+    let script = "import sys, coloquinte\n\
+                  c = coloquinte.Circuit.read_ispd(sys.argv[1])\n\
+                  c.place()\n\
+                  c.write_placement(sys.argv[2])\n";
+    let t = Instant::now();
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(input.netlist.with_extension(""))
+        .arg(&stem)
+        .output()
+        .context("running coloquinte")?;
+    if !out.status.success() {
+        return Ok(Err(format!(
+            "coloquinte failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        )));
+    }
+    let pl = stem.with_extension("pl");
+    if !pl.exists() {
+        return Ok(Err(format!("coloquinte wrote no {}", pl.display())));
+    }
+    std::fs::write(
+        dir.join("seconds"),
+        format!("{}", t.elapsed().as_secs_f64()),
+    )?;
+    Ok(Ok(pl))
+}
+
+/// Runs `compare`.
+pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()> {
+    anyhow::ensure!(
+        args.time_limit > 0.0 && args.time_limit.is_finite(),
+        "--time-limit: expected a positive number of seconds, found {}",
+        args.time_limit
+    );
+    anyhow::ensure!(args.seeds >= 1, "--seeds: expected at least 1");
+    anyhow::ensure!(
+        args.flow == "macro" || args.flow == "full",
+        "--flow: expected `macro` or `full`, found `{}`",
+        args.flow
+    );
+    let known = ["greedy", "ea", "sa", "rl", "analytic", "coloquinte"];
+    for m in &args.methods {
+        if !known.contains(&m.as_str()) {
+            bail!(
+                "--methods: unknown method `{m}` (expected some of {})",
+                known.join(", ")
+            );
+        }
+    }
+    let mut imports = Vec::new();
+    for spec in &args.imports {
+        let Some((name, file)) = spec.split_once('=') else {
+            bail!("--import: expected NAME=FILE, found `{spec}`");
+        };
+        imports.push((name.to_string(), PathBuf::from(file)));
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let (design, _) = read(input)?;
+    let mut rows: Vec<RunRow> = Vec::new();
+    let mut placements: Vec<(String, netlists::Placement, f64)> = Vec::new();
+    for m in &args.methods {
+        if m == "coloquinte" {
+            let dir = args.out.join("runs").join("coloquinte");
+            match run_coloquinte(input, &dir)? {
+                Ok(pl) => {
+                    let (d, mut row) = score(input, cost, &pl)?;
+                    row.method = m.clone();
+                    row.wall_seconds = std::fs::read_to_string(dir.join("seconds"))
+                        .ok()
+                        .and_then(|s| s.trim().parse().ok());
+                    placements.push((m.clone(), d.placement, row.hpwl));
+                    rows.push(row);
+                }
+                Err(why) => {
+                    eprintln!("{why}");
+                    rows.push(RunRow {
+                        method: m.clone(),
+                        seed: None,
+                        file: String::new(),
+                        proxy_cost: f64::NAN,
+                        wirelength_cost: f64::NAN,
+                        density_cost: f64::NAN,
+                        congestion_cost: f64::NAN,
+                        hpwl: f64::NAN,
+                        legal: false,
+                        cells_legal: None,
+                        wall_seconds: None,
+                        note: why,
+                    });
+                }
+            }
+            continue;
+        }
+        for seed in 1..=args.seeds {
+            let dir = args.out.join("runs").join(format!("{m}-s{seed}"));
+            let mut argv: Vec<String> = vec!["place".into()];
+            let full = m == "analytic" || args.flow == "full";
+            if full {
+                argv.extend(["--flow".into(), "full".into(), "--macros".into(), m.clone()]);
+                if m != "analytic" {
+                    argv.extend(["--method".into(), m.clone()]);
+                }
+            } else {
+                argv.extend(["--method".into(), m.clone()]);
+            }
+            if m == "rl" {
+                let p = args
+                    .policy
+                    .as_ref()
+                    .context("--methods rl needs --policy DIR")?;
+                argv.extend(["--policy".into(), p.display().to_string()]);
+            }
+            argv.extend([
+                "--time-limit".into(),
+                args.time_limit.to_string(),
+                "--seed".into(),
+                seed.to_string(),
+                "--no-pictures".into(),
+                "--out".into(),
+                dir.display().to_string(),
+            ]);
+            if let Some(t) = args.threads {
+                argv.extend(["--threads".into(), t.to_string()]);
+            }
+            let parsed = PlaceOnly::try_parse_from(&argv)
+                .map_err(|e| anyhow::anyhow!("internal argument error: {e}"))?;
+            eprintln!(">> {m} seed {seed}");
+            crate::place::place(input, cost, &parsed.args)
+                .with_context(|| format!("{m} (seed {seed})"))?;
+            let report: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(dir.join("report.json")).context("reading a run's report.json")?,
+            )?;
+            let file = dir.join(report["placement_file"].as_str().unwrap_or_default());
+            let (d, mut row) = score(input, cost, &file)?;
+            row.method = m.clone();
+            row.seed = Some(seed);
+            row.wall_seconds = report["wall_seconds"].as_f64();
+            placements.push((m.clone(), d.placement, row.proxy_cost));
+            rows.push(row);
+        }
+    }
+    for (name, file) in &imports {
+        let (d, mut row) = score(input, cost, file)
+            .with_context(|| format!("--import {name}={}", file.display()))?;
+        row.method = name.clone();
+        row.note = "imported".into();
+        placements.push((name.clone(), d.placement, row.proxy_cost));
+        rows.push(row);
+    }
+
+    // Summary per method (in the order given, imports last).
+    let mut names: Vec<String> = Vec::new();
+    for r in &rows {
+        if !names.contains(&r.method) {
+            names.push(r.method.clone());
+        }
+    }
+    let mut md = String::new();
+    md.push_str(&format!(
+        "# {} — compare ({} s per run, {} seed(s))\n\n",
+        design.netlist.design(),
+        args.time_limit,
+        args.seeds
+    ));
+    md.push_str("| method | runs | proxy cost | HPWL | legal | std cells legal | wall s |\n");
+    md.push_str("|---|---|---|---|---|---|---|\n");
+    let mut summary = Vec::new();
+    for name in &names {
+        let rs: Vec<&RunRow> = rows.iter().filter(|r| &r.method == name).collect();
+        let ok: Vec<&RunRow> = rs
+            .iter()
+            .copied()
+            .filter(|r| r.proxy_cost.is_finite())
+            .collect();
+        if ok.is_empty() {
+            let note = rs.first().map_or("", |r| r.note.as_str());
+            md.push_str(&format!("| {name} | 0 | — | — | — | — | {note} |\n"));
+            summary.push(serde_json::json!({"method": name, "runs": 0, "note": note}));
+            continue;
+        }
+        let (pm, ps) = mean_std(&ok.iter().map(|r| r.proxy_cost).collect::<Vec<_>>());
+        let (hm, hs) = mean_std(&ok.iter().map(|r| r.hpwl).collect::<Vec<_>>());
+        let walls: Vec<f64> = ok.iter().filter_map(|r| r.wall_seconds).collect();
+        let legal = ok.iter().filter(|r| r.legal).count();
+        let cells: Vec<bool> = ok.iter().filter_map(|r| r.cells_legal).collect();
+        let cells_txt = if cells.is_empty() {
+            "—".to_string()
+        } else {
+            format!("{}/{}", cells.iter().filter(|&&c| c).count(), cells.len())
+        };
+        let wall_txt = if walls.is_empty() {
+            "—".to_string()
+        } else {
+            format!("{:.1}", mean_std(&walls).0)
+        };
+        md.push_str(&format!(
+            "| {name} | {} | {pm:.4} ± {ps:.4} | {hm:.4e} ± {hs:.2e} | {legal}/{} | {cells_txt} | {wall_txt} |\n",
+            ok.len(),
+            ok.len()
+        ));
+        summary.push(serde_json::json!({
+            "method": name, "runs": ok.len(),
+            "proxy_mean": pm, "proxy_std": ps, "hpwl_mean": hm, "hpwl_std": hs,
+            "legal": legal, "cells_legal": cells.iter().filter(|&&c| c).count(),
+            "wall_mean": (!walls.is_empty()).then(|| mean_std(&walls).0),
+        }));
+    }
+    md.push_str("\nScored by `macroplace eval`'s evaluator (proxy = 1·WL + 0.5·density + 0.5·congestion unless --weights); std dev over seeds.\n");
+    let out = &args.out;
+    netlists::io::write_atomic(&out.join("compare.md"), |w| w.write_all(md.as_bytes()))
+        .map_err(InputError)?;
+    let mut csv = String::from(
+        "method,seed,proxy_cost,wirelength_cost,density_cost,congestion_cost,hpwl,legal,cells_legal,wall_seconds,file,note\n",
+    );
+    for r in &rows {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.method,
+            r.seed.map_or(String::new(), |s| s.to_string()),
+            r.proxy_cost,
+            r.wirelength_cost,
+            r.density_cost,
+            r.congestion_cost,
+            r.hpwl,
+            r.legal,
+            r.cells_legal.map_or(String::new(), |c| c.to_string()),
+            r.wall_seconds.map_or(String::new(), |s| s.to_string()),
+            r.file,
+            r.note.replace(',', ";"),
+        ));
+    }
+    netlists::io::write_atomic(&out.join("compare.csv"), |w| w.write_all(csv.as_bytes()))
+        .map_err(InputError)?;
+    let json = serde_json::json!({
+        "design": design.netlist.design(),
+        "time_limit": args.time_limit,
+        "seeds": args.seeds,
+        "summary": summary,
+        "runs": rows,
+    });
+    netlists::io::write_atomic(&out.join("compare.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+    .map_err(InputError)?;
+    // Best run of each method, side by side (at most six panels).
+    let mut best: Vec<(String, &netlists::Placement)> = Vec::new();
+    for name in &names {
+        if let Some((_, p, _)) = placements
+            .iter()
+            .filter(|(n, _, _)| n == name)
+            .min_by(|a, b| a.2.total_cmp(&b.2))
+        {
+            best.push((name.clone(), p));
+        }
+    }
+    best.truncate(6);
+    if !best.is_empty() {
+        let params = cost.params(design.netlist.floorplan())?;
+        let panels: Vec<(&str, &netlists::Placement)> =
+            best.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+        let w = 600 * panels.len() as u32;
+        viz::render_side_by_side(
+            &out.join("compare.png"),
+            &design.netlist,
+            &panels,
+            &params,
+            w,
+            620,
+        )?;
+    }
+    print!("{md}");
+    println!("wrote {}", out.display());
+    Ok(())
+}
