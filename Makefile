@@ -42,11 +42,14 @@ venv: $(STAMP)
 build: $(STAMP) sysdeps
 	cargo build --release --locked
 
-# The main job: place the benchmark's macros by simulated annealing (DEMO_SECONDS), score the
-# written placement with the independent evaluator, draw it and the input, and write everything
-# (placement, report.json, report.html, pictures) under $(OUT).
+# The main job: place the benchmark's macros with the shipped policy (policy-guided search, then
+# simulated annealing for the rest of DEMO_SECONDS), score the written placement with the
+# independent evaluator, draw it and the input, and write everything (placement, report.json,
+# report.html, pictures) under $(OUT). DEMO_METHOD=sa|ea|greedy runs a classical placer instead.
 DEMO_SECONDS ?= 60
-DEMO_METHOD ?= sa
+DEMO_METHOD ?= rl
+DEMO_POLICY ?= checkpoints/ariane133-finetuned
+DEMO_ARGS = $(if $(filter rl,$(DEMO_METHOD)),--policy $(DEMO_POLICY) --refine sa,)
 
 demo: build
 	@test -e "$(BENCH)" || { echo "benchmark not found: $(BENCH) (set BENCH=...)"; exit 2; }
@@ -59,7 +62,7 @@ demo: build
 	./target/release/macroplace info $$ARGS | tee "$(OUT)/info.txt" && \
 	./target/release/macroplace eval $$ARGS --json > "$(OUT)/input_eval.json" && \
 	./target/release/macroplace plot $$ARGS --nets 20 --out "$(OUT)/input_floorplan.png" && \
-	./target/release/macroplace place $$ARGS --method $(DEMO_METHOD) --time-limit $(DEMO_SECONDS) --seed 1 --out "$(OUT)/$(DEMO_METHOD)" | tee "$(OUT)/place.txt" && \
+	./target/release/macroplace place $$ARGS --method $(DEMO_METHOD) $(DEMO_ARGS) --time-limit $(DEMO_SECONDS) --seed 1 --out "$(OUT)/$(DEMO_METHOD)" | tee "$(OUT)/place.txt" && \
 	./target/release/macroplace eval $$NL --plc "$(OUT)/$(DEMO_METHOD)/$$NAME.plc" | tee "$(OUT)/eval.txt" && \
 	./target/release/macroplace plot $$ARGS --compare "$(OUT)/$(DEMO_METHOD)/$$NAME.plc" --out "$(OUT)/input_vs_$(DEMO_METHOD).png"
 	@echo ">> results in $(OUT)/ (open $(OUT)/$(DEMO_METHOD)/report.html)"

@@ -110,27 +110,33 @@ fn run_coloquinte(input: &Input, dir: &Path) -> Result<std::result::Result<PathB
     if input.netlist.extension().is_none_or(|e| e != "aux") {
         return Ok(Err("coloquinte runs on Bookshelf (.aux) input only".into()));
     }
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    // The Python that has coloquinte: $COLOQUINTE_PYTHON, else python3 on PATH.
+    let python = std::env::var("COLOQUINTE_PYTHON").unwrap_or_else(|_| "python3".into());
     let probe = std::process::Command::new(&python)
         .args(["-c", "import coloquinte"])
         .output();
     if !probe.is_ok_and(|o| o.status.success()) {
         return Ok(Err(format!(
-            "coloquinte is not installed for {python} (pip install coloquinte): skipped"
+            "coloquinte is not installed for {python} (pip install coloquinte, or set \
+             COLOQUINTE_PYTHON): skipped"
         )));
     }
     std::fs::create_dir_all(dir)?;
-    let stem = dir.join("coloquinte");
+    let pl = dir.join("coloquinte.pl");
+    // Global placement, legalization and detailed placement at the default effort (3), as its
+    // own command line does.
     let script = "import sys, coloquinte\n\
                   c = coloquinte.Circuit.read_ispd(sys.argv[1])\n\
-                  c.place()\n\
+                  c.place_global(3)\n\
+                  c.legalize(3)\n\
+                  c.place_detailed(3)\n\
                   c.write_placement(sys.argv[2])\n";
     let t = Instant::now();
     let out = std::process::Command::new(&python)
         .arg("-c")
         .arg(script)
-        .arg(input.netlist.with_extension(""))
-        .arg(&stem)
+        .arg(&input.netlist)
+        .arg(&pl)
         .output()
         .context("running coloquinte")?;
     if !out.status.success() {
@@ -142,7 +148,6 @@ fn run_coloquinte(input: &Input, dir: &Path) -> Result<std::result::Result<PathB
                 .unwrap_or("")
         )));
     }
-    let pl = stem.with_extension("pl");
     if !pl.exists() {
         return Ok(Err(format!("coloquinte wrote no {}", pl.display())));
     }

@@ -588,7 +588,9 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
             )
         }
     };
-    let macros_moving = mode == placer::full::MacroMode::Mixed;
+    let macros_moving = mode == placer::full::MacroMode::Mixed
+        && (0..nl.num_nodes())
+            .any(|n| nl.node_kind()[n] == netlists::NodeKind::HardMacro && !nl.node_fixed()[n]);
     let fo = placer::full::FullOptions {
         mode,
         gp: placer::analytic::AnalyticOptions {

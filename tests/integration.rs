@@ -1600,3 +1600,44 @@ fn cli_compare_scores_methods_seeds_and_imports_with_one_evaluator() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/file.plc"));
 }
+
+#[test]
+fn shipped_checkpoints_load_and_place_ariane133_legally() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("checkpoints");
+    let dir = tempfile::tempdir().unwrap();
+    for ckpt in ["pretrained-generated", "ariane133-finetuned"] {
+        let side: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(root.join(ckpt).join("policy.json")).unwrap())
+                .unwrap();
+        assert_eq!(side["options"]["grid"], 64, "{ckpt}");
+        // The log covers every update the checkpoint counts.
+        let log = std::fs::read_to_string(root.join(ckpt).join("train.jsonl")).unwrap();
+        assert_eq!(log.lines().count() as u64, side["update"].as_u64().unwrap());
+        let out = dir.path().join(ckpt);
+        let r = place_cli(
+            &bench("ct/ariane133_ng45/netlist.pb.txt.gz"),
+            Some(&bench("ct/ariane133_ng45/initial.plc")),
+            &[
+                "--method",
+                "rl",
+                "--policy",
+                root.join(ckpt).to_str().unwrap(),
+                "--samples",
+                "0",
+                "--beam",
+                "0",
+                "--cluster-moves",
+                "2000",
+                "--device",
+                "cpu",
+                "--no-pictures",
+            ],
+            &out,
+        );
+        assert_eq!(r["legal"], true, "{ckpt}: {}", r["violations"]);
+        assert_eq!(r["search"]["episodes"].as_array().unwrap().len(), 1);
+        // Far better than random legal decoding (≈ 0.83 in the environment's protocol).
+        let p = r["search"]["best_proxy"].as_f64().unwrap();
+        assert!(p < 0.80, "{ckpt}: greedy decoding {p}");
+    }
+}

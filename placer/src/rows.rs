@@ -11,7 +11,8 @@
 //!   (|Δx| + |Δy|) wins. Clusters end on the site grid.
 //! - **Detailed placement**: swaps of neighbouring cells, shifts of single cells within the
 //!   free space around them, and global moves of a cell into a free gap near its optimal point
-//!   (the medians of its nets' other pins) in the rows around it; each accepted only when the
+//!   (the medians of its nets' other pins) in the rows around it, or swaps with an equally wide
+//!   cell there; each accepted only when the
 //!   exact HPWL of the nets involved falls; repeated for a few passes.
 //! - **Check**: every std cell's bottom on a row, its left edge on a site of that row and inside
 //!   it, no overlap with another cell or with an obstacle.
@@ -539,6 +540,8 @@ pub struct DetailReport {
     pub shifts: usize,
     /// Accepted moves to gaps near a cell's optimal point (any nearby row).
     pub moves: usize,
+    /// Accepted swaps with an equally wide cell near a cell's optimal point.
+    pub global_swaps: usize,
     /// Whether the deadline ended it.
     pub stopped_by_time: bool,
     /// HPWL before.
@@ -808,6 +811,7 @@ fn global_moves(
     let order: Vec<usize> = seg_cells.iter().flatten().copied().collect();
     let mut nets = Vec::new();
     let mut moves = 0;
+    let swaps_before = report.global_swaps;
     for (i, n) in order.into_iter().enumerate() {
         if i % 256 == 0 && late() {
             break;
@@ -824,7 +828,11 @@ fn global_moves(
         let before = nets_hpwl(netlist, off, placement, &nets);
         // Candidate rows: the three nearest to the optimal point.
         let k = by_y.partition_point(|&r| rows[r].y + rows[r].height / 2.0 < ty);
+        // Best gain: a move to a gap (segment, gap index, x, y) or a swap with an equally wide
+        // cell (the cell).
         let mut best: Option<(f64, usize, usize, f64, f64)> = None;
+        let mut best_swap: Option<(f64, usize)> = None;
+        let mut both = Vec::new();
         for &r in &by_y[k.saturating_sub(2)..(k + 2).min(by_y.len())] {
             let y = rows[r].y + nh[n] / 2.0;
             for &si in &row_segs[r] {
@@ -836,6 +844,26 @@ fn global_moves(
                 let sw = rows[r].site_width.max(1e-9);
                 let p = list.partition_point(|&m| placement.x[m] < tx);
                 for g in p.saturating_sub(2)..(p + 3).min(list.len() + 1) {
+                    if let Some(&m) = list.get(g)
+                        && m != n
+                        && (nw[m] - w).abs() < 1e-9
+                    {
+                        nets_of(netlist, &[n, m], &mut both);
+                        let b0 = nets_hpwl(netlist, off, placement, &both);
+                        let (mx, my) = (placement.x[m], placement.y[m]);
+                        placement.x[n] = mx;
+                        placement.y[n] = my;
+                        placement.x[m] = ox;
+                        placement.y[m] = oy;
+                        let gain = b0 - nets_hpwl(netlist, off, placement, &both);
+                        placement.x[n] = ox;
+                        placement.y[n] = oy;
+                        placement.x[m] = mx;
+                        placement.y[m] = my;
+                        if gain > 1e-9 && best_swap.is_none_or(|b| gain > b.0) {
+                            best_swap = Some((gain, m));
+                        }
+                    }
                     // Gap g lies between list[g - 1] and list[g].
                     let lo = if g == 0 {
                         s.x0
@@ -869,6 +897,29 @@ fn global_moves(
                 }
             }
         }
+        let move_gain = best.map_or(0.0, |b| before - b.0);
+        if let Some((gain, m)) = best_swap
+            && gain > move_gain
+        {
+            let (sn, sm) = (seg_of[n], seg_of[m]);
+            // Both slots first (they may be in the same list), then exchange.
+            let pn = seg_cells[sn].iter().position(|&c| c == n);
+            let pm = seg_cells[sm].iter().position(|&c| c == m);
+            if let (Some(pn), Some(pm)) = (pn, pm) {
+                seg_cells[sn][pn] = m;
+                seg_cells[sm][pm] = n;
+            }
+            seg_of[n] = sm;
+            seg_of[m] = sn;
+            let (mx, my) = (placement.x[m], placement.y[m]);
+            placement.x[m] = ox;
+            placement.y[m] = oy;
+            placement.x[n] = mx;
+            placement.y[n] = my;
+            report.global_swaps += 1;
+            moves += 1;
+            continue;
+        }
         if let Some((_, si, g, x, y)) = best {
             let old = seg_of[n];
             if let Some(pos) = seg_cells[old].iter().position(|&m| m == n) {
@@ -886,6 +937,6 @@ fn global_moves(
             moves += 1;
         }
     }
-    report.moves += moves;
+    report.moves += moves - (report.global_swaps - swaps_before);
     moves
 }

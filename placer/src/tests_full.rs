@@ -342,7 +342,7 @@ proptest! {
     /// a macro; detailed placement never raises the HPWL; legalizing a legal placement moves
     /// nothing.
     #[test]
-    fn row_legalization_is_legal_and_detailed_placement_only_improves(seed in any::<u64>(), cells in 20usize..200) {
+    fn row_legalization_is_legal_and_detailed_placement_only_improves(seed in any::<u64>(), cells in 20usize..400) {
         let (nl, mut pl) = design(seed, 16, 4, cells, true);
         let rows = rows_of(&nl);
         prop_assert_eq!(rows.len(), 16);
