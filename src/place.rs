@@ -614,6 +614,7 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let c = placer::cost::proxy_cost(nl, pl, &params);
     let hpwl_full = placer::hpwl(nl, pl);
     let hpwl_macro = placer::macro_hpwl(nl, pl);
+    let rows = placer::rows::rows_of(nl);
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let name = nl.design().to_string();
@@ -687,6 +688,12 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         "cell_violations": cell_violations.iter().take(100).collect::<Vec<_>>(),
         "macro_stages": macro_stages,
         "search": search,
+        "rows": {
+            "count": rows.len(),
+            "height": rows.first().map(|r| r.height),
+            "site_width": rows.first().map(|r| r.site_width),
+            "synthesized": nl.floorplan().rows.is_empty(),
+        },
         "stages": r.stages,
         "macro_legalize": r.macro_legalize,
         "cell_legalize": r.rows,

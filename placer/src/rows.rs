@@ -785,6 +785,13 @@ fn optimal_point(
     Some((xs[xs.len() / 2], ys[ys.len() / 2]))
 }
 
+/// Rows tried on each side of the optimal point's row (global moves).
+const ROW_REACH: usize = 6;
+/// Gaps (and equally wide cells) tried on each side of the optimal point in a segment.
+const GAP_REACH: usize = 6;
+/// Cells closer than this many widths to their optimal point are left alone.
+const SKIP_NEAR: f64 = 1.0;
+
 /// Global moves: each cell tries the free gaps nearest its optimal point in the rows around it
 /// and moves to the best one when that lowers the exact HPWL. Returns the accepted moves.
 #[allow(clippy::too_many_arguments)]
@@ -822,7 +829,7 @@ fn global_moves(
             continue;
         };
         let (ox, oy) = (placement.x[n], placement.y[n]);
-        if (ox - tx).abs() + (oy - ty).abs() < 2.0 * w {
+        if (ox - tx).abs() + (oy - ty).abs() < SKIP_NEAR * w {
             continue;
         }
         let before = nets_hpwl(netlist, off, placement, &nets);
@@ -833,7 +840,7 @@ fn global_moves(
         let mut best: Option<(f64, usize, usize, f64, f64)> = None;
         let mut best_swap: Option<(f64, usize)> = None;
         let mut both = Vec::new();
-        for &r in &by_y[k.saturating_sub(2)..(k + 2).min(by_y.len())] {
+        for &r in &by_y[k.saturating_sub(ROW_REACH)..(k + ROW_REACH).min(by_y.len())] {
             let y = rows[r].y + nh[n] / 2.0;
             for &si in &row_segs[r] {
                 let s = segs[si];
@@ -843,7 +850,7 @@ fn global_moves(
                 let list = &seg_cells[si];
                 let sw = rows[r].site_width.max(1e-9);
                 let p = list.partition_point(|&m| placement.x[m] < tx);
-                for g in p.saturating_sub(2)..(p + 3).min(list.len() + 1) {
+                for g in p.saturating_sub(GAP_REACH)..(p + GAP_REACH + 1).min(list.len() + 1) {
                     if let Some(&m) = list.get(g)
                         && m != n
                         && (nw[m] - w).abs() < 1e-9
