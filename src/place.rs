@@ -85,6 +85,10 @@ pub struct PlaceArgs {
     /// full: target bin density of global placement (default: 0.9 when macros move, else 1.0).
     #[arg(long)]
     pub target_density: Option<f64>,
+    /// full: target density when the cells are placed again around the legalized macros
+    /// (default: 0.95 when macros moved, else --target-density's value).
+    #[arg(long)]
+    pub cell_target_density: Option<f64>,
     /// full: global placement bins per axis (default: a power of two near √objects).
     #[arg(long)]
     pub bins: Option<usize>,
@@ -591,13 +595,21 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let macros_moving = mode == placer::full::MacroMode::Mixed
         && (0..nl.num_nodes())
             .any(|n| nl.node_kind()[n] == netlists::NodeKind::HardMacro && !nl.node_fixed()[n]);
+    // Defaults chosen on ibm01 (seeds 1–5): a lower target while macros move leaves them room
+    // to pass each other; the cells then settle at 0.95 around the fixed macros.
+    let target_density = args
+        .target_density
+        .unwrap_or(if macros_moving { 0.9 } else { 1.0 });
     let fo = placer::full::FullOptions {
         mode,
+        cell_target_density: Some(args.cell_target_density.unwrap_or(if macros_moving {
+            0.95
+        } else {
+            target_density
+        })),
         gp: placer::analytic::AnalyticOptions {
             bins: args.bins,
-            target_density: args
-                .target_density
-                .unwrap_or(if macros_moving { 0.9 } else { 1.0 }),
+            target_density,
             seed: args.seed,
             seconds: Some((args.time_limit - t.elapsed().as_secs_f64()).max(1.0)),
             ..placer::analytic::AnalyticOptions::default()
