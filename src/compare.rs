@@ -64,8 +64,14 @@ struct PlaceOnly {
     args: crate::place::PlaceArgs,
 }
 
-/// Scores `file` (a `.pl` or `.plc`) on the design of `input` with the shared evaluator.
-fn score(input: &Input, cost: &CostArgs, file: &Path) -> Result<(netlists::Design, RunRow)> {
+/// Scores `file` (a `.pl` or `.plc`) on the design of `input` with the shared evaluator;
+/// `reference` holds the input's own positions (where fixed nodes must stay).
+fn score(
+    input: &Input,
+    cost: &CostArgs,
+    file: &Path,
+    reference: &netlists::Placement,
+) -> Result<(netlists::Design, RunRow)> {
     let is_plc = file.extension().is_some_and(|e| e == "plc");
     let with = Input {
         plc: is_plc.then(|| file.to_path_buf()),
@@ -73,10 +79,9 @@ fn score(input: &Input, cost: &CostArgs, file: &Path) -> Result<(netlists::Desig
         ..input.clone()
     };
     let (d, _) = read(&with)?;
-    let reference = read(input).ok().map(|x| x.0.placement);
     let params = cost.params(d.netlist.floorplan())?;
     let c = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
-    let legal = placer::legality::check(&d.netlist, &d.placement, reference.as_ref()).is_empty();
+    let legal = placer::legality::check(&d.netlist, &d.placement, Some(reference)).is_empty();
     let rows = placer::rows::rows_of(&d.netlist);
     let cells_legal = (!d.netlist.floorplan().rows.is_empty())
         .then(|| placer::rows::check_cells(&d.netlist, &rows, &d.placement).is_empty());
@@ -105,8 +110,11 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
 }
 
 /// Runs Coloquinte on a Bookshelf design when its Python package is installed; returns the
-/// written `.pl` or why it was skipped.
-fn run_coloquinte(input: &Input, dir: &Path) -> Result<std::result::Result<PathBuf, String>> {
+/// written `.pl` and its wall seconds, or why it was skipped.
+fn run_coloquinte(
+    input: &Input,
+    dir: &Path,
+) -> Result<std::result::Result<(PathBuf, f64), String>> {
     if input.netlist.extension().is_none_or(|e| e != "aux") {
         return Ok(Err("coloquinte runs on Bookshelf (.aux) input only".into()));
     }
@@ -151,11 +159,7 @@ fn run_coloquinte(input: &Input, dir: &Path) -> Result<std::result::Result<PathB
     if !pl.exists() {
         return Ok(Err(format!("coloquinte wrote no {}", pl.display())));
     }
-    std::fs::write(
-        dir.join("seconds"),
-        format!("{}", t.elapsed().as_secs_f64()),
-    )?;
-    Ok(Ok(pl))
+    Ok(Ok((pl, t.elapsed().as_secs_f64())))
 }
 
 /// Runs `compare`.
@@ -196,12 +200,10 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
         if m == "coloquinte" {
             let dir = args.out.join("runs").join("coloquinte");
             match run_coloquinte(input, &dir)? {
-                Ok(pl) => {
-                    let (d, mut row) = score(input, cost, &pl)?;
+                Ok((pl, seconds)) => {
+                    let (d, mut row) = score(input, cost, &pl, &design.placement)?;
                     row.method = m.clone();
-                    row.wall_seconds = std::fs::read_to_string(dir.join("seconds"))
-                        .ok()
-                        .and_then(|s| s.trim().parse().ok());
+                    row.wall_seconds = Some(seconds);
                     placements.push((m.clone(), d.placement, row.hpwl));
                     rows.push(row);
                 }
@@ -265,7 +267,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
                 &std::fs::read(dir.join("report.json")).context("reading a run's report.json")?,
             )?;
             let file = dir.join(report["placement_file"].as_str().unwrap_or_default());
-            let (d, mut row) = score(input, cost, &file)?;
+            let (d, mut row) = score(input, cost, &file, &design.placement)?;
             row.method = m.clone();
             row.seed = Some(seed);
             row.wall_seconds = report["wall_seconds"].as_f64();
@@ -274,7 +276,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
         }
     }
     for (name, file) in &imports {
-        let (d, mut row) = score(input, cost, file)
+        let (d, mut row) = score(input, cost, file, &design.placement)
             .with_context(|| format!("--import {name}={}", file.display()))?;
         row.method = name.clone();
         row.note = "imported".into();

@@ -154,6 +154,19 @@ fn method_name(m: Method) -> &'static str {
     }
 }
 
+/// The rayon pool of `--threads` (default: all cores) and its size.
+fn worker_pool(args: &PlaceArgs) -> Result<(rayon::ThreadPool, usize)> {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting worker threads")?;
+    Ok((pool, threads))
+}
+
 /// Runs `place`.
 pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     anyhow::ensure!(
@@ -167,14 +180,7 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let (d, parse_secs) = read(input)?;
     let nl = &d.netlist;
     let params = cost.params(nl.floorplan())?;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("starting worker threads")?;
+    let (pool, threads) = worker_pool(args)?;
 
     let t = Instant::now();
     let run = run_macro_flow(&d, &params, args, args.method, args.time_limit, &pool)?;
@@ -557,14 +563,7 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let (d, parse_secs) = read(input)?;
     let nl = &d.netlist;
     let params = cost.params(nl.floorplan())?;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("starting worker threads")?;
+    let (pool, threads) = worker_pool(args)?;
     let t = Instant::now();
     let mut macro_stages = Vec::new();
     let mut search = None;

@@ -148,6 +148,19 @@ struct Eval {
     den_norm: f64,
 }
 
+impl Eval {
+    /// Zeroed buffers for `objects` objects (filled by [`Problem::eval`]).
+    fn new(objects: usize) -> Eval {
+        Eval {
+            gx: vec![0.0; objects],
+            gy: vec![0.0; objects],
+            overflow: 0.0,
+            wl_norm: 0.0,
+            den_norm: 0.0,
+        }
+    }
+}
+
 struct Problem<'a> {
     netlist: &'a Netlist,
     offsets: PinOffsets,
@@ -494,13 +507,7 @@ pub fn global_place(
 
     let base_gamma = 4.0 * (grid.bw + grid.bh);
     let gamma_of = |ovf: f64| base_gamma * 10f64.powf((20.0 / 9.0) * (ovf - 0.1) - 1.0);
-    let mut ev = Eval {
-        gx: vec![0.0; objects],
-        gy: vec![0.0; objects],
-        overflow: 1.0,
-        wl_norm: 0.0,
-        den_norm: 0.0,
-    };
+    let mut ev = Eval::new(objects);
     // λ₀ from the gradient norms at the start.
     pb.eval(&ux, &uy, gamma_of(1.0), 0.0, &mut ev);
     let mut lambda = if ev.den_norm > 0.0 {
@@ -542,13 +549,7 @@ pub fn global_place(
         for k in 0..objects {
             (vx_prev[k], vy_prev[k]) = pb.clamp(k, vx[k] - s * ev.gx[k], vy[k] - s * ev.gy[k]);
         }
-        let mut e2 = Eval {
-            gx: vec![0.0; objects],
-            gy: vec![0.0; objects],
-            overflow: 0.0,
-            wl_norm: 0.0,
-            den_norm: 0.0,
-        };
+        let mut e2 = Eval::new(objects);
         pb.eval(&vx_prev, &vy_prev, gamma, lambda, &mut e2);
         (e2.gx, e2.gy)
     };
@@ -557,13 +558,7 @@ pub fn global_place(
     let mut overflow = ev.overflow;
     let (mut nx_, mut ny_) = (vec![0.0; objects], vec![0.0; objects]);
     let (mut nvx, mut nvy) = (vec![0.0; objects], vec![0.0; objects]);
-    let mut e_new = Eval {
-        gx: vec![0.0; objects],
-        gy: vec![0.0; objects],
-        overflow: 0.0,
-        wl_norm: 0.0,
-        den_norm: 0.0,
-    };
+    let mut e_new = Eval::new(objects);
     let mut best = (f64::INFINITY, 0usize, hpwl);
     let (mut best_x, mut best_y) = (ux.clone(), uy.clone());
     let mut stalled = false;

@@ -122,26 +122,26 @@ pub fn place_full(
     let mut trajectories = Vec::new();
     let mut pl = start.clone();
     let mut t = Instant::now();
-    let mut stage =
-        |name: &str, t: &mut Instant, pl: &Placement, gp: Option<&crate::analytic::GpResult>| {
-            stages.push(FullStage {
-                name: name.to_string(),
-                seconds: t.elapsed().as_secs_f64(),
-                hpwl: crate::hpwl(netlist, pl),
-                overflow: gp.map(|g| g.overflow),
-                iterations: gp.map(|g| g.iterations),
-            });
-            *t = Instant::now();
-        };
+    // `gp`: overflow and iterations of a global placement stage.
+    let mut stage = |name: &str, t: &mut Instant, pl: &Placement, gp: Option<(f64, usize)>| {
+        stages.push(FullStage {
+            name: name.to_string(),
+            seconds: t.elapsed().as_secs_f64(),
+            hpwl: crate::hpwl(netlist, pl),
+            overflow: gp.map(|g| g.0),
+            iterations: gp.map(|g| g.1),
+        });
+        *t = Instant::now();
+    };
     let remaining = |t_all: &Instant| {
         opts.gp
             .seconds
             .map(|s| (s - t_all.elapsed().as_secs_f64()).max(1.0))
     };
     let cells = movable_cells(netlist);
-    let overflow;
+    let row_list = crate::rows::rows_of(netlist);
     let macro_legalize;
-    if opts.mode == MacroMode::Mixed {
+    let cell_opts = if opts.mode == MacroMode::Mixed {
         let movable: Vec<bool> = (0..netlist.num_nodes())
             .map(|n| {
                 cells[n]
@@ -158,50 +158,52 @@ pub fn place_full(
                 ..opts.gp.clone()
             },
         );
-        pl = g.placement.clone();
-        trajectories.push(g.trajectory.clone());
-        stage("global placement (mixed-size)", &mut t, &pl, Some(&g));
+        pl = g.placement;
+        trajectories.push(g.trajectory);
+        stage(
+            "global placement (mixed-size)",
+            &mut t,
+            &pl,
+            Some((g.overflow, g.iterations)),
+        );
         macro_legalize = legalize(netlist, &mut pl)?;
         // Cells left on a macro go to the nearest free row space first.
-        crate::rows::pull_off_obstacles(netlist, &crate::rows::rows_of(netlist), &mut pl);
+        crate::rows::pull_off_obstacles(netlist, &row_list, &mut pl);
         stage("macro legalization", &mut t, &pl, None);
-        let g = global_place(
-            netlist,
-            &pl,
-            &cells,
-            &AnalyticOptions {
-                init: Init::Keep,
-                // Leave a quarter for legalization and detailed placement.
-                seconds: remaining(&t_all).map(|s| 0.75 * s),
-                initial_lambda: opts.replace_lambda,
-                target_density: opts.cell_target_density.unwrap_or(opts.gp.target_density),
-                bins: opts.cell_bins.or(opts.gp.bins),
-                ..opts.gp.clone()
-            },
-        );
-        pl = g.placement.clone();
-        overflow = g.overflow;
-        trajectories.push(g.trajectory.clone());
-        stage("global placement (cells)", &mut t, &pl, Some(&g));
+        AnalyticOptions {
+            init: Init::Keep,
+            initial_lambda: opts.replace_lambda,
+            target_density: opts.cell_target_density.unwrap_or(opts.gp.target_density),
+            bins: opts.cell_bins.or(opts.gp.bins),
+            ..opts.gp.clone()
+        }
     } else {
         macro_legalize = legalize(netlist, &mut pl)?;
         stage("macro legalization", &mut t, &pl, None);
-        let g = global_place(
-            netlist,
-            &pl,
-            &cells,
-            &AnalyticOptions {
-                init: Init::Centre,
-                seconds: remaining(&t_all).map(|s| 0.75 * s),
-                ..opts.gp.clone()
-            },
-        );
-        pl = g.placement.clone();
-        overflow = g.overflow;
-        trajectories.push(g.trajectory.clone());
-        stage("global placement (cells)", &mut t, &pl, Some(&g));
-    }
-    let row_list = crate::rows::rows_of(netlist);
+        AnalyticOptions {
+            init: Init::Centre,
+            ..opts.gp.clone()
+        }
+    };
+    let g = global_place(
+        netlist,
+        &pl,
+        &cells,
+        &AnalyticOptions {
+            // Leave a quarter for legalization and detailed placement.
+            seconds: remaining(&t_all).map(|s| 0.75 * s),
+            ..cell_opts
+        },
+    );
+    pl = g.placement;
+    let overflow = g.overflow;
+    trajectories.push(g.trajectory);
+    stage(
+        "global placement (cells)",
+        &mut t,
+        &pl,
+        Some((g.overflow, g.iterations)),
+    );
     let rows = crate::rows::legalize_cells(netlist, &row_list, &mut pl)?;
     stage("cell legalization (Abacus)", &mut t, &pl, None);
     // Detailed placement gets what is left of the time limit (at least 2 s).

@@ -550,30 +550,11 @@ pub struct DetailReport {
     pub hpwl_after: f64,
 }
 
-/// Exact weighted HPWL of the nets of `nodes` (each net once).
+/// Exact weighted HPWL of `nets`.
 fn nets_hpwl(netlist: &Netlist, off: &PinOffsets, pl: &Placement, nets: &[usize]) -> f64 {
-    let starts = netlist.net_pin_start();
-    let mut sum = 0.0;
-    for &net in nets {
-        let (mut x0, mut x1, mut y0, mut y1) = (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        );
-        for p in starts[net] as usize..starts[net + 1] as usize {
-            let n = netlist.pin_node()[p].idx();
-            let (px, py) = (pl.x[n] + off.dx[p], pl.y[n] + off.dy[p]);
-            x0 = x0.min(px);
-            x1 = x1.max(px);
-            y0 = y0.min(py);
-            y1 = y1.max(py);
-        }
-        if x1 >= x0 {
-            sum += netlist.net_weight()[net] * (x1 - x0 + y1 - y0);
-        }
-    }
-    sum
+    nets.iter()
+        .map(|&net| crate::wirelength::net_hpwl_at(netlist, off, &pl.x, &pl.y, net))
+        .sum()
 }
 
 fn nets_of(netlist: &Netlist, nodes: &[usize], out: &mut Vec<usize>) {
@@ -682,29 +663,10 @@ pub fn detailed_place(
                     continue;
                 }
                 nets_of(netlist, &[n], &mut nets);
-                // Candidate: the median of the other pins' bounding-box ends.
-                let mut ends = Vec::new();
-                let starts = netlist.net_pin_start();
-                for &net in &nets {
-                    let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
-                    for p in starts[net] as usize..starts[net + 1] as usize {
-                        let m = netlist.pin_node()[p].idx();
-                        if m != n {
-                            let px = placement.x[m] + off.dx[p];
-                            x0 = x0.min(px);
-                            x1 = x1.max(px);
-                        }
-                    }
-                    if x1 >= x0 {
-                        ends.push(x0);
-                        ends.push(x1);
-                    }
-                }
-                if ends.is_empty() {
+                // Candidate: the x of the cell's optimal point.
+                let Some((target, _)) = optimal_point(netlist, &off, placement, n, &nets) else {
                     continue;
-                }
-                ends.sort_by(f64::total_cmp);
-                let target = ends[ends.len() / 2];
+                };
                 let left = snap(fit(target - nw[n] / 2.0, lo, hi - nw[n]));
                 let left = if left < lo - 1e-9 { left + sw } else { left };
                 if left + nw[n] > hi + 1e-9 {

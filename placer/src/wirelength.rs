@@ -164,39 +164,52 @@ pub fn wa_gradient(
     total
 }
 
+/// Weighted HPWL of one net at node centres `x`, `y` with `offsets` (0 for a net without pins).
+#[inline]
+pub fn net_hpwl_at(
+    netlist: &Netlist,
+    offsets: &PinOffsets,
+    x: &[f64],
+    y: &[f64],
+    net: usize,
+) -> f64 {
+    let starts = netlist.net_pin_start();
+    let p0 = starts[net] as usize;
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (k, node) in netlist.pin_node()[p0..starts[net + 1] as usize]
+        .iter()
+        .enumerate()
+    {
+        let n = node.idx();
+        let (px, py) = (x[n] + offsets.dx[p0 + k], y[n] + offsets.dy[p0 + k]);
+        x0 = x0.min(px);
+        x1 = x1.max(px);
+        y0 = y0.min(py);
+        y1 = y1.max(py);
+    }
+    if x1 >= x0 {
+        netlist.net_weight()[net] * ((x1 - x0) + (y1 - y0))
+    } else {
+        0.0
+    }
+}
+
 /// Weighted HPWL at node centres `x`, `y` with `offsets` (all nets), summed per net group in a
 /// fixed order.
 pub fn hpwl_at(netlist: &Netlist, offsets: &PinOffsets, x: &[f64], y: &[f64]) -> f64 {
-    let starts = netlist.net_pin_start();
-    let pin_node = netlist.pin_node();
-    let weights = netlist.net_weight();
     let nets = netlist.num_nets();
     let groups: Vec<usize> = (0..nets).step_by(NET_GROUP).collect();
     groups
         .par_iter()
         .map(|&g0| {
-            let mut sum = 0.0;
-            for net in g0..(g0 + NET_GROUP).min(nets) {
-                let (mut x0, mut x1, mut y0, mut y1) = (
-                    f64::INFINITY,
-                    f64::NEG_INFINITY,
-                    f64::INFINITY,
-                    f64::NEG_INFINITY,
-                );
-                let p0 = starts[net] as usize;
-                for (k, node) in pin_node[p0..starts[net + 1] as usize].iter().enumerate() {
-                    let n = node.idx();
-                    let (px, py) = (x[n] + offsets.dx[p0 + k], y[n] + offsets.dy[p0 + k]);
-                    x0 = x0.min(px);
-                    x1 = x1.max(px);
-                    y0 = y0.min(py);
-                    y1 = y1.max(py);
-                }
-                if x1 >= x0 {
-                    sum += weights[net] * ((x1 - x0) + (y1 - y0));
-                }
-            }
-            sum
+            (g0..(g0 + NET_GROUP).min(nets))
+                .map(|net| net_hpwl_at(netlist, offsets, x, y, net))
+                .sum::<f64>()
         })
         .collect::<Vec<f64>>()
         .iter()
