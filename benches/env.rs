@@ -37,6 +37,7 @@ fn env(c: &mut Criterion) {
     let mut env = PlaceEnv::new(&d.netlist, &d.placement, &params, &EnvOptions::default());
     let mut obs = Observation::default();
     let mut seed = 1u64;
+    let mut legal: Vec<usize> = Vec::new();
     let mut g = c.benchmark_group("env");
     g.warm_up_time(Duration::from_secs(2));
     g.sample_size(20);
@@ -47,8 +48,8 @@ fn env(c: &mut Criterion) {
                 let mut ret = 0.0;
                 while !env.done() {
                     env.observe(&mut obs);
-                    let legal: Vec<usize> =
-                        (0..obs.legal.len()).filter(|&k| obs.legal[k]).collect();
+                    legal.clear();
+                    legal.extend((0..obs.legal.len()).filter(|&k| obs.legal[k]));
                     seed = seed
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);

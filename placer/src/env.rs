@@ -38,7 +38,9 @@ use netlists::{Netlist, NodeId, NodeKind, Placement};
 use crate::cost::{CostParams, ProxyCost, proxy_cost};
 use crate::force::{ForceOptions, place_soft_macros};
 use crate::legalize::{LegalizeError, nearest_legal_centre};
-use crate::masks::{MaskGrid, forbid_box, position_mask, wire_mask};
+use crate::masks::{
+    MaskGrid, Obstacle, WireTerms, forbid_box, obstacles, position_mask_among, wire_terms,
+};
 
 /// Number of observation channels.
 pub const CHANNELS: usize = 7;
@@ -132,9 +134,16 @@ pub struct PlaceEnv<'a> {
     placed: Vec<bool>,
     t: usize,
     cur_pos: Vec<bool>,
-    cur_wire: Vec<f64>,
+    cur_wire: WireTerms,
     next_pos: Vec<bool>,
-    next_wire: Vec<f64>,
+    next_wire: WireTerms,
+    /// Fixed hard macros and blockages.
+    base_obstacles: Vec<Obstacle>,
+    /// `base_obstacles` plus the macros placed so far in this episode.
+    obstacles: Vec<Obstacle>,
+    /// Nets of each macro in `order` (sorted, each once).
+    order_nets: Vec<Vec<u32>>,
+    spread_offsets: Vec<(f64, i64, i64)>,
     placed_cover: Vec<f32>,
     base_cover: Vec<f32>,
     soft_cover: Vec<f32>,
@@ -237,13 +246,19 @@ impl<'a> PlaceEnv<'a> {
                 .collect();
             v.sort_unstable();
             v.dedup();
-            v.len() as f32
+            v
         };
-        let mut degree: Vec<f32> = order.iter().map(|&n| nets_of(n)).collect();
+        let order_nets: Vec<Vec<u32>> = order.iter().map(|&n| nets_of(n)).collect();
+        let mut degree: Vec<f32> = order_nets.iter().map(|v| v.len() as f32).collect();
         let dmax = degree.iter().copied().fold(1.0f32, f32::max);
         degree.iter_mut().for_each(|d| *d /= dmax);
         let fp = netlist.floorplan();
         let wsum: f64 = netlist.net_weight().iter().sum();
+        let mut placed = vec![true; netlist.num_nodes()];
+        for &n in &order {
+            placed[n] = false;
+        }
+        let base_obstacles = obstacles(netlist, start, &placed, None);
         PlaceEnv {
             netlist,
             params: params.clone(),
@@ -260,9 +275,13 @@ impl<'a> PlaceEnv<'a> {
             placed: vec![true; netlist.num_nodes()],
             t: 0,
             cur_pos: vec![false; cells],
-            cur_wire: vec![0.0; cells],
+            cur_wire: WireTerms::default(),
             next_pos: vec![false; cells],
-            next_wire: vec![0.0; cells],
+            next_wire: WireTerms::default(),
+            obstacles: base_obstacles.clone(),
+            base_obstacles,
+            order_nets,
+            spread_offsets: crate::force::spread_offsets(params),
             placed_cover: base_cover.clone(),
             base_cover,
             soft_cover,
@@ -305,25 +324,47 @@ impl<'a> PlaceEnv<'a> {
         &self.cur_pos
     }
 
-    /// Wire-mask values (weighted HPWL increase) of the current step's cells.
-    pub fn wire(&self) -> &[f64] {
-        &self.cur_wire
+    /// Wire-mask value (weighted HPWL increase) of the current step's cell `k`.
+    pub fn wire_at(&self, k: usize) -> f64 {
+        self.cur_wire.at(k)
     }
 
-    fn masks_for(&self, i: usize) -> (Vec<bool>, Vec<f64>) {
+    /// Wire-mask values of all the current step's cells, row-major.
+    pub fn wire_values(&self) -> Vec<f64> {
+        self.cur_wire.expand()
+    }
+
+    /// Computes the position and wire masks of `order[i]` into `pos` and `wire`.
+    fn masks_into(&self, i: usize, pos: &mut Vec<bool>, wire: &mut WireTerms) {
         let n = self.order[i];
-        let id = NodeId(n as u32);
-        (
-            position_mask(self.netlist, &self.placement, &self.placed, id, &self.grid),
-            wire_mask(
-                self.netlist,
-                &self.placement,
-                &self.placed,
-                id,
-                self.placement.orient[n],
-                &self.grid,
-            ),
-        )
+        let nl = self.netlist;
+        position_mask_among(
+            &self.obstacles,
+            nl.node_width()[n],
+            nl.node_height()[n],
+            nl.floorplan(),
+            &self.grid,
+            pos,
+        );
+        wire_terms(
+            nl,
+            &self.placement,
+            &self.placed,
+            NodeId(n as u32),
+            self.placement.orient[n],
+            &self.grid,
+            wire,
+        );
+    }
+
+    /// Recomputes the next macro's masks (`order[t + 1]`).
+    fn next_masks(&mut self) {
+        let (mut pos, mut wire) = (
+            std::mem::take(&mut self.next_pos),
+            std::mem::take(&mut self.next_wire),
+        );
+        self.masks_into(self.t + 1, &mut pos, &mut wire);
+        (self.next_pos, self.next_wire) = (pos, wire);
     }
 
     /// Starts a new episode.
@@ -334,6 +375,7 @@ impl<'a> PlaceEnv<'a> {
             self.placed[n] = false;
         }
         self.t = 0;
+        self.obstacles.clone_from(&self.base_obstacles);
         self.placed_cover.clone_from(&self.base_cover);
         self.dense_sum = 0.0;
         let nl = self.netlist;
@@ -343,10 +385,15 @@ impl<'a> PlaceEnv<'a> {
             .map(|&n| nl.node_width()[n] * nl.node_height()[n])
             .sum();
         if !self.order.is_empty() {
-            (self.cur_pos, self.cur_wire) = self.masks_for(0);
+            let (mut pos, mut wire) = (
+                std::mem::take(&mut self.cur_pos),
+                std::mem::take(&mut self.cur_wire),
+            );
+            self.masks_into(0, &mut pos, &mut wire);
+            (self.cur_pos, self.cur_wire) = (pos, wire);
         }
         if self.order.len() > 1 {
-            (self.next_pos, self.next_wire) = self.masks_for(1);
+            self.next_masks();
         }
     }
 
@@ -375,40 +422,54 @@ impl<'a> PlaceEnv<'a> {
             obs.legal.resize(cells, false);
             return;
         }
-        let fill_masks = |out: &mut [f32], pos: &[bool], wire: &[f64]| {
+        let fill_masks = |out: &mut [f32], pos: &[bool], wire: &WireTerms| {
             let (pos_out, wire_out) = out.split_at_mut(cells);
-            // Min and max over legal cells, in 8 independent lanes (vectorisable).
-            let (mut lo8, mut hi8) = ([f64::INFINITY; 8], [f64::NEG_INFINITY; 8]);
-            let (pc, wc) = (pos.chunks_exact(8), wire.chunks_exact(8));
-            let (pr, wr) = (pc.remainder(), wc.remainder());
-            for (p8, w8) in pc.zip(wc) {
-                for i in 0..8 {
-                    let (a, b) = if p8[i] {
-                        (w8[i], w8[i])
-                    } else {
-                        (f64::INFINITY, f64::NEG_INFINITY)
-                    };
-                    lo8[i] = if a < lo8[i] { a } else { lo8[i] };
-                    hi8[i] = if b > hi8[i] { b } else { hi8[i] };
+            // Min and max over legal cells of fx[c] + fy[r]: per row, the extremes of fx over
+            // the row's legal cells, then + fy[r] (rounding is monotone, so this is exactly the
+            // extreme of the sums).
+            let (fx, fy) = (&wire.fx, &wire.fy);
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for (r, row) in pos.chunks_exact(cols).enumerate() {
+                // Eight independent lanes and selects instead of branches (vectorisable).
+                let (mut lo8, mut hi8) = ([f64::INFINITY; 8], [f64::NEG_INFINITY; 8]);
+                let (pc, xc) = (row.chunks_exact(8), fx.chunks_exact(8));
+                let (pr, xr) = (pc.remainder(), xc.remainder());
+                for (p8, x8) in pc.zip(xc) {
+                    for i in 0..8 {
+                        let a = if p8[i] { x8[i] } else { f64::INFINITY };
+                        let b = if p8[i] { x8[i] } else { f64::NEG_INFINITY };
+                        lo8[i] = if a < lo8[i] { a } else { lo8[i] };
+                        hi8[i] = if b > hi8[i] { b } else { hi8[i] };
+                    }
+                }
+                for (&ok, &x) in pr.iter().zip(xr) {
+                    if ok {
+                        lo8[0] = lo8[0].min(x);
+                        hi8[0] = hi8[0].max(x);
+                    }
+                }
+                let rlo = lo8.iter().copied().fold(f64::INFINITY, f64::min);
+                let rhi = hi8.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                if rlo <= rhi {
+                    lo = lo.min(rlo + fy[r]);
+                    hi = hi.max(rhi + fy[r]);
                 }
             }
-            for (&ok, &w) in pr.iter().zip(wr) {
-                if ok {
-                    lo8[0] = lo8[0].min(w);
-                    hi8[0] = hi8[0].max(w);
-                }
-            }
-            let lo = lo8.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = hi8.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let scale = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
-            for (((po, wo), &ok), &w) in pos_out
-                .iter_mut()
-                .zip(wire_out.iter_mut())
-                .zip(pos)
-                .zip(wire)
+            for (r, ((prow, wrow), row)) in pos_out
+                .chunks_exact_mut(cols)
+                .zip(wire_out.chunks_exact_mut(cols))
+                .zip(pos.chunks_exact(cols))
+                .enumerate()
             {
-                *po = if ok { 1.0 } else { 0.0 };
-                *wo = if ok { ((w - lo) * scale) as f32 } else { 1.0 };
+                let y = fy[r];
+                for (wo, &x) in wrow.iter_mut().zip(fx) {
+                    *wo = (((x + y) - lo) * scale) as f32;
+                }
+                for ((po, wo), &ok) in prow.iter_mut().zip(wrow.iter_mut()).zip(row) {
+                    *po = f32::from(u8::from(ok));
+                    *wo = if ok { *wo } else { 1.0 };
+                }
             }
         };
         let ch = &mut obs.channels;
@@ -462,7 +523,7 @@ impl<'a> PlaceEnv<'a> {
             self.grid.cy(action / self.grid.cols),
         );
         let (x, y, delta) = if any_legal {
-            (ax, ay, self.cur_wire[action])
+            (ax, ay, self.cur_wire.at(action))
         } else {
             let before = crate::hpwl(nl, &self.placement);
             match nearest_legal_centre(nl, &self.placement, &self.placed, n, ax, ay) {
@@ -492,6 +553,7 @@ impl<'a> PlaceEnv<'a> {
         self.placement.y[n] = y;
         self.placed[n] = true;
         let (w, h) = (nl.node_width()[n], nl.node_height()[n]);
+        self.obstacles.push(Obstacle { x, y, w, h });
         rasterize(
             &mut self.placed_cover,
             &self.grid,
@@ -521,29 +583,38 @@ impl<'a> PlaceEnv<'a> {
             // Its wire mask was computed a step ago; it changed only if the macro just placed
             // shares a net with it.
             let shares = {
-                let nets_n: Vec<u32> = nl
-                    .pins_of_node(NodeId(n as u32))
-                    .iter()
-                    .map(|&p| nl.pin_net(p).0)
-                    .collect();
-                nl.pins_of_node(NodeId(m as u32))
-                    .iter()
-                    .any(|&p| nets_n.contains(&nl.pin_net(p).0))
+                let (a, b) = (&self.order_nets[self.t - 1], &self.order_nets[self.t]);
+                let (mut i, mut j) = (0, 0);
+                let mut any = false;
+                while i < a.len() && j < b.len() {
+                    match a[i].cmp(&b[j]) {
+                        std::cmp::Ordering::Less => i += 1,
+                        std::cmp::Ordering::Greater => j += 1,
+                        std::cmp::Ordering::Equal => {
+                            any = true;
+                            break;
+                        }
+                    }
+                }
+                any
             };
             if shares {
-                self.cur_wire = wire_mask(
+                let mut wire = std::mem::take(&mut self.cur_wire);
+                wire_terms(
                     nl,
                     &self.placement,
                     &self.placed,
                     NodeId(m as u32),
                     self.placement.orient[m],
                     &self.grid,
+                    &mut wire,
                 );
+                self.cur_wire = wire;
             } else {
                 std::mem::swap(&mut self.cur_wire, &mut self.next_wire);
             }
             if self.t + 1 < self.order.len() {
-                (self.next_pos, self.next_wire) = self.masks_for(self.t + 1);
+                self.next_masks();
             }
             return Ok(StepOutcome {
                 reward,
@@ -561,12 +632,13 @@ impl<'a> PlaceEnv<'a> {
             // Spreading only: no need for the force-directed placer's keep-the-best
             // evaluations.
             if self.opts.force.spread > 0.0 && !self.opts.force.stages.is_empty() {
-                crate::force::spread(
+                crate::force::spread_with(
                     nl,
                     &mut self.placement,
                     &self.params,
                     &self.soft,
                     self.opts.force.spread,
+                    &self.spread_offsets,
                 );
             }
         } else {
@@ -596,10 +668,9 @@ pub fn decode_baseline(env: &mut PlaceEnv, random_seed: Option<u64>) -> Result<f
         } else if random_seed.is_some() {
             legal[rng.random_range(0..legal.len())]
         } else {
-            let w = env.wire();
             *legal
                 .iter()
-                .min_by(|&&a, &&b| w[a].total_cmp(&w[b]).then(a.cmp(&b)))
+                .min_by(|&&a, &&b| env.wire_at(a).total_cmp(&env.wire_at(b)).then(a.cmp(&b)))
                 .unwrap_or(&0)
         };
         if let Some(c) = env.step(a)?.cost {

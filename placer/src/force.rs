@@ -284,6 +284,42 @@ pub fn spread(
     soft: &[usize],
     target: f64,
 ) {
+    spread_with(
+        netlist,
+        placement,
+        params,
+        soft,
+        target,
+        &spread_offsets(params),
+    );
+}
+
+/// Grid-cell offsets `(distance_um, drow, dcol)` by distance between cell centres (ties by
+/// offset), the search order of [`spread`]; depends only on the cost grid, so callers that
+/// spread many times compute it once.
+pub fn spread_offsets(params: &CostParams) -> Vec<(f64, i64, i64)> {
+    let (cols, rows) = (params.grid_cols, params.grid_rows);
+    let (gw, gh) = (params.cell_width(), params.cell_height());
+    let mut offsets: Vec<(f64, i64, i64)> = Vec::with_capacity(4 * cols * rows);
+    for dr in -(rows as i64 - 1)..rows as i64 {
+        for dc in -(cols as i64 - 1)..cols as i64 {
+            let d = (dr as f64 * gh).hypot(dc as f64 * gw);
+            offsets.push((d, dr, dc));
+        }
+    }
+    offsets.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    offsets
+}
+
+/// [`spread`] with precomputed [`spread_offsets`] of the same `params`.
+pub fn spread_with(
+    netlist: &Netlist,
+    placement: &mut Placement,
+    params: &CostParams,
+    soft: &[usize],
+    target: f64,
+    offsets: &[(f64, i64, i64)],
+) {
     let (cols, rows) = (params.grid_cols, params.grid_rows);
     let (gw, gh) = (params.cell_width(), params.cell_height());
     let (ox, oy) = (params.canvas_x, params.canvas_y);
@@ -316,15 +352,6 @@ pub fn spread(
             }
         }
     }
-    // Cells by distance from the origin cell, in µm between centres.
-    let mut offsets: Vec<(f64, i64, i64)> = Vec::with_capacity(4 * cols * rows);
-    for dr in -(rows as i64 - 1)..rows as i64 {
-        for dc in -(cols as i64 - 1)..cols as i64 {
-            let d = (dr as f64 * gh).hypot(dc as f64 * gw);
-            offsets.push((d, dr, dc));
-        }
-    }
-    offsets.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let mut order: Vec<usize> = soft.to_vec();
     order.sort_by(|&a, &b| (nw[b] * nh[b]).total_cmp(&(nw[a] * nh[a])).then(a.cmp(&b)));
     for n in order {
@@ -334,7 +361,7 @@ pub fn spread(
         let r0 = (((y - oy) / gh).floor() as i64).clamp(0, rows as i64 - 1);
         let mut chosen = None;
         let mut roomiest = (f64::NEG_INFINITY, 0usize);
-        for &(_, dr, dc) in &offsets {
+        for &(_, dr, dc) in offsets {
             let (r, c) = (r0 + dr, c0 + dc);
             if r < 0 || c < 0 || r >= rows as i64 || c >= cols as i64 {
                 continue;

@@ -85,6 +85,49 @@ fn open_range(
     (a, b.max(a))
 }
 
+/// A rectangle that a macro's centre may not come near: centre and size, in µm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Obstacle {
+    /// Centre x.
+    pub x: f64,
+    /// Centre y.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
+}
+
+/// The obstacles of [`position_mask`]: hard macros with `placed[i]` other than `skip`, then the
+/// floorplan's blockages.
+pub fn obstacles(
+    netlist: &Netlist,
+    placement: &Placement,
+    placed: &[bool],
+    skip: Option<NodeId>,
+) -> Vec<Obstacle> {
+    let mut out: Vec<Obstacle> = placed
+        .iter()
+        .enumerate()
+        .filter(|&(i, &p)| {
+            p && Some(i) != skip.map(|s| s.idx()) && netlist.node_kind()[i] == NodeKind::HardMacro
+        })
+        .map(|(i, _)| Obstacle {
+            x: placement.x[i],
+            y: placement.y[i],
+            w: netlist.node_width()[i],
+            h: netlist.node_height()[i],
+        })
+        .collect();
+    out.extend(netlist.floorplan().blockages.iter().map(|b| Obstacle {
+        x: (b.x_min + b.x_max) / 2.0,
+        y: (b.y_min + b.y_max) / 2.0,
+        w: b.x_max - b.x_min,
+        h: b.y_max - b.y_min,
+    }));
+    out
+}
+
 /// Where the centre of `node` (N-frame width and height; CT never swaps them) may go: row-major
 /// `rows × cols`, true = legal. Obstacles: hard macros with `placed[i]` (other than `node`) and
 /// the floorplan's blockages.
@@ -95,64 +138,58 @@ pub fn position_mask(
     node: NodeId,
     grid: &MaskGrid,
 ) -> Vec<bool> {
-    let (w, h) = (
+    let obs = obstacles(netlist, placement, placed, Some(node));
+    let mut out = Vec::new();
+    position_mask_among(
+        &obs,
         netlist.node_width()[node.idx()],
         netlist.node_height()[node.idx()],
+        netlist.floorplan(),
+        grid,
+        &mut out,
     );
-    let fp = netlist.floorplan();
+    out
+}
+
+/// [`position_mask`] of a `w × h` macro given its obstacles, written into `out` (reused).
+pub fn position_mask_among(
+    obstacles: &[Obstacle],
+    w: f64,
+    h: f64,
+    fp: &netlists::Floorplan,
+    grid: &MaskGrid,
+    out: &mut Vec<bool>,
+) {
     let (cols, rows) = (grid.cols, grid.rows);
     // Difference array of forbidden boxes.
     let mut diff = vec![0i32; (rows + 1) * (cols + 1)];
-    let mut forbid = |ox: f64, oy: f64, ow: f64, oh: f64| {
-        let (c0, c1, r0, r1) = forbidden_range(grid, w, h, ox, oy, ow, oh);
+    for o in obstacles {
+        let (c0, c1, r0, r1) = forbidden_range(grid, w, h, o.x, o.y, o.w, o.h);
         if c0 < c1 && r0 < r1 {
             diff[r0 * (cols + 1) + c0] += 1;
             diff[r0 * (cols + 1) + c1] -= 1;
             diff[r1 * (cols + 1) + c0] -= 1;
             diff[r1 * (cols + 1) + c1] += 1;
         }
-    };
-    for (i, _) in placed
-        .iter()
-        .enumerate()
-        .filter(|&(i, &p)| p && i != node.idx())
-    {
-        if netlist.node_kind()[i] == NodeKind::HardMacro {
-            forbid(
-                placement.x[i],
-                placement.y[i],
-                netlist.node_width()[i],
-                netlist.node_height()[i],
-            );
-        }
-    }
-    for b in &fp.blockages {
-        forbid(
-            (b.x_min + b.x_max) / 2.0,
-            (b.y_min + b.y_max) / 2.0,
-            b.x_max - b.x_min,
-            b.y_max - b.y_min,
-        );
     }
     let (x1, y1) = (fp.x_min + fp.width, fp.y_min + fp.height);
     let col_ok: Vec<bool> = (0..cols)
         .map(|c| grid.cx(c) - w / 2.0 >= fp.x_min && grid.cx(c) + w / 2.0 <= x1)
         .collect();
-    let row_ok: Vec<bool> = (0..rows)
-        .map(|r| grid.cy(r) - h / 2.0 >= fp.y_min && grid.cy(r) + h / 2.0 <= y1)
-        .collect();
-    let mut out = vec![false; rows * cols];
+    out.clear();
+    out.resize(rows * cols, false);
     let mut acc = vec![0i32; cols + 1];
     for r in 0..rows {
+        let row_ok = grid.cy(r) - h / 2.0 >= fp.y_min && grid.cy(r) + h / 2.0 <= y1;
+        let d = &diff[r * (cols + 1)..(r + 1) * (cols + 1)];
+        let o = &mut out[r * cols..(r + 1) * cols];
         let mut run = 0;
         for c in 0..cols {
-            acc[c] += diff[r * (cols + 1) + c];
+            acc[c] += d[c];
             run += acc[c];
-            out[r * cols + c] = run == 0 && col_ok[c] && row_ok[r];
+            o[c] = run == 0 && col_ok[c] && row_ok;
         }
-        acc[cols] += diff[r * (cols + 1) + cols];
     }
-    out
 }
 
 /// Columns `c0..c1` and rows `r0..r1` of centres where a `w × h` macro overlaps (positive
@@ -207,6 +244,33 @@ pub fn forbid_box(
     }
 }
 
+/// A wire mask in separable form: the value at cell `(r, c)` is `fx[c] + fy[r]` (the HPWL
+/// increase is a column term plus a row term).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WireTerms {
+    /// Column terms (`cols`).
+    pub fx: Vec<f64>,
+    /// Row terms (`rows`).
+    pub fy: Vec<f64>,
+}
+
+impl WireTerms {
+    /// The value at row-major cell `k`.
+    #[inline]
+    pub fn at(&self, k: usize) -> f64 {
+        let cols = self.fx.len();
+        self.fx[k % cols] + self.fy[k / cols]
+    }
+
+    /// All `rows × cols` values, row-major.
+    pub fn expand(&self) -> Vec<f64> {
+        self.fy
+            .iter()
+            .flat_map(|&y| self.fx.iter().map(move |&x| x + y))
+            .collect()
+    }
+}
+
 /// Weighted HPWL increase if `node`'s centre goes to each cell centre (row-major
 /// `rows × cols`), in orientation `orient`, counting on each of its nets the pins of nodes with
 /// `placed[i]` (other than `node`). A net with no other placed pin adds the span of the node's own
@@ -219,10 +283,28 @@ pub fn wire_mask(
     orient: Orientation,
     grid: &MaskGrid,
 ) -> Vec<f64> {
+    let mut t = WireTerms::default();
+    wire_terms(netlist, placement, placed, node, orient, grid, &mut t);
+    t.expand()
+}
+
+/// [`wire_mask`] in separable form, written into `out` (buffers reused).
+pub fn wire_terms(
+    netlist: &Netlist,
+    placement: &Placement,
+    placed: &[bool],
+    node: NodeId,
+    orient: Orientation,
+    grid: &MaskGrid,
+    out: &mut WireTerms,
+) {
     let n = node.idx();
     let (cols, rows) = (grid.cols, grid.rows);
-    let mut fx = vec![0.0f64; cols];
-    let mut fy = vec![0.0f64; rows];
+    out.fx.clear();
+    out.fx.resize(cols, 0.0);
+    out.fy.clear();
+    out.fy.resize(rows, 0.0);
+    let (fx, fy) = (&mut out.fx, &mut out.fy);
     // Nets of the node, each once, with the node's own pin offset extents on it.
     let mut seen: Vec<usize> = Vec::new();
     for &p in netlist.pins_of_node(node) {
@@ -274,11 +356,4 @@ pub fn wire_mask(
             *f += w * inc(by0, by1, oy0, oy1, grid.cy(r));
         }
     }
-    let mut out = vec![0.0; rows * cols];
-    for r in 0..rows {
-        for c in 0..cols {
-            out[r * cols + c] = fx[c] + fy[r];
-        }
-    }
-    out
 }

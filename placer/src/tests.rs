@@ -1178,7 +1178,7 @@ proptest! {
             let fresh = crate::masks::position_mask(&nl, env.placement(), &placed, node, env.grid());
             prop_assert_eq!(env.legal(), &fresh[..], "step {}", t);
             let wire = crate::masks::wire_mask(&nl, env.placement(), &placed, node, env.placement().orient[node.idx()], env.grid());
-            prop_assert_eq!(env.wire(), &wire[..]);
+            prop_assert_eq!(env.wire_values(), wire);
             env.observe(&mut obs);
             prop_assert_eq!(obs.channels.len(), CHANNELS * cells);
             prop_assert_eq!(obs.macro_node, node.0);
