@@ -44,15 +44,22 @@ pub struct TrainArgs {
     /// Adam learning rate.
     #[arg(long, default_value_t = 4e-4)]
     pub lr: f64,
+    /// Transitions per gradient step.
+    #[arg(long, default_value_t = 128)]
+    pub minibatch: usize,
     /// Checkpoint every N updates.
     #[arg(long, default_value_t = 5)]
     pub checkpoint_every: u64,
     /// Initial gain of the wire-mask prior in the logits (fresh networks).
     #[arg(long, default_value_t = policies::policy::WIRE_PRIOR)]
     pub wire_prior: f64,
-    /// Entropy-bonus weight.
-    #[arg(long, default_value_t = 0.01)]
+    /// Entropy-bonus weight (small: the policy should become sharper than its prior).
+    #[arg(long, default_value_t = 0.001)]
     pub entropy_coef: f64,
+    /// Adam learning rate of the wire-mask prior's log gain (the policy's inverse temperature);
+    /// 0 = the same as --lr.
+    #[arg(long, default_value_t = 0.01)]
+    pub gain_lr: f64,
     /// Start from the network of this checkpoint directory (fine-tuning; a new log in --out).
     #[arg(long, conflicts_with = "resume")]
     pub init: Option<PathBuf>,
@@ -105,6 +112,8 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             epochs: args.epochs.max(1),
             lr: args.lr,
             entropy_coef: args.entropy_coef,
+            gain_lr: args.gain_lr,
+            minibatch: args.minibatch.max(1),
             ..Default::default()
         },
         policy: policies::policy::PolicyConfig {

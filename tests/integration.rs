@@ -1243,6 +1243,10 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
         "entropy",
         "approx_kl",
         "lr",
+        "wire_gain",
+        "return_mean",
+        "rollout_seconds",
+        "update_seconds",
     ] {
         assert!(first.get(key).is_some(), "log lacks {key}");
     }
@@ -1276,7 +1280,9 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
         s.lines()
             .map(|l| {
                 let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-                v.as_object_mut().unwrap().remove("wall_seconds");
+                for timing in ["wall_seconds", "rollout_seconds", "update_seconds"] {
+                    v.as_object_mut().unwrap().remove(timing);
+                }
                 v
             })
             .collect()
@@ -1605,7 +1611,11 @@ fn cli_compare_scores_methods_seeds_and_imports_with_one_evaluator() {
 fn shipped_checkpoints_load_and_place_ariane133_legally() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("checkpoints");
     let dir = tempfile::tempdir().unwrap();
-    for ckpt in ["pretrained-generated", "ariane133-finetuned"] {
+    for ckpt in [
+        "pretrained-generated",
+        "ariane133-finetuned",
+        "ariane133-scratch30",
+    ] {
         let side: serde_json::Value =
             serde_json::from_slice(&std::fs::read(root.join(ckpt).join("policy.json")).unwrap())
                 .unwrap();

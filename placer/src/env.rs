@@ -18,7 +18,8 @@
 //! in wirelength-cost units whatever the design's size. Terminal: `−proxy − Σ_t r_t`, so the
 //! return of every episode is exactly `−proxy` (Circuit Training's objective) while the dense
 //! part gives each step early credit. Proxy costs are O(1) on every design, so designs of
-//! different size train together without further scaling.
+//! different size train together; the trainer further centres and scales returns per design
+//! (`policies::ppo::ReturnScale`).
 //!
 //! **Observation** ([`Observation`]): `CHANNELS` maps of `rows × cols` `f32`:
 //! 0 position mask of the current macro (1 = legal); 1 its wire mask, min-max normalised over
@@ -29,9 +30,12 @@
 //! the canvas area, the macro's net count over the largest among macros, and 1. Plus the
 //! current macro's node id (for the graph embedding) and the legal-action mask.
 //!
-//! **Cost per step** (ariane133, G = 128): one full position mask and two wire masks (current
-//! and next macro) plus an O(box) incremental update of the carried position mask and the
-//! observation copy; see `benches/env.rs`.
+//! **Cost per step** (ariane133, G = 128): the next macro's position mask from the obstacle list
+//! the environment keeps (fixed macros, blockages, macros placed so far: a 2-D difference array)
+//! and its wire mask in separable form ([`WireTerms`]); the current macro's mask is carried with
+//! an O(box) update and its wire mask reused when the macro just placed shares no net with it;
+//! the observation copies and normalises 7 maps. `benches/env.rs`: about 165 µs per step
+//! (6,000 steps/s on one core) with random legal actions, episode ends included.
 
 use netlists::{Netlist, NodeId, NodeKind, Placement};
 

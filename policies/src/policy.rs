@@ -39,6 +39,12 @@ pub struct PolicyConfig {
     /// Initial gain of the wire-mask prior (see [`WIRE_PRIOR`]).
     #[serde(default = "default_wire_prior")]
     pub wire_prior: f64,
+    /// Whether the gain is learned on the log scale (`gain = exp(s)`, variable `log_wire_gain`),
+    /// so Adam's steps change it by a proportion rather than by a fixed amount: with a gain of
+    /// 100 and a step of 4e-4 a linear gain cannot move, and the policy cannot learn its own
+    /// temperature. Checkpoints written before this field existed have a linear `wire_gain`.
+    #[serde(default)]
+    pub log_gain: bool,
 }
 
 fn default_wire_prior() -> f64 {
@@ -54,6 +60,7 @@ impl Default for PolicyConfig {
             gnn: 16,
             hidden: 64,
             wire_prior: WIRE_PRIOR,
+            log_gain: true,
         }
     }
 }
@@ -61,6 +68,9 @@ impl Default for PolicyConfig {
 /// Initial gain of the wire-mask prior (logit difference between the cheapest and the dearest
 /// legal cell).
 pub const WIRE_PRIOR: f64 = 20.0;
+
+/// Optimiser group of the wire-mask prior's gain (every other parameter is in group 0).
+pub const GAIN_GROUP: usize = 1;
 
 /// Node features per graph node.
 const NODE_FEATURES: i64 = 5;
@@ -256,7 +266,18 @@ impl Policy {
         let head = nn::conv2d(&p / "head", 2 * w, 1, 1, Default::default());
         let g0 = nn::linear(&p / "g0", NODE_FEATURES, config.gnn, Default::default());
         let g1 = nn::linear(&p / "g1", config.gnn, config.gnn, Default::default());
-        let wire_gain = p.var("wire_gain", &[1], nn::Init::Const(config.wire_prior));
+        // The gain is in optimiser group 1 (its own learning rate, see
+        // `PpoConfig::gain_lr`).
+        let gp = p.set_group(GAIN_GROUP);
+        let wire_gain = if config.log_gain {
+            gp.var(
+                "log_wire_gain",
+                &[1],
+                nn::Init::Const(config.wire_prior.max(1e-6).ln()),
+            )
+        } else {
+            gp.var("wire_gain", &[1], nn::Init::Const(config.wire_prior))
+        };
         Policy {
             vs,
             config,
@@ -273,6 +294,12 @@ impl Policy {
             g1,
             wire_gain,
         }
+    }
+
+    /// The current gain of the wire-mask prior.
+    pub fn wire_gain(&self) -> f64 {
+        let g = self.wire_gain.double_value(&[0]);
+        if self.config.log_gain { g.exp() } else { g }
     }
 
     /// Graph embeddings of every node `[n, gnn]`.
@@ -310,7 +337,12 @@ impl Policy {
         // (channel 1, 0 = cheapest legal cell), so the untrained policy is a soft wire-mask
         // greedy and learning starts from there.
         let wire = batch.maps.select(1, 1).reshape([size[0], r * c]);
-        let logits = logits - &self.wire_gain * wire;
+        let gain = if self.config.log_gain {
+            self.wire_gain.exp()
+        } else {
+            self.wire_gain.shallow_clone()
+        };
+        let logits = logits - gain * wire;
         let masked = logits.masked_fill(&batch.legal.logical_not(), -1e9);
         (masked, value)
     }

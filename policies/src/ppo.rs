@@ -6,6 +6,14 @@
 //! reproducibility); the environments step in parallel (rayon). An episode that ends early (a
 //! dead end settled by the legalizer) just leaves the batch.
 //!
+//! **Return scale**: rewards are divided by a running standard deviation of the design's
+//! episode returns, and the running mean is subtracted at the episode's last step
+//! ([`ReturnScale`]), so the value head predicts how much better than usual an episode will end
+//! (unit scale on every design) instead of first having to learn each design's offset
+//! (returns are −proxy ≈ −0.8 with a spread of ~0.01: a value head starting at 0 spends
+//! thousands of Adam steps on the offset, and until then the advantages mostly say how late in the
+//! episode a step was).
+//!
 //! **Update**: GAE(λ) advantages with γ (1 by default: the return is −proxy), normalised over
 //! the rollout; `epochs` passes over shuffled minibatches of the clipped surrogate
 //! `−min(ρA, clip(ρ, 1±ε)A)`, plus `value_coef ×` the squared value error, minus
@@ -41,6 +49,11 @@ pub struct PpoConfig {
     pub gamma: f64,
     /// Gradient-norm clip.
     pub max_grad_norm: f64,
+    /// Adam learning rate of the wire-mask prior's (log) gain: the policy's inverse
+    /// temperature, one scalar that may move much faster than the network's weights (0.01 =
+    /// about 1% per step). 0 = same as `lr`.
+    #[serde(default)]
+    pub gain_lr: f64,
 }
 
 impl Default for PpoConfig {
@@ -51,11 +64,12 @@ impl Default for PpoConfig {
             minibatch: 128,
             clip: 0.2,
             value_coef: 0.5,
-            entropy_coef: 0.01,
+            entropy_coef: 0.001,
             lr: 4e-4,
             lambda: 0.95,
             gamma: 1.0,
             max_grad_norm: 0.5,
+            gain_lr: 0.01,
         }
     }
 }
@@ -79,6 +93,62 @@ pub struct Transition {
     pub ret: f32,
 }
 
+/// Running mean and standard deviation of one design's episode returns (exponential moving
+/// averages; the first rollout sets them).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReturnScale {
+    /// Mean return.
+    pub mean: f64,
+    /// Standard deviation of returns.
+    pub std: f64,
+    /// Rollouts seen.
+    pub rollouts: u64,
+}
+
+impl Default for ReturnScale {
+    fn default() -> Self {
+        ReturnScale {
+            mean: 0.0,
+            std: 1.0,
+            rollouts: 0,
+        }
+    }
+}
+
+impl ReturnScale {
+    /// Weight of a new rollout in the moving averages.
+    pub const RATE: f64 = 0.2;
+    /// Smallest standard deviation used (returns are proxy costs, O(1)).
+    pub const MIN_STD: f64 = 1e-3;
+
+    /// Folds in a rollout's episode returns.
+    pub fn observe(&mut self, returns: &[f64]) {
+        if returns.is_empty() {
+            return;
+        }
+        let n = returns.len() as f64;
+        let mean = returns.iter().sum::<f64>() / n;
+        let var = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n;
+        if self.rollouts == 0 {
+            self.mean = mean;
+            self.std = var.sqrt();
+        } else {
+            let a = Self::RATE;
+            let new_mean = (1.0 - a) * self.mean + a * mean;
+            let old_var = self.std * self.std + (self.mean - new_mean).powi(2);
+            let batch_var = var + (mean - new_mean).powi(2);
+            self.mean = new_mean;
+            self.std = ((1.0 - a) * old_var + a * batch_var).sqrt();
+        }
+        self.rollouts += 1;
+    }
+
+    /// The standard deviation used for scaling.
+    pub fn scale(&self) -> f64 {
+        self.std.max(Self::MIN_STD)
+    }
+}
+
 /// Transitions of a set of episodes.
 #[derive(Debug, Clone, Default)]
 pub struct Rollout {
@@ -93,13 +163,24 @@ pub struct Rollout {
 }
 
 impl Rollout {
-    fn finish(&mut self, episodes: Vec<Vec<Transition>>, gamma: f64, lambda: f64) {
+    fn finish(
+        &mut self,
+        episodes: Vec<Vec<Transition>>,
+        gamma: f64,
+        lambda: f64,
+        scale: &ReturnScale,
+    ) {
+        let s = scale.scale();
         for mut ep in episodes {
             let mut next_value = 0.0f64;
             let mut gae = 0.0f64;
+            let last = ep.len().saturating_sub(1);
             for t in (0..ep.len()).rev() {
                 let tr = &mut ep[t];
-                let delta = tr.reward as f64 + gamma * next_value - tr.value as f64;
+                // Scaled reward; the last step also carries minus the mean return.
+                let offset = if t == last { scale.mean } else { 0.0 };
+                let reward = (tr.reward as f64 - offset) / s;
+                let delta = reward + gamma * next_value - tr.value as f64;
                 gae = delta + gamma * lambda * gae;
                 tr.advantage = gae as f32;
                 tr.ret = (gae + tr.value as f64) as f32;
@@ -110,12 +191,26 @@ impl Rollout {
     }
 }
 
-/// Runs one episode in each environment with the policy sampling actions.
+/// Runs one episode in each environment with the policy sampling actions; advantages and value
+/// targets are scaled by statistics of these episodes alone (see [`collect_scaled`]).
 pub fn collect(
     policy: &Policy,
     graph: &DesignGraph,
     envs: &mut [PlaceEnv],
     cfg: &PpoConfig,
+) -> Result<Rollout, placer::env::EnvError> {
+    collect_scaled(policy, graph, envs, cfg, &mut ReturnScale::default())
+}
+
+/// Runs one episode in each environment with the policy sampling actions, folds the episode
+/// returns into `scale` (the design's running statistics) and computes advantages and value
+/// targets in its units. `Transition::reward` keeps the environment's unscaled reward.
+pub fn collect_scaled(
+    policy: &Policy,
+    graph: &DesignGraph,
+    envs: &mut [PlaceEnv],
+    cfg: &PpoConfig,
+    scale: &mut ReturnScale,
 ) -> Result<Rollout, placer::env::EnvError> {
     let device = policy.vs.device();
     envs.par_iter_mut().for_each(|e| e.reset());
@@ -185,7 +280,8 @@ pub fn collect(
     };
     let best = (0..n).min_by(|&a, &b| proxies[a].total_cmp(&proxies[b]));
     r.best_placement = best.map(|i| envs[i].placement().clone());
-    r.finish(episodes, cfg.gamma, cfg.lambda);
+    scale.observe(&r.episode_returns);
+    r.finish(episodes, cfg.gamma, cfg.lambda, scale);
     Ok(r)
 }
 
@@ -215,7 +311,10 @@ pub struct Trainer {
 impl Trainer {
     /// Adam over `policy`'s parameters.
     pub fn new(policy: &Policy, cfg: PpoConfig) -> Result<Trainer, tch::TchError> {
-        let opt = nn::Adam::default().build(&policy.vs, cfg.lr)?;
+        let mut opt = nn::Adam::default().build(&policy.vs, cfg.lr)?;
+        if cfg.gain_lr > 0.0 {
+            opt.set_lr_group(crate::policy::GAIN_GROUP, cfg.gain_lr);
+        }
         Ok(Trainer { opt, cfg })
     }
 

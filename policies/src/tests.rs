@@ -392,3 +392,124 @@ fn training_on_several_designs_alternates_and_fine_tuning_starts_from_the_checkp
     let (t2, _) = crate::train::load_policy(&tuned, Device::Cpu).unwrap();
     assert_ne!(params_of(&t2), params_of(&pre));
 }
+
+#[test]
+fn return_scale_starts_from_the_first_rollout_and_follows_later_ones() {
+    use crate::ppo::ReturnScale;
+    let mut s = ReturnScale::default();
+    s.observe(&[-0.8, -0.7, -0.9, -0.8]);
+    assert!((s.mean + 0.8).abs() < 1e-12);
+    let sd = (0.01f64 / 2.0).sqrt(); // population variance of the four: 0.02 / 4
+    assert!((s.std - sd).abs() < 1e-12, "{}", s.std);
+    // A second rollout: the moving mean, and the variance of the mixture around it.
+    let batch = [-0.6, -0.6];
+    s.observe(&batch);
+    let a = ReturnScale::RATE;
+    let mean = (1.0 - a) * -0.8 + a * -0.6;
+    let var = (1.0 - a) * (sd * sd + (-0.8f64 - mean).powi(2)) + a * (-0.6f64 - mean).powi(2);
+    assert!((s.mean - mean).abs() < 1e-12);
+    assert!((s.std - var.sqrt()).abs() < 1e-12);
+    assert_eq!(s.rollouts, 2);
+    // Identical returns: the floor keeps the scale finite.
+    let mut flat = ReturnScale::default();
+    flat.observe(&[-0.5, -0.5]);
+    assert_eq!(flat.scale(), ReturnScale::MIN_STD);
+}
+
+#[test]
+fn scaled_value_targets_are_centred_returns_in_units_of_the_spread() {
+    use crate::ppo::{ReturnScale, collect_scaled};
+    tch::manual_seed(5);
+    let (nl, pl) = toy(2);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let opts = EnvOptions {
+        grid: 16,
+        ..EnvOptions::default()
+    };
+    let mut envs: Vec<PlaceEnv> = (0..4)
+        .map(|_| PlaceEnv::new(&nl, &pl, &params, &opts))
+        .collect();
+    let policy = Policy::new(Device::Cpu, PolicyConfig::default());
+    let graph = DesignGraph::new(&nl, Device::Cpu);
+    // λ = γ = 1: the first step's target is the whole (scaled) return.
+    let cfg = PpoConfig {
+        envs: 4,
+        lambda: 1.0,
+        ..PpoConfig::default()
+    };
+    let mut scale = ReturnScale::default();
+    let r = collect_scaled(&policy, &graph, &mut envs, &cfg, &mut scale).unwrap();
+    assert_eq!(scale.rollouts, 1);
+    let steps = r.transitions.len() / 4;
+    for (e, ret) in r.episode_returns.iter().enumerate() {
+        let first = &r.transitions[e * steps];
+        let want = (ret - scale.mean) / scale.scale();
+        assert!(
+            (first.ret as f64 - want).abs() < 1e-3 * want.abs().max(1.0),
+            "episode {e}: target {} want {want}",
+            first.ret
+        );
+    }
+    // Centred: the targets average to zero over the rollout's first steps.
+    let mean: f64 = (0..4)
+        .map(|e| r.transitions[e * steps].ret as f64)
+        .sum::<f64>()
+        / 4.0;
+    assert!(mean.abs() < 1e-3, "{mean}");
+}
+
+#[test]
+fn the_prior_gain_learns_at_its_own_rate() {
+    tch::manual_seed(7);
+    let (nl, pl) = toy(3);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let opts = EnvOptions {
+        grid: 16,
+        ..EnvOptions::default()
+    };
+    let mut envs: Vec<PlaceEnv> = (0..3)
+        .map(|_| PlaceEnv::new(&nl, &pl, &params, &opts))
+        .collect();
+    let policy = Policy::new(Device::Cpu, PolicyConfig::default());
+    assert!((policy.wire_gain() - crate::policy::WIRE_PRIOR).abs() < 1e-3);
+    let graph = DesignGraph::new(&nl, Device::Cpu);
+    // One epoch, one minibatch: exactly one Adam step, which moves every parameter by at most
+    // its learning rate (and by about it when the gradient is not tiny).
+    let cfg = PpoConfig {
+        envs: 3,
+        epochs: 1,
+        minibatch: 1000,
+        lr: 1e-4,
+        gain_lr: 0.05,
+        ..PpoConfig::default()
+    };
+    let rollout = collect(&policy, &graph, &mut envs, &cfg).unwrap();
+    let snapshot = |p: &Policy| -> Vec<(String, Vec<f32>)> {
+        let mut v: Vec<(String, Vec<f32>)> =
+            p.vs.variables()
+                .into_iter()
+                .map(|(k, t)| (k, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()))
+                .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let before = snapshot(&policy);
+    let mut trainer = Trainer::new(&policy, cfg).unwrap();
+    trainer.update(&policy, &graph, &rollout);
+    let after = snapshot(&policy);
+    let mut gain_step = None;
+    for ((name, a), (_, b)) in before.iter().zip(&after) {
+        let step = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        if name.ends_with("log_wire_gain") {
+            gain_step = Some(step);
+        } else {
+            assert!(step <= 1.01e-4, "{name} moved {step}");
+        }
+    }
+    let g = gain_step.expect("a log_wire_gain variable");
+    assert!(g > 0.01 && g <= 0.0501, "gain moved {g}");
+}

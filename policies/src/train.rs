@@ -22,7 +22,7 @@ use placer::env::{EnvOptions, PlaceEnv};
 use tch::Device;
 
 use crate::policy::{DesignGraph, Policy, PolicyConfig};
-use crate::ppo::{PpoConfig, Trainer, collect};
+use crate::ppo::{PpoConfig, Trainer, collect_scaled};
 
 /// Version of the observation features; a checkpoint with another version is refused.
 pub const FEATURE_VERSION: u32 = 2;
@@ -111,6 +111,10 @@ pub struct Sidecar {
     pub wall_seconds: f64,
     /// Best proxy cost of any training episode (none before the first update).
     pub best_proxy: Option<f64>,
+    /// Running return statistics per design, in `designs` order (see
+    /// [`crate::ppo::ReturnScale`]).
+    #[serde(default)]
+    pub return_scales: Vec<crate::ppo::ReturnScale>,
 }
 
 /// One log line.
@@ -135,6 +139,15 @@ pub struct LogRow {
     pub stats: crate::ppo::UpdateStats,
     /// Learning rate.
     pub lr: f64,
+    /// Gain of the wire-mask prior after the update (the policy's learned inverse temperature
+    /// on the wire mask).
+    pub wire_gain: f64,
+    /// The design's running mean return, used to centre the value targets.
+    pub return_mean: f64,
+    /// Seconds spent collecting this update's episodes (policy inference + environments).
+    pub rollout_seconds: f64,
+    /// Seconds spent in this update's gradient steps.
+    pub update_seconds: f64,
 }
 
 fn write_sidecar(path: &Path, s: &Sidecar) -> Result<(), TrainError> {
@@ -239,6 +252,7 @@ pub fn train(
             env_steps: 0,
             wall_seconds: 0.0,
             best_proxy: None,
+            return_scales: Vec::new(),
         };
         if log_path.exists() {
             std::fs::remove_file(&log_path).map_err(|e| io_err(&log_path, e))?;
@@ -246,6 +260,9 @@ pub fn train(
         (p, s)
     };
     side.options.command = opts.command.clone();
+    if side.designs != names || side.return_scales.len() != names.len() {
+        side.return_scales = vec![crate::ppo::ReturnScale::default(); names.len()];
+    }
     side.designs = names;
     let mut trainer = Trainer::new(&policy, opts.ppo.clone())?;
     let env_opts = EnvOptions {
@@ -280,8 +297,18 @@ pub fn train(
             break;
         }
         let k = (side.update as usize) % designs.len();
-        let rollout = collect(&policy, &graphs[k], &mut envs[k], &opts.ppo)?;
+        let t_rollout = Instant::now();
+        let rollout = collect_scaled(
+            &policy,
+            &graphs[k],
+            &mut envs[k],
+            &opts.ppo,
+            &mut side.return_scales[k],
+        )?;
+        let rollout_seconds = t_rollout.elapsed().as_secs_f64();
+        let t_update = Instant::now();
         let stats = trainer.update(&policy, &graphs[k], &rollout);
+        let update_seconds = t_update.elapsed().as_secs_f64();
         side.update += 1;
         side.env_steps += rollout.transitions.len() as u64;
         let n = rollout.episode_returns.len().max(1) as f64;
@@ -303,6 +330,10 @@ pub fn train(
             best_proxy: side.best_proxy.unwrap_or(best),
             stats,
             lr: opts.ppo.lr,
+            wire_gain: policy.wire_gain(),
+            return_mean: side.return_scales[k].mean,
+            rollout_seconds,
+            update_seconds,
         };
         let line = serde_json::to_string(&row).map_err(|e| io_err(&log_path, e))?;
         writeln!(log, "{line}").map_err(|e| io_err(&log_path, e))?;
