@@ -127,9 +127,6 @@ pub enum MacrosArg {
     Rl,
 }
 
-/// Start acceptance of `--refine sa` after a learned policy (see `--start-acceptance`).
-const RL_START_ACCEPTANCE: f64 = 0.2;
-
 /// `--refine`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum RefineArg {
@@ -251,14 +248,10 @@ fn run_macro_flow(
         chains: args.chains.max(1),
         grid: args.mask_grid.clamp(4, 1024),
         cluster_moves: args.cluster_moves,
-        // The start temperature: --start-acceptance, else the same as sa (see RL_START_ACCEPTANCE).
+        // The start temperature: --start-acceptance, else sa's own, also after a policy.
         start_acceptance: args
             .start_acceptance
-            .unwrap_or(if rl {
-                RL_START_ACCEPTANCE
-            } else {
-                PlaceOptions::default().start_acceptance
-            })
+            .unwrap_or(PlaceOptions::default().start_acceptance)
             .clamp(1e-6, 0.999),
         ..PlaceOptions::default()
     };

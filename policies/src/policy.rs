@@ -296,10 +296,18 @@ impl Policy {
         }
     }
 
+    /// The gain of the wire-mask prior, as a tensor in the graph (`[1]`).
+    fn gain(&self) -> Tensor {
+        if self.config.log_gain {
+            self.wire_gain.exp()
+        } else {
+            self.wire_gain.shallow_clone()
+        }
+    }
+
     /// The current gain of the wire-mask prior.
     pub fn wire_gain(&self) -> f64 {
-        let g = self.wire_gain.double_value(&[0]);
-        if self.config.log_gain { g.exp() } else { g }
+        tch::no_grad(|| self.gain().double_value(&[0]))
     }
 
     /// Graph embeddings of every node `[n, gnn]`.
@@ -337,12 +345,7 @@ impl Policy {
         // (channel 1, 0 = cheapest legal cell), so the untrained policy is a soft wire-mask
         // greedy and learning starts from there.
         let wire = batch.maps.select(1, 1).reshape([size[0], r * c]);
-        let gain = if self.config.log_gain {
-            self.wire_gain.exp()
-        } else {
-            self.wire_gain.shallow_clone()
-        };
-        let logits = logits - gain * wire;
+        let logits = logits - self.gain() * wire;
         let masked = logits.masked_fill(&batch.legal.logical_not(), -1e9);
         (masked, value)
     }

@@ -19,6 +19,23 @@ fn toy(seed: u64) -> (netlists::Netlist, netlists::Placement) {
     .unwrap()
 }
 
+/// `n` environments over a toy design on a `grid` grid (default cost parameters).
+fn toy_envs<'a>(
+    nl: &'a netlists::Netlist,
+    pl: &netlists::Placement,
+    n: usize,
+    grid: usize,
+) -> Vec<PlaceEnv<'a>> {
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let opts = EnvOptions {
+        grid,
+        ..EnvOptions::default()
+    };
+    (0..n)
+        .map(|_| PlaceEnv::new(nl, pl, &params, &opts))
+        .collect()
+}
+
 fn params_of(policy: &Policy) -> Vec<f32> {
     let mut v = Vec::new();
     let mut named = policy.vs.variables().into_iter().collect::<Vec<_>>();
@@ -33,14 +50,7 @@ fn params_of(policy: &Policy) -> Vec<f32> {
 fn one_ppo_update_changes_the_parameters_and_lowers_the_loss_on_its_batch() {
     tch::manual_seed(3);
     let (nl, pl) = toy(1);
-    let params = CostParams::from_floorplan(nl.floorplan());
-    let opts = EnvOptions {
-        grid: 16,
-        ..EnvOptions::default()
-    };
-    let mut envs: Vec<PlaceEnv> = (0..3)
-        .map(|_| PlaceEnv::new(&nl, &pl, &params, &opts))
-        .collect();
+    let mut envs = toy_envs(&nl, &pl, 3, 16);
     let policy = Policy::new(Device::Cpu, PolicyConfig::default());
     let graph = DesignGraph::new(&nl, Device::Cpu);
     let cfg = PpoConfig {
@@ -421,14 +431,7 @@ fn scaled_value_targets_are_centred_returns_in_units_of_the_spread() {
     use crate::ppo::{ReturnScale, collect_scaled};
     tch::manual_seed(5);
     let (nl, pl) = toy(2);
-    let params = CostParams::from_floorplan(nl.floorplan());
-    let opts = EnvOptions {
-        grid: 16,
-        ..EnvOptions::default()
-    };
-    let mut envs: Vec<PlaceEnv> = (0..4)
-        .map(|_| PlaceEnv::new(&nl, &pl, &params, &opts))
-        .collect();
+    let mut envs = toy_envs(&nl, &pl, 4, 16);
     let policy = Policy::new(Device::Cpu, PolicyConfig::default());
     let graph = DesignGraph::new(&nl, Device::Cpu);
     // λ = γ = 1: the first step's target is the whole (scaled) return.
@@ -462,14 +465,7 @@ fn scaled_value_targets_are_centred_returns_in_units_of_the_spread() {
 fn the_prior_gain_learns_at_its_own_rate() {
     tch::manual_seed(7);
     let (nl, pl) = toy(3);
-    let params = CostParams::from_floorplan(nl.floorplan());
-    let opts = EnvOptions {
-        grid: 16,
-        ..EnvOptions::default()
-    };
-    let mut envs: Vec<PlaceEnv> = (0..3)
-        .map(|_| PlaceEnv::new(&nl, &pl, &params, &opts))
-        .collect();
+    let mut envs = toy_envs(&nl, &pl, 3, 16);
     let policy = Policy::new(Device::Cpu, PolicyConfig::default());
     assert!((policy.wire_gain() - crate::policy::WIRE_PRIOR).abs() < 1e-3);
     let graph = DesignGraph::new(&nl, Device::Cpu);
