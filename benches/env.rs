@@ -2,7 +2,9 @@
 //! clustered at G = 128 on one thread — reset, then for each of the 133 hard macros the
 //! observation (7 channels of 128×128 plus scalars) and a step with a random legal action (exact
 //! masks for the current and next macro), then the episode end (soft-macro spreading and the
-//! exact proxy cost). Steps per second = 133 / episode time.
+//! exact proxy cost). Steps per second = 133 / episode time. The `_live_cost` variant also keeps
+//! the partial placement's exact proxy cost (the shaped reward and channels 7–8 that training
+//! uses, `EnvOptions::live_cost`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,36 +36,45 @@ fn env(c: &mut Criterion) {
         .num_threads(1)
         .build()
         .unwrap();
-    let mut env = PlaceEnv::new(&d.netlist, &d.placement, &params, &EnvOptions::default());
-    let mut obs = Observation::default();
-    let mut seed = 1u64;
-    let mut legal: Vec<usize> = Vec::new();
     let mut g = c.benchmark_group("env");
     g.warm_up_time(Duration::from_secs(2));
     g.sample_size(20);
-    g.bench_function("episode_ariane133_g128_1thread", |bch| {
-        bch.iter(|| {
-            one.install(|| {
-                env.reset();
-                let mut ret = 0.0;
-                while !env.done() {
-                    env.observe(&mut obs);
-                    legal.clear();
-                    legal.extend((0..obs.legal.len()).filter(|&k| obs.legal[k]));
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    let a = if legal.is_empty() {
-                        (seed >> 33) as usize % obs.legal.len()
-                    } else {
-                        legal[(seed >> 33) as usize % legal.len()]
-                    };
-                    ret += env.step(a).unwrap().reward;
-                }
-                ret
+    for (name, live_cost) in [
+        ("episode_ariane133_g128_1thread", false),
+        ("episode_ariane133_g128_1thread_live_cost", true),
+    ] {
+        let opts = EnvOptions {
+            live_cost,
+            ..EnvOptions::default()
+        };
+        let mut env = PlaceEnv::new(&d.netlist, &d.placement, &params, &opts);
+        let mut obs = Observation::default();
+        let mut seed = 1u64;
+        let mut legal: Vec<usize> = Vec::new();
+        g.bench_function(name, |bch| {
+            bch.iter(|| {
+                one.install(|| {
+                    env.reset();
+                    let mut ret = 0.0;
+                    while !env.done() {
+                        env.observe(&mut obs);
+                        legal.clear();
+                        legal.extend((0..obs.legal.len()).filter(|&k| obs.legal[k]));
+                        seed = seed
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let a = if legal.is_empty() {
+                            (seed >> 33) as usize % obs.legal.len()
+                        } else {
+                            legal[(seed >> 33) as usize % legal.len()]
+                        };
+                        ret += env.step(a).unwrap().reward;
+                    }
+                    ret
+                })
             })
-        })
-    });
+        });
+    }
     g.finish();
 }
 

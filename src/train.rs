@@ -69,6 +69,11 @@ pub struct TrainArgs {
     /// One intra-op thread (with the seed: the same command gives the same log).
     #[arg(long)]
     pub deterministic: bool,
+    /// Train without the partial placement's live cost: 7 observation channels and a dense
+    /// reward from the wire mask alone (the default adds density and congestion maps and
+    /// shapes the reward by the partial placement's exact proxy cost).
+    #[arg(long)]
+    pub no_live_cost: bool,
 }
 
 /// Runs `train`.
@@ -118,6 +123,11 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         },
         policy: policies::policy::PolicyConfig {
             wire_prior: args.wire_prior,
+            channels: if args.no_live_cost {
+                placer::env::CHANNELS as i64
+            } else {
+                (placer::env::CHANNELS + placer::env::LIVE_CHANNELS) as i64
+            },
             ..Default::default()
         },
         seed: args.seed,
@@ -220,10 +230,7 @@ pub fn eval_policy(args: &EvalPolicyArgs) -> Result<()> {
     .map_err(InputError)?;
     let (policy, side) = policies::train::load_policy(&args.policy, device)?;
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
-    let opts = placer::env::EnvOptions {
-        grid: side.options.grid,
-        ..Default::default()
-    };
+    let opts = policy.config.env_options(side.options.grid);
     let mut env = placer::env::PlaceEnv::new(&d.netlist, &d.placement, &params, &opts);
     let graph = policies::policy::DesignGraph::new(&d.netlist, device);
     let t = std::time::Instant::now();

@@ -559,6 +559,27 @@ pub(crate) fn add_net(
     sign: f64,
     cells: &mut Vec<(usize, usize)>,
 ) -> (f64, (usize, usize)) {
+    add_net_where(dh, dv, netlist, placement, net, params, sign, cells, |_| {
+        true
+    })
+}
+
+/// [`add_net`] over the pins that `keep` accepts (by pin index) only; the first kept pin is the
+/// driver. A net with no kept pin adds nothing and has HPWL 0. Used by
+/// [`crate::partial::PartialCost`], where unplaced macros are absent.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn add_net_where(
+    dh: &mut Array2<f64>,
+    dv: &mut Array2<f64>,
+    netlist: &Netlist,
+    placement: &Placement,
+    net: usize,
+    params: &CostParams,
+    sign: f64,
+    cells: &mut Vec<(usize, usize)>,
+    keep: impl Fn(usize) -> bool,
+) -> (f64, (usize, usize)) {
     let start = netlist.net_pin_start()[net] as usize;
     let end = netlist.net_pin_start()[net + 1] as usize;
     cells.clear();
@@ -574,21 +595,27 @@ pub(crate) fn add_net(
         f64::NEG_INFINITY,
     );
     cells.clear();
-    let mut driver = (0, 0);
+    let mut driver = None;
     for p in start..end {
+        if !keep(p) {
+            continue;
+        }
         let (x, y) = pin_xy(netlist, placement, p, params.soft_pin_offsets);
         x0 = x0.min(x);
         x1 = x1.max(x);
         y0 = y0.min(y);
         y1 = y1.max(y);
         let cell = cell_of(x - params.canvas_x, y - params.canvas_y, gw, gh, rows, cols);
-        if p == start {
-            driver = cell;
+        if driver.is_none() {
+            driver = Some(cell);
         }
         if !cells.contains(&cell) {
             cells.push(cell);
         }
     }
+    let Some(driver) = driver else {
+        return (0.0, (0, 0));
+    };
     let w = netlist.net_weight()[net].max(1.0);
     route_net(cells, driver, sign * w, dh, dv);
     ((x1 - x0) + (y1 - y0), driver)

@@ -45,9 +45,13 @@ use crate::legalize::{LegalizeError, nearest_legal_centre};
 use crate::masks::{
     MaskGrid, Obstacle, WireTerms, forbid_box, obstacles, position_mask_among, wire_terms,
 };
+use crate::partial::PartialCost;
 
-/// Number of observation channels.
+/// Number of observation channels without [`EnvOptions::live_cost`].
 pub const CHANNELS: usize = 7;
+/// Extra channels with [`EnvOptions::live_cost`]: density and congestion of the partial
+/// placement.
+pub const LIVE_CHANNELS: usize = 2;
 /// Number of scalar features.
 pub const SCALARS: usize = 6;
 
@@ -58,6 +62,21 @@ pub struct EnvOptions {
     pub grid: usize,
     /// Soft-macro placement at the end of an episode.
     pub force: ForceOptions,
+    /// Keep the exact proxy cost of the partial placement ([`PartialCost`]): the dense reward
+    /// becomes its change (wirelength, density and congestion) instead of the wire mask's alone,
+    /// and the observation gets its density and congestion maps as channels 7 and 8.
+    pub live_cost: bool,
+}
+
+impl EnvOptions {
+    /// Observation channels under these options.
+    pub fn channels(&self) -> usize {
+        if self.live_cost {
+            CHANNELS + LIVE_CHANNELS
+        } else {
+            CHANNELS
+        }
+    }
 }
 
 impl Default for EnvOptions {
@@ -68,6 +87,7 @@ impl Default for EnvOptions {
                 stages: vec![(0, 0.0)],
                 ..ForceOptions::default()
             },
+            live_cost: false,
         }
     }
 }
@@ -159,6 +179,19 @@ pub struct PlaceEnv<'a> {
     /// Identity of the static channels (start placement and design), see
     /// [`Observation::static_of`].
     static_id: u64,
+    /// The partial placement's exact cost, with [`EnvOptions::live_cost`].
+    live: Option<Box<Live<'a>>>,
+}
+
+/// The exact cost of the partial placement ([`EnvOptions::live_cost`]).
+#[derive(Debug, Clone)]
+struct Live<'a> {
+    /// Ports, fixed macros and soft macros present; movable hard macros absent.
+    start: PartialCost<'a>,
+    /// The current episode's.
+    cur: PartialCost<'a>,
+    /// Cost-grid cell (row-major) of each environment cell's centre.
+    cell_map: Vec<usize>,
 }
 
 static NEXT_STATIC_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -263,6 +296,24 @@ impl<'a> PlaceEnv<'a> {
             placed[n] = false;
         }
         let base_obstacles = obstacles(netlist, start, &placed, None);
+        let live = opts.live_cost.then(|| {
+            let p = PartialCost::new(netlist, start, params, &placed);
+            let (gw, gh) = (params.cell_width(), params.cell_height());
+            let idx = |v: f64, s: f64, n: usize| ((v / s).floor().max(0.0) as usize).min(n - 1);
+            let cell_map = (0..rows)
+                .flat_map(|r| (0..cols).map(move |c| (r, c)))
+                .map(|(r, c)| {
+                    let row = idx(grid.cy(r) - params.canvas_y, gh, params.grid_rows);
+                    let col = idx(grid.cx(c) - params.canvas_x, gw, params.grid_cols);
+                    row * params.grid_cols + col
+                })
+                .collect();
+            Box::new(Live {
+                cur: p.clone(),
+                start: p,
+                cell_map,
+            })
+        });
         PlaceEnv {
             netlist,
             params: params.clone(),
@@ -295,6 +346,7 @@ impl<'a> PlaceEnv<'a> {
             dense_sum: 0.0,
             area_left: 0.0,
             static_id: NEXT_STATIC_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            live,
         }
     }
 
@@ -382,6 +434,9 @@ impl<'a> PlaceEnv<'a> {
         self.obstacles.clone_from(&self.base_obstacles);
         self.placed_cover.clone_from(&self.base_cover);
         self.dense_sum = 0.0;
+        if let Some(live) = &mut self.live {
+            live.cur.clone_from(&live.start);
+        }
         let nl = self.netlist;
         self.area_left = self
             .order
@@ -412,9 +467,10 @@ impl<'a> PlaceEnv<'a> {
         let cells = rows * cols;
         obs.rows = rows;
         obs.cols = cols;
-        if obs.channels.len() != CHANNELS * cells {
+        let channels = self.opts.channels();
+        if obs.channels.len() != channels * cells {
             obs.channels.clear();
-            obs.channels.resize(CHANNELS * cells, 0.0);
+            obs.channels.resize(channels * cells, 0.0);
             obs.static_of = 0;
         }
         obs.legal.clear();
@@ -493,6 +549,23 @@ impl<'a> PlaceEnv<'a> {
             ch[6 * cells..7 * cells].copy_from_slice(&self.port_density);
             obs.static_of = self.static_id;
         }
+        if let Some(live) = &self.live {
+            // Density and congestion (the larger of H and V) of the partial placement, each
+            // environment cell reading the cost-grid cell under its centre, clipped to [0, 4].
+            let maps = live.cur.maps();
+            let (den, hn, hm, vn, vm) = (
+                maps.density.as_slice().unwrap_or(&[]),
+                maps.h_net.as_slice().unwrap_or(&[]),
+                maps.h_macro.as_slice().unwrap_or(&[]),
+                maps.v_net.as_slice().unwrap_or(&[]),
+                maps.v_macro.as_slice().unwrap_or(&[]),
+            );
+            let (d_out, c_out) = ch[7 * cells..9 * cells].split_at_mut(cells);
+            for ((d, c), &g) in d_out.iter_mut().zip(c_out.iter_mut()).zip(&live.cell_map) {
+                *d = den[g].clamp(0.0, 4.0) as f32;
+                *c = (hn[g] + hm[g]).max(vn[g] + vm[g]).clamp(0.0, 4.0) as f32;
+            }
+        }
         let n = self.order[self.t];
         let fp = self.netlist.floorplan();
         obs.scalars = [
@@ -567,7 +640,14 @@ impl<'a> PlaceEnv<'a> {
             y + h / 2.0,
         );
         self.area_left -= w * h;
-        let reward = -delta / self.wl_norm;
+        let reward = match &mut self.live {
+            // Shaping by the partial placement's exact proxy cost: r = −ΔΦ.
+            Some(live) => {
+                let before = live.cur.cost().proxy_cost;
+                -(live.cur.place(NodeId(n as u32), x, y) - before)
+            }
+            None => -delta / self.wl_norm,
+        };
         self.dense_sum += reward;
         self.t += 1;
         if self.t < self.order.len() {

@@ -18,6 +18,7 @@ pub mod incremental;
 pub mod legality;
 pub mod legalize;
 pub mod masks;
+pub mod partial;
 pub mod rows;
 pub mod wirelength;
 

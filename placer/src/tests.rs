@@ -522,6 +522,93 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The partial cost kept through random placements of absent and present nodes equals a
+    /// fresh evaluation of the same presence and positions at every step; with every node present
+    /// it is exactly the proxy cost.
+    #[test]
+    fn partial_cost_incremental_equals_fresh(
+        s in spec(),
+        absent in prop::collection::vec(any::<bool>(), 64),
+        ops in prop::collection::vec((any::<u32>(), -0.2f64..1.2, -0.2f64..1.2), 1..30),
+    ) {
+        use crate::partial::PartialCost;
+        let (nl, pl, p) = build(&s);
+        let all = vec![true; nl.num_nodes()];
+        let full = crate::cost::proxy_cost(&nl, &pl, &p);
+        let whole = PartialCost::new(&nl, &pl, &p, &all);
+        prop_assert_eq!(whole.cost(), &full);
+        let present: Vec<bool> = (0..nl.num_nodes()).map(|i| !absent[i % absent.len()]).collect();
+        let mut st = PartialCost::new(&nl, &pl, &p, &present);
+        let n = nl.num_nodes() as u32;
+        for (a, fx, fy) in ops {
+            let a = netlists::NodeId(a % n);
+            let c = st.place(a, fx * p.canvas_width, fy * p.canvas_height);
+            let fresh = PartialCost::new(&nl, st.placement(), &p, st.present());
+            let (inc, f) = (st.cost(), fresh.cost());
+            prop_assert_eq!(c, inc.proxy_cost);
+            prop_assert!(close(inc.hpwl, f.hpwl), "hpwl {} vs {}", inc.hpwl, f.hpwl);
+            prop_assert!(close(inc.density_cost, f.density_cost));
+            prop_assert!(close(inc.congestion_cost, f.congestion_cost), "cong {} vs {}", inc.congestion_cost, f.congestion_cost);
+            prop_assert!(close(inc.proxy_cost, f.proxy_cost));
+        }
+        for i in 0..nl.num_nodes() {
+            if !st.present()[i] {
+                let (x, y) = (st.placement().x[i], st.placement().y[i]);
+                st.place(netlists::NodeId(i as u32), x, y);
+            }
+        }
+        let full = crate::cost::proxy_cost(&nl, st.placement(), &p);
+        prop_assert!(close(st.cost().proxy_cost, full.proxy_cost), "{} vs {}", st.cost().proxy_cost, full.proxy_cost);
+        prop_assert!(close(st.cost().congestion_cost, full.congestion_cost));
+    }
+}
+
+/// Absent nodes count for nothing: a hand-made case. Two 10×10 macros on a 40×40 canvas of
+/// 4×4 cells of 10×10 joined by one net; with the second absent, the density map has the first
+/// macro's one full cell, the net (one present pin) no demand and no wirelength.
+#[test]
+fn partial_cost_leaves_absent_nodes_out() {
+    use crate::partial::PartialCost;
+    let mut b = NetlistBuilder::new("partial", SourceFormat::Memory);
+    let at = SourceLine::default();
+    for name in ["m0", "m1"] {
+        b.add_node(
+            name,
+            10.0,
+            10.0,
+            NodeKind::HardMacro,
+            false,
+            Orientation::N,
+            at,
+        )
+        .unwrap();
+    }
+    b.add_net("n", 1.0, at).unwrap();
+    b.add_pin(netlists::NodeId(0), 0.0, 0.0, PinDir::Output);
+    b.add_pin(netlists::NodeId(1), 0.0, 0.0, PinDir::Input);
+    let nl = b.build().unwrap();
+    let mut pl = Placement::zeros(nl.num_nodes());
+    (pl.x[0], pl.y[0]) = (5.0, 5.0);
+    (pl.x[1], pl.y[1]) = (35.0, 35.0);
+    let mut p = CostParams::from_floorplan(nl.floorplan());
+    (p.canvas_x, p.canvas_y, p.canvas_width, p.canvas_height) = (0.0, 0.0, 40.0, 40.0);
+    (p.grid_cols, p.grid_rows) = (4, 4);
+    let st = PartialCost::new(&nl, &pl, &p, &[true, false]);
+    let maps = st.maps();
+    assert_eq!(maps.density[[0, 0]], 1.0);
+    assert_eq!(maps.density.sum(), 1.0);
+    assert_eq!(st.cost().hpwl, 0.0);
+    assert_eq!(maps.h_net.sum() + maps.v_net.sum(), 0.0);
+    // Placing the second macro makes the net route and the cost equal the full one.
+    let mut st = st;
+    st.place(netlists::NodeId(1), 35.0, 35.0);
+    assert_eq!(st.cost(), &crate::cost::proxy_cost(&nl, &pl, &p));
+    assert_eq!(st.cost().hpwl, 60.0);
+}
+
 /// RUDY oracle: every net against every cell, written from the definition.
 fn rudy_oracle(nl: &Netlist, pl: &Placement, p: &CostParams) -> Vec<Vec<f64>> {
     let (rows, cols) = (p.grid_rows, p.grid_cols);
@@ -1155,13 +1242,16 @@ proptest! {
         nets in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>()), 1..30),
         picks in prop::collection::vec(any::<u32>(), 40),
         g in 4usize..40,
+        live in any::<bool>(),
     ) {
-        use crate::env::{CHANNELS, EnvOptions, Observation, PlaceEnv};
+        use crate::env::{EnvOptions, Observation, PlaceEnv};
+        use crate::partial::PartialCost;
         let (nl, mut start) = build_design(cw, ch, &m, blockage, &nets);
         // Fixed macros must be legal among themselves for any episode to be.
         crate::legalize::legalize(&nl, &mut start).unwrap();
         let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
-        let mut env = PlaceEnv::new(&nl, &start, &params, &EnvOptions { grid: g, ..EnvOptions::default() });
+        let opts = EnvOptions { grid: g, live_cost: live, ..EnvOptions::default() };
+        let mut env = PlaceEnv::new(&nl, &start, &params, &opts);
         env.reset();
         let mut obs = Observation::default();
         let mut ret = 0.0;
@@ -1180,7 +1270,18 @@ proptest! {
             let wire = crate::masks::wire_mask(&nl, env.placement(), &placed, node, env.placement().orient[node.idx()], env.grid());
             prop_assert_eq!(env.wire_values(), wire);
             env.observe(&mut obs);
-            prop_assert_eq!(obs.channels.len(), CHANNELS * cells);
+            prop_assert_eq!(obs.channels.len(), opts.channels() * cells);
+            // Live cost: the partial placement's proxy (present: all but the macros to come).
+            let phi = PartialCost::new(&nl, env.placement(), &params, &placed);
+            if live {
+                let maps = phi.maps();
+                let k = cells / 2;
+                prop_assert!(obs.channels[7 * cells..].iter().all(|v| (0.0..=4.0).contains(v)));
+                let (cx, cy) = (env.grid().cx(k % env.grid().cols), env.grid().cy(k / env.grid().cols));
+                let col = (((cx - params.canvas_x) / params.cell_width()).floor() as usize).min(params.grid_cols - 1);
+                let row = (((cy - params.canvas_y) / params.cell_height()).floor() as usize).min(params.grid_rows - 1);
+                prop_assert_eq!(obs.channels[7 * cells + k], maps.density[[row, col]].clamp(0.0, 4.0) as f32);
+            }
             prop_assert_eq!(obs.macro_node, node.0);
             for k in 0..cells {
                 prop_assert_eq!(obs.channels[k] == 1.0, fresh[k]);
@@ -1196,6 +1297,14 @@ proptest! {
                 prop_assert_eq!(&env.placement().x, &before.x);
             }
             let out = env.step(a).unwrap();
+            if live && !out.done {
+                // Shaped reward: minus the change of the partial placement's proxy.
+                let mut now = placed.clone();
+                now[node.idx()] = true;
+                let after = PartialCost::new(&nl, env.placement(), &params, &now);
+                let want = phi.cost().proxy_cost - after.cost().proxy_cost;
+                prop_assert!(close(out.reward, want) || (out.reward - want).abs() < 1e-12, "{} vs {}", out.reward, want);
+            }
             ret += out.reward;
             last = out.cost;
         }
@@ -1211,7 +1320,7 @@ proptest! {
         env.reset();
         let mut o2 = Observation::default();
         env.observe(&mut o2);
-        let mut env2 = PlaceEnv::new(&nl, &start, &params, &EnvOptions { grid: g, ..EnvOptions::default() });
+        let mut env2 = PlaceEnv::new(&nl, &start, &params, &opts);
         env2.reset();
         let mut o3 = Observation::default();
         env2.observe(&mut o3);

@@ -54,13 +54,25 @@ fn default_wire_prior() -> f64 {
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig {
-            channels: placer::env::CHANNELS as i64,
+            channels: (placer::env::CHANNELS + placer::env::LIVE_CHANNELS) as i64,
             scalars: placer::env::SCALARS as i64,
             width: 16,
             gnn: 16,
             hidden: 64,
             wire_prior: WIRE_PRIOR,
             log_gain: true,
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// The environment options a network of this shape reads: grid `grid`, and the partial
+    /// placement's live cost (channels 7–8 and the shaped reward) when it has those channels.
+    pub fn env_options(&self, grid: usize) -> placer::env::EnvOptions {
+        placer::env::EnvOptions {
+            grid,
+            live_cost: self.channels as usize > placer::env::CHANNELS,
+            ..placer::env::EnvOptions::default()
         }
     }
 }
@@ -203,7 +215,7 @@ impl Batch {
     ) -> Batch {
         let b = obs.len() as i64;
         let (r, c) = (obs[0].rows as i64, obs[0].cols as i64);
-        let ch = placer::env::CHANNELS as i64;
+        let ch = (obs[0].channels.len() / obs[0].rows.max(1) / obs[0].cols.max(1)) as i64;
         let maps: Vec<f32> = obs
             .iter()
             .flat_map(|o| o.channels.iter().copied())

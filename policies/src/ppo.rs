@@ -7,12 +7,14 @@
 //! dead end settled by the legalizer) just leaves the batch.
 //!
 //! **Return scale**: rewards are divided by a running standard deviation of the design's
-//! episode returns, and the running mean is subtracted at the episode's last step
-//! ([`ReturnScale`]), so the value head predicts how much better than usual an episode will end
-//! (unit scale on every design) instead of first having to learn each design's offset
-//! (returns are −proxy ≈ −0.8 with a spread of ~0.01: a value head starting at 0 spends
-//! thousands of Adam steps on the offset, and until then the advantages mostly say how late in the
-//! episode a step was).
+//! returns-to-go (every step's, not just the episodes' totals), and the running mean is
+//! subtracted at the episode's last step ([`ReturnScale`]), so value targets are O(1) on every
+//! design instead of the value head first having to learn each design's offset (returns are
+//! −proxy ≈ −0.8: a value head starting at 0 spends thousands of Adam steps on the offset).
+//! Every step's return-to-go, not the episode totals alone: with the live-cost shaping the
+//! return-to-go drifts along the episode by the partial placement's cost (≈ 0.3), a hundred
+//! times the spread of episode returns (≈ 0.003), and scaling by the latter made value targets
+//! of ±100 whose loss swamped the policy's gradient in the shared layers.
 //!
 //! **Update**: GAE(λ) advantages with γ (1 by default: the return is −proxy), normalised over
 //! the rollout; `epochs` passes over shuffled minibatches of the clipped surrogate
@@ -93,8 +95,8 @@ pub struct Transition {
     pub ret: f32,
 }
 
-/// Running mean and standard deviation of one design's episode returns (exponential moving
-/// averages; the first rollout sets them).
+/// Running mean and standard deviation of one design's returns-to-go (over every step of every
+/// episode; exponential moving averages, the first rollout sets them).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReturnScale {
     /// Mean return.
@@ -121,7 +123,7 @@ impl ReturnScale {
     /// Smallest standard deviation used (returns are proxy costs, O(1)).
     pub const MIN_STD: f64 = 1e-3;
 
-    /// Folds in a rollout's episode returns.
+    /// Folds in a rollout's returns-to-go.
     pub fn observe(&mut self, returns: &[f64]) {
         if returns.is_empty() {
             return;
@@ -280,7 +282,17 @@ pub fn collect_scaled(
     };
     let best = (0..n).min_by(|&a, &b| proxies[a].total_cmp(&proxies[b]));
     r.best_placement = best.map(|i| envs[i].placement().clone());
-    scale.observe(&r.episode_returns);
+    let mut to_go = Vec::with_capacity(episodes.iter().map(Vec::len).sum());
+    for ep in &episodes {
+        let mut g = 0.0f64;
+        let start = to_go.len();
+        for tr in ep.iter().rev() {
+            g = tr.reward as f64 + cfg.gamma * g;
+            to_go.push(g);
+        }
+        to_go[start..].reverse();
+    }
+    scale.observe(&to_go);
     r.finish(episodes, cfg.gamma, cfg.lambda, scale);
     Ok(r)
 }

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use netlists::{Netlist, Placement};
 use placer::cost::CostParams;
-use placer::env::{EnvError, EnvOptions, Observation, PlaceEnv};
+use placer::env::{EnvError, Observation, PlaceEnv};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -165,10 +165,7 @@ pub fn search(
     };
     let device = policy.vs.device();
     let graph = DesignGraph::new(netlist, device);
-    let env_opts = EnvOptions {
-        grid: opts.grid,
-        ..EnvOptions::default()
-    };
+    let env_opts = policy.config.env_options(opts.grid);
     let proto = PlaceEnv::new(netlist, start, params, &env_opts);
     let mut best = Best {
         placement: None,

@@ -2,7 +2,7 @@
 
 use netlists::generate::{GenerateOptions, generate};
 use placer::cost::CostParams;
-use placer::env::{EnvOptions, Observation, PlaceEnv};
+use placer::env::{Observation, PlaceEnv};
 use proptest::prelude::*;
 use tch::{Device, Kind, Tensor};
 
@@ -27,10 +27,8 @@ fn toy_envs<'a>(
     grid: usize,
 ) -> Vec<PlaceEnv<'a>> {
     let params = CostParams::from_floorplan(nl.floorplan());
-    let opts = EnvOptions {
-        grid,
-        ..EnvOptions::default()
-    };
+    // The options a default (live-cost) network reads.
+    let opts = PolicyConfig::default().env_options(grid);
     (0..n)
         .map(|_| PlaceEnv::new(nl, pl, &params, &opts))
         .collect()
@@ -79,15 +77,7 @@ fn save_then_load_gives_identical_outputs() {
     tch::manual_seed(5);
     let (nl, pl) = toy(2);
     let params = CostParams::from_floorplan(nl.floorplan());
-    let mut env = PlaceEnv::new(
-        &nl,
-        &pl,
-        &params,
-        &EnvOptions {
-            grid: 12,
-            ..EnvOptions::default()
-        },
-    );
+    let mut env = PlaceEnv::new(&nl, &pl, &params, &PolicyConfig::default().env_options(12));
     env.reset();
     let mut obs = Observation::default();
     env.observe(&mut obs);
@@ -130,7 +120,7 @@ proptest! {
         let mut obs = Observation {
             rows: r,
             cols: c,
-            channels: Vec::<f32>::try_from(Tensor::rand([(placer::env::CHANNELS * r * c) as i64], (Kind::Float, Device::Cpu))).unwrap(),
+            channels: Vec::<f32>::try_from(Tensor::rand([((placer::env::CHANNELS + placer::env::LIVE_CHANNELS) * r * c) as i64], (Kind::Float, Device::Cpu))).unwrap(),
             scalars: [0.5; placer::env::SCALARS],
             macro_node: 0,
             legal: bits.iter().map(|b| b % 5 == 0).collect(),
@@ -453,12 +443,13 @@ fn scaled_value_targets_are_centred_returns_in_units_of_the_spread() {
             first.ret
         );
     }
-    // Centred: the targets average to zero over the rollout's first steps.
-    let mean: f64 = (0..4)
-        .map(|e| r.transitions[e * steps].ret as f64)
-        .sum::<f64>()
-        / 4.0;
+    // Centred over every step (the scale is the first rollout's, over all returns-to-go), and
+    // in units of their spread.
+    let rets: Vec<f64> = r.transitions.iter().map(|t| t.ret as f64).collect();
+    let mean = rets.iter().sum::<f64>() / rets.len() as f64;
+    let sd = (rets.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / rets.len() as f64).sqrt();
     assert!(mean.abs() < 1e-3, "{mean}");
+    assert!((sd - 1.0).abs() < 1e-3 || scale.std < ReturnScale::MIN_STD, "{sd}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use netlists::{Netlist, Placement};
 use placer::cost::CostParams;
-use placer::env::{EnvOptions, PlaceEnv};
+use placer::env::PlaceEnv;
 use tch::Device;
 
 use crate::policy::{DesignGraph, Policy, PolicyConfig};
@@ -245,7 +245,7 @@ pub fn train(
         opts.policy = p.config.clone();
         let s = Sidecar {
             feature_version: FEATURE_VERSION,
-            channels: placer::env::CHANNELS,
+            channels: p.config.channels as usize,
             options: opts,
             designs: names.clone(),
             update: 0,
@@ -265,10 +265,7 @@ pub fn train(
     }
     side.designs = names;
     let mut trainer = Trainer::new(&policy, opts.ppo.clone())?;
-    let env_opts = EnvOptions {
-        grid: opts.grid,
-        ..EnvOptions::default()
-    };
+    let env_opts = policy.config.env_options(opts.grid);
     let graphs: Vec<DesignGraph> = designs
         .iter()
         .map(|d| DesignGraph::new(d.netlist, device))
