@@ -69,11 +69,16 @@ pub struct TrainArgs {
     /// One intra-op thread (with the seed: the same command gives the same log).
     #[arg(long)]
     pub deterministic: bool,
-    /// Train without the partial placement's live cost: 7 observation channels and a dense
-    /// reward from the wire mask alone (the default adds density and congestion maps and
-    /// shapes the reward by the partial placement's exact proxy cost).
+    /// Train with the partial placement's live cost: 9 observation channels (density and
+    /// congestion maps added) and the dense reward shaped by the partial placement's exact proxy
+    /// cost (experimental: in a 30-minute ariane133 run it did worse than the default, see
+    /// docs/results.md).
     #[arg(long)]
-    pub no_live_cost: bool,
+    pub live_cost: bool,
+    /// Self-imitation weight: after each PPO update, one step on this times the negative
+    /// log-likelihood of the best episode found so far on the design (0 = off).
+    #[arg(long, default_value_t = 0.0)]
+    pub sil_coef: f64,
 }
 
 /// Runs `train`.
@@ -119,14 +124,15 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             entropy_coef: args.entropy_coef,
             gain_lr: args.gain_lr,
             minibatch: args.minibatch.max(1),
+            sil_coef: args.sil_coef.max(0.0),
             ..Default::default()
         },
         policy: policies::policy::PolicyConfig {
             wire_prior: args.wire_prior,
-            channels: if args.no_live_cost {
-                placer::env::CHANNELS as i64
-            } else {
+            channels: if args.live_cost {
                 (placer::env::CHANNELS + placer::env::LIVE_CHANNELS) as i64
+            } else {
+                placer::env::CHANNELS as i64
             },
             ..Default::default()
         },

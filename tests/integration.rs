@@ -1247,6 +1247,8 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
         "return_mean",
         "rollout_seconds",
         "update_seconds",
+        "elite_proxy",
+        "sil_nll",
     ] {
         assert!(first.get(key).is_some(), "log lacks {key}");
     }

@@ -125,6 +125,16 @@ impl<'a> PartialCost<'a> {
 
     /// Puts node `node`'s centre at `(x, y)` and makes it present; returns the new proxy cost.
     pub fn place(&mut self, node: NodeId, x: f64, y: f64) -> f64 {
+        self.set(node, Some((x, y)))
+    }
+
+    /// Makes node `node` absent (it keeps its position); returns the new proxy cost. Placing a
+    /// node and removing it again restores the previous cost (up to rounding).
+    pub fn remove(&mut self, node: NodeId) -> f64 {
+        self.set(node, None)
+    }
+
+    fn set(&mut self, node: NodeId, at: Option<(f64, f64)>) -> f64 {
         let (nl, params) = (self.netlist, &self.params);
         let n = node.idx();
         self.epoch = self.epoch.wrapping_add(1);
@@ -155,10 +165,14 @@ impl<'a> PartialCost<'a> {
         if self.present[n] {
             add_node(&mut self.raw, nl, &self.placement, n, params, -1.0);
         }
-        self.placement.x[n] = x;
-        self.placement.y[n] = y;
-        self.present[n] = true;
-        add_node(&mut self.raw, nl, &self.placement, n, params, 1.0);
+        if let Some((x, y)) = at {
+            self.placement.x[n] = x;
+            self.placement.y[n] = y;
+            self.present[n] = true;
+            add_node(&mut self.raw, nl, &self.placement, n, params, 1.0);
+        } else {
+            self.present[n] = false;
+        }
         let (present, pin_node) = (&self.present, nl.pin_node());
         for &net in &self.nets {
             let net = net as usize;

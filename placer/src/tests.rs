@@ -545,7 +545,11 @@ proptest! {
         let n = nl.num_nodes() as u32;
         for (a, fx, fy) in ops {
             let a = netlists::NodeId(a % n);
-            let c = st.place(a, fx * p.canvas_width, fy * p.canvas_height);
+            let c = if fx > 1.1 {
+                st.remove(a)
+            } else {
+                st.place(a, fx * p.canvas_width, fy * p.canvas_height)
+            };
             let fresh = PartialCost::new(&nl, st.placement(), &p, st.present());
             let (inc, f) = (st.cost(), fresh.cost());
             prop_assert_eq!(c, inc.proxy_cost);

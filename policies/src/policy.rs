@@ -54,7 +54,7 @@ fn default_wire_prior() -> f64 {
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig {
-            channels: (placer::env::CHANNELS + placer::env::LIVE_CHANNELS) as i64,
+            channels: placer::env::CHANNELS as i64,
             scalars: placer::env::SCALARS as i64,
             width: 16,
             gnn: 16,

@@ -120,7 +120,7 @@ proptest! {
         let mut obs = Observation {
             rows: r,
             cols: c,
-            channels: Vec::<f32>::try_from(Tensor::rand([((placer::env::CHANNELS + placer::env::LIVE_CHANNELS) * r * c) as i64], (Kind::Float, Device::Cpu))).unwrap(),
+            channels: Vec::<f32>::try_from(Tensor::rand([(PolicyConfig::default().channels as usize * r * c) as i64], (Kind::Float, Device::Cpu))).unwrap(),
             scalars: [0.5; placer::env::SCALARS],
             macro_node: 0,
             legal: bits.iter().map(|b| b % 5 == 0).collect(),
@@ -443,13 +443,33 @@ fn scaled_value_targets_are_centred_returns_in_units_of_the_spread() {
             first.ret
         );
     }
-    // Centred over every step (the scale is the first rollout's, over all returns-to-go), and
-    // in units of their spread.
+    // Centred: the targets average to zero over the rollout's first steps.
+    let mean: f64 = (0..4)
+        .map(|e| r.transitions[e * steps].ret as f64)
+        .sum::<f64>()
+        / 4.0;
+    assert!(mean.abs() < 1e-3, "{mean}");
+    // With live-cost environments the scale is over every step's return-to-go: all targets
+    // are centred and of unit spread.
+    let live = PolicyConfig {
+        channels: (placer::env::CHANNELS + placer::env::LIVE_CHANNELS) as i64,
+        ..PolicyConfig::default()
+    };
+    let policy = Policy::new(Device::Cpu, live.clone());
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let mut envs: Vec<PlaceEnv> = (0..4)
+        .map(|_| PlaceEnv::new(&nl, &pl, &params, &live.env_options(16)))
+        .collect();
+    let mut scale = ReturnScale::default();
+    let r = collect_scaled(&policy, &graph, &mut envs, &cfg, &mut scale).unwrap();
     let rets: Vec<f64> = r.transitions.iter().map(|t| t.ret as f64).collect();
     let mean = rets.iter().sum::<f64>() / rets.len() as f64;
     let sd = (rets.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / rets.len() as f64).sqrt();
     assert!(mean.abs() < 1e-3, "{mean}");
-    assert!((sd - 1.0).abs() < 1e-3 || scale.std < ReturnScale::MIN_STD, "{sd}");
+    assert!(
+        (sd - 1.0).abs() < 1e-3 || scale.std < ReturnScale::MIN_STD,
+        "{sd}"
+    );
 }
 
 #[test]
@@ -499,4 +519,67 @@ fn the_prior_gain_learns_at_its_own_rate() {
     }
     let g = gain_step.expect("a log_wire_gain variable");
     assert!(g > 0.01 && g <= 0.0501, "gain moved {g}");
+}
+
+#[test]
+fn self_imitation_replays_the_best_episode_and_raises_its_likelihood() {
+    use crate::ppo::{Elite, collect_scaled};
+    tch::manual_seed(11);
+    let (nl, pl) = toy(2);
+    let mut envs = toy_envs(&nl, &pl, 3, 16);
+    let policy = Policy::new(Device::Cpu, PolicyConfig::default());
+    let graph = DesignGraph::new(&nl, Device::Cpu);
+    let cfg = PpoConfig {
+        envs: 3,
+        sil_coef: 1.0,
+        lr: 1e-3,
+        ..PpoConfig::default()
+    };
+    let r = collect_scaled(
+        &policy,
+        &graph,
+        &mut envs,
+        &cfg,
+        &mut crate::ppo::ReturnScale::default(),
+    )
+    .unwrap();
+    let mut slot = None;
+    assert!(Elite::offer(&mut slot, &r));
+    let elite = slot.clone().unwrap();
+    let best = r
+        .episode_proxies
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(elite.proxy, best);
+    // A worse or equal rollout does not replace it.
+    assert!(!Elite::offer(&mut slot, &r));
+    // Replaying the actions reproduces the episode: same observations, same final cost.
+    let steps = elite.replay(&mut envs[0]);
+    assert_eq!(steps.len(), elite.actions.len());
+    let i = r.episode_proxies.iter().position(|&p| p == best).unwrap();
+    let start: usize = r.episode_actions[..i].iter().map(Vec::len).sum();
+    for (k, (o, a)) in steps.iter().enumerate() {
+        assert_eq!(o.channels, r.transitions[start + k].obs.channels);
+        assert_eq!(*a as i64, r.transitions[start + k].action);
+    }
+    assert!(envs[0].done());
+    // Imitation steps raise the episode's likelihood.
+    let mut trainer = Trainer::new(&policy, cfg).unwrap();
+    let first = trainer.imitate(&policy, &graph, &steps);
+    let mut last = first;
+    for _ in 0..10 {
+        last = trainer.imitate(&policy, &graph, &steps);
+    }
+    assert!(last < first, "{first} -> {last}");
+    // Off: no step, nothing changes.
+    let mut off = Trainer::new(
+        &policy,
+        PpoConfig {
+            sil_coef: 0.0,
+            ..PpoConfig::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(off.imitate(&policy, &graph, &steps), 0.0);
 }

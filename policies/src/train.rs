@@ -115,6 +115,10 @@ pub struct Sidecar {
     /// [`crate::ppo::ReturnScale`]).
     #[serde(default)]
     pub return_scales: Vec<crate::ppo::ReturnScale>,
+    /// Best episode so far per design, in `designs` order (self-imitation, see
+    /// [`crate::ppo::Elite`]).
+    #[serde(default)]
+    pub elites: Vec<Option<crate::ppo::Elite>>,
 }
 
 /// One log line.
@@ -146,8 +150,13 @@ pub struct LogRow {
     pub return_mean: f64,
     /// Seconds spent collecting this update's episodes (policy inference + environments).
     pub rollout_seconds: f64,
-    /// Seconds spent in this update's gradient steps.
+    /// Seconds spent in this update's gradient steps (self-imitation included).
     pub update_seconds: f64,
+    /// Proxy of the best episode so far on this design (the one self-imitation follows).
+    pub elite_proxy: f64,
+    /// Mean negative log-likelihood of that episode's actions before the self-imitation step
+    /// (0 when self-imitation is off).
+    pub sil_nll: f64,
 }
 
 fn write_sidecar(path: &Path, s: &Sidecar) -> Result<(), TrainError> {
@@ -253,6 +262,7 @@ pub fn train(
             wall_seconds: 0.0,
             best_proxy: None,
             return_scales: Vec::new(),
+            elites: Vec::new(),
         };
         if log_path.exists() {
             std::fs::remove_file(&log_path).map_err(|e| io_err(&log_path, e))?;
@@ -262,6 +272,9 @@ pub fn train(
     side.options.command = opts.command.clone();
     if side.designs != names || side.return_scales.len() != names.len() {
         side.return_scales = vec![crate::ppo::ReturnScale::default(); names.len()];
+    }
+    if side.designs != names || side.elites.len() != names.len() {
+        side.elites = vec![None; names.len()];
     }
     side.designs = names;
     let mut trainer = Trainer::new(&policy, opts.ppo.clone())?;
@@ -305,6 +318,14 @@ pub fn train(
         let rollout_seconds = t_rollout.elapsed().as_secs_f64();
         let t_update = Instant::now();
         let stats = trainer.update(&policy, &graphs[k], &rollout);
+        crate::ppo::Elite::offer(&mut side.elites[k], &rollout);
+        let mut sil_nll = 0.0;
+        if opts.ppo.sil_coef > 0.0
+            && let (Some(elite), Some(env)) = (&side.elites[k], envs[k].first_mut())
+        {
+            let steps = elite.replay(env);
+            sil_nll = trainer.imitate(&policy, &graphs[k], &steps);
+        }
         let update_seconds = t_update.elapsed().as_secs_f64();
         side.update += 1;
         side.env_steps += rollout.transitions.len() as u64;
@@ -331,6 +352,8 @@ pub fn train(
             return_mean: side.return_scales[k].mean,
             rollout_seconds,
             update_seconds,
+            elite_proxy: side.elites[k].as_ref().map_or(f64::NAN, |e| e.proxy),
+            sil_nll,
         };
         let line = serde_json::to_string(&row).map_err(|e| io_err(&log_path, e))?;
         writeln!(log, "{line}").map_err(|e| io_err(&log_path, e))?;
