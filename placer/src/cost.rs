@@ -329,7 +329,14 @@ fn top_k_sum(v: &mut [f64], k: usize) -> f64 {
 
 /// Grid cell of a point (relative to the canvas origin), clamped into the grid.
 #[inline]
-fn cell_of(x: f64, y: f64, gw: f64, gh: f64, rows: usize, cols: usize) -> (usize, usize) {
+pub(crate) fn cell_of(
+    x: f64,
+    y: f64,
+    gw: f64,
+    gh: f64,
+    rows: usize,
+    cols: usize,
+) -> (usize, usize) {
     let clamp = |v: f64, n: usize| -> usize {
         if v.is_nan() || v < 0.0 {
             0

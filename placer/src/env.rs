@@ -311,12 +311,17 @@ impl<'a> PlaceEnv<'a> {
         let live = opts.live_cost.then(|| {
             let p = PartialCost::new(netlist, start, params, &placed);
             let (gw, gh) = (params.cell_width(), params.cell_height());
-            let idx = |v: f64, s: f64, n: usize| ((v / s).floor().max(0.0) as usize).min(n - 1);
             let cell_map = (0..rows)
                 .flat_map(|r| (0..cols).map(move |c| (r, c)))
                 .map(|(r, c)| {
-                    let row = idx(grid.cy(r) - params.canvas_y, gh, params.grid_rows);
-                    let col = idx(grid.cx(c) - params.canvas_x, gw, params.grid_cols);
+                    let (row, col) = crate::cost::cell_of(
+                        grid.cx(c) - params.canvas_x,
+                        grid.cy(r) - params.canvas_y,
+                        gw,
+                        gh,
+                        params.grid_rows,
+                        params.grid_cols,
+                    );
                     row * params.grid_cols + col
                 })
                 .collect();
