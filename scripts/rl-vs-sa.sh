@@ -3,7 +3,7 @@
 # budget, seeds 1..3: the table in docs/results.md. SECONDS_PER_RUN (default 120), POLICY
 # (default checkpoints/ariane133-finetuned), OUT (default out/rl-vs-sa), THREADS (default: all
 # cores, runs one after another; THREADS=1 runs each seed's two placements side by side, one
-# core each).
+# core each), START_ACCEPTANCE (default: sa's own; the --start-acceptance of rl's refinement).
 set -euo pipefail
 B=${BENCH:-../shared/benchmarks/ct/ariane133_ng45}
 T=${SECONDS_PER_RUN:-120}
@@ -14,9 +14,11 @@ M=./target/release/macroplace
 mkdir -p "$O"
 targs=()
 [ -n "$TH" ] && targs=(--threads "$TH")
+rargs=()
+[ -n "${START_ACCEPTANCE:-}" ] && rargs=(--start-acceptance "$START_ACCEPTANCE")
 for s in 1 2 3; do
   rl() { $M place "$B/netlist.pb.txt.gz" --plc "$B/initial.plc" --method rl --policy "$P" \
-    --refine sa --time-limit "$T" --seed "$s" "${targs[@]}" --out "$O/rl-sa-s$s" --no-pictures \
+    --refine sa "${rargs[@]}" --time-limit "$T" --seed "$s" "${targs[@]}" --out "$O/rl-sa-s$s" --no-pictures \
     > "$O/rl-sa-s$s.txt"; }
   sa() { $M place "$B/netlist.pb.txt.gz" --plc "$B/initial.plc" --method sa \
     --time-limit "$T" --seed "$s" "${targs[@]}" --out "$O/sa-s$s" --no-pictures > "$O/sa-s$s.txt"; }

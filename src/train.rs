@@ -79,6 +79,20 @@ pub struct TrainArgs {
     /// log-likelihood of the best episode found so far on the design (0 = off).
     #[arg(long, default_value_t = 0.0)]
     pub sil_coef: f64,
+    /// Self-imitation steps per update.
+    #[arg(long, default_value_t = 1)]
+    pub sil_steps: usize,
+    /// Expert iteration: every --expert-every updates, anneal the best episode so far for this
+    /// many moves and, when that maps back to a better episode, make it the one self-imitation
+    /// follows (0 = off; needs --sil-coef > 0 to teach the policy anything).
+    #[arg(long, default_value_t = 0)]
+    pub expert_moves: u64,
+    /// Updates between expert calls.
+    #[arg(long, default_value_t = 8)]
+    pub expert_every: u64,
+    /// The expert's start acceptance of an average uphill move.
+    #[arg(long, default_value_t = 0.05)]
+    pub expert_acceptance: f64,
 }
 
 /// Runs `train`.
@@ -125,6 +139,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             gain_lr: args.gain_lr,
             minibatch: args.minibatch.max(1),
             sil_coef: args.sil_coef.max(0.0),
+            sil_steps: args.sil_steps.max(1),
             ..Default::default()
         },
         policy: policies::policy::PolicyConfig {
@@ -142,6 +157,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         checkpoint_every: args.checkpoint_every,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         init_from: args.init.as_ref().map(|p| p.display().to_string()),
+        expert_moves: args.expert_moves,
+        expert_every: args.expert_every.max(1),
+        expert_acceptance: args.expert_acceptance.clamp(1e-6, 0.999),
     };
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new_spinner();

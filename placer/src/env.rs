@@ -759,6 +759,47 @@ impl<'a> PlaceEnv<'a> {
     }
 }
 
+impl PlaceEnv<'_> {
+    /// The actions that bring the episode closest to `target`'s macro centres: from a reset,
+    /// each macro in order goes to the legal cell whose centre is nearest its centre in
+    /// `target` (Euclidean; ties to the lowest index; when the macro fits no cell, the cell
+    /// under its target centre). Plays the episode to the end (the environment is left done,
+    /// [`PlaceEnv::placement`] is its result) and returns the actions, which replay it exactly
+    /// from a reset, and the episode's proxy cost. This is how a placement found by a search
+    /// (e.g. annealing) becomes an episode a policy can imitate.
+    pub fn actions_towards(&mut self, target: &Placement) -> Result<(Vec<usize>, f64), EnvError> {
+        self.reset();
+        let g = self.grid;
+        let mut actions = Vec::with_capacity(self.order.len());
+        let mut proxy = f64::NAN;
+        while !self.done() {
+            let n = self.order[self.t];
+            let (tx, ty) = (target.x[n], target.y[n]);
+            let d2 = |k: usize| {
+                let (dx, dy) = (g.cx(k % g.cols) - tx, g.cy(k / g.cols) - ty);
+                dx * dx + dy * dy
+            };
+            let a = (0..self.cur_pos.len())
+                .filter(|&k| self.cur_pos[k])
+                .min_by(|&a, &b| d2(a).total_cmp(&d2(b)).then(a.cmp(&b)))
+                .unwrap_or_else(|| {
+                    let c = ((tx - g.x0) / g.cell_w)
+                        .floor()
+                        .clamp(0.0, (g.cols - 1) as f64);
+                    let r = ((ty - g.y0) / g.cell_h)
+                        .floor()
+                        .clamp(0.0, (g.rows - 1) as f64);
+                    r as usize * g.cols + c as usize
+                });
+            if let Some(c) = self.step(a)?.cost {
+                proxy = c.proxy_cost;
+            }
+            actions.push(a);
+        }
+        Ok((actions, proxy))
+    }
+}
+
 /// Baseline decoders in the environment's own protocol (same order, grid and episode end), for
 /// comparing a policy with: a uniformly random legal cell, or the legal cell with the smallest
 /// wire-mask value (ties to the lowest index). Returns the episode's proxy cost.

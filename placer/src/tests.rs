@@ -1261,6 +1261,8 @@ proptest! {
         let mut ret = 0.0;
         let mut last = None;
         let cells = env.grid().rows * env.grid().cols;
+        let mut taken = Vec::new();
+        let mut always_legal = true;
         while !env.done() {
             let t = env.step_index();
             let node = netlists::NodeId(env.order()[t] as u32);
@@ -1293,6 +1295,8 @@ proptest! {
             }
             let legal: Vec<usize> = (0..cells).filter(|&k| fresh[k]).collect();
             let a = if legal.is_empty() { picks[t % picks.len()] as usize % cells } else { legal[picks[t % picks.len()] as usize % legal.len()] };
+            always_legal &= !legal.is_empty();
+            taken.push(a);
             if let Some(bad) = (0..cells).find(|k| !fresh[*k])
                 && !legal.is_empty()
             {
@@ -1319,6 +1323,22 @@ proptest! {
             let c = last.unwrap();
             prop_assert_eq!(c.proxy_cost, cost.proxy_cost);
             prop_assert!(close(ret, -cost.proxy_cost), "{} vs {}", ret, -cost.proxy_cost);
+        }
+        // Mapping the finished placement back to an episode gives back its actions and cost
+        // (each macro's centre is its own cell's, legal at that step).
+        let (back, proxy) = env.actions_towards(&pl).unwrap();
+        prop_assert!(env.done());
+        if always_legal {
+            prop_assert_eq!(&back, &taken);
+            prop_assert_eq!(env.placement(), &pl);
+            if env.num_steps() > 0 {
+                prop_assert_eq!(proxy, cost.proxy_cost);
+            }
+        }
+        // Any target (here the start) maps to an episode whose proxy is its placement's.
+        let (_, proxy) = env.actions_towards(&start).unwrap();
+        if env.num_steps() > 0 {
+            prop_assert_eq!(proxy, crate::cost::proxy_cost(&nl, env.placement(), &params).proxy_cost);
         }
         // Reset gives the same first observation again.
         env.reset();

@@ -61,6 +61,13 @@ pub struct PpoConfig {
     /// the policy keeps and refines its best trajectory instead of forgetting it (0 = off).
     #[serde(default)]
     pub sil_coef: f64,
+    /// Self-imitation Adam steps per update (each over the whole elite episode); 0 counts as 1.
+    #[serde(default = "one")]
+    pub sil_steps: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for PpoConfig {
@@ -78,6 +85,7 @@ impl Default for PpoConfig {
             max_grad_norm: 0.5,
             gain_lr: 0.01,
             sil_coef: 0.0,
+            sil_steps: 1,
         }
     }
 }

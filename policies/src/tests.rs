@@ -166,6 +166,9 @@ fn training_logs_every_update_and_resume_continues_the_step_counter() {
         checkpoint_every: 1,
         command: "test".into(),
         init_from: None,
+        expert_moves: 0,
+        expert_every: 8,
+        expert_acceptance: 0.05,
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
@@ -344,6 +347,9 @@ fn training_on_several_designs_alternates_and_fine_tuning_starts_from_the_checkp
         checkpoint_every: 2,
         command: "test".into(),
         init_from: None,
+        expert_moves: 0,
+        expert_every: 8,
+        expert_acceptance: 0.05,
     };
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("pre");
@@ -582,4 +588,71 @@ fn self_imitation_replays_the_best_episode_and_raises_its_likelihood() {
     )
     .unwrap();
     assert_eq!(off.imitate(&policy, &graph, &steps), 0.0);
+}
+
+#[test]
+fn expert_iteration_only_ever_improves_the_elite_and_logs_the_expert() {
+    let (nl, pl) = toy(5);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let designs = [crate::train::Design {
+        name: "toy".into(),
+        netlist: &nl,
+        start: &pl,
+        params: params.clone(),
+    }];
+    let opts = crate::train::TrainOptions {
+        grid: 12,
+        ppo: PpoConfig {
+            envs: 2,
+            epochs: 1,
+            minibatch: 16,
+            sil_coef: 1.0,
+            sil_steps: 2,
+            ..PpoConfig::default()
+        },
+        policy: PolicyConfig::default(),
+        seed: 3,
+        time_limit: 300.0,
+        max_updates: Some(4),
+        checkpoint_every: 2,
+        command: "test".into(),
+        init_from: None,
+        expert_moves: 3000,
+        expert_every: 2,
+        expert_acceptance: 0.05,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut rows = Vec::new();
+    let side = crate::train::train(&designs, Device::Cpu, &opts, &out, false, &mut |r| {
+        rows.push(r.clone())
+    })
+    .unwrap();
+    assert_eq!(rows.len(), 4);
+    let mut prev = f64::INFINITY;
+    for (i, r) in rows.iter().enumerate() {
+        // The expert runs after updates 1 and 3 (every 2, starting with the first).
+        assert_eq!(
+            r.expert_proxy.is_finite(),
+            i % 2 == 0,
+            "update {}",
+            r.update
+        );
+        // The elite is never worse than before, than this rollout's best, or than the expert.
+        assert!(r.elite_proxy <= prev);
+        assert!(r.elite_proxy <= r.best_proxy);
+        if r.expert_proxy.is_finite() {
+            assert!(r.elite_proxy <= r.expert_proxy);
+        }
+        assert!(r.sil_nll > 0.0);
+        prev = r.elite_proxy;
+    }
+    // The stored elite replays to exactly its proxy.
+    let elite = side.elites[0].clone().unwrap();
+    assert_eq!(elite.proxy, rows[3].elite_proxy);
+    let mut env = PlaceEnv::new(&nl, &pl, &params, &PolicyConfig::default().env_options(12));
+    elite.replay(&mut env);
+    assert!(env.done());
+    let cost = placer::cost::proxy_cost(&nl, env.placement(), &params);
+    assert_eq!(cost.proxy_cost, elite.proxy);
 }

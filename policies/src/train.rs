@@ -11,6 +11,13 @@
 //! (weights, then sidecar), so an interruption loses at most one interval. **Resume** loads both,
 //! drops log lines after the checkpoint's update, reseeds libtorch with `seed + update` and goes
 //! on counting from there.
+//!
+//! **Self-imitation and expert iteration** (both off by default): the sidecar keeps each
+//! design's best episode (`ppo::Elite`, as actions); after every PPO update the policy takes
+//! `sil_steps` likelihood steps on it, and every `expert_every` updates the elite is annealed on
+//! the exact proxy and mapped back to an episode, replacing the elite only when better
+//! ([`TrainOptions::expert_moves`]). The log then also has `elite_proxy`, `sil_nll` and
+//! `expert_proxy`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,6 +97,27 @@ pub struct TrainOptions {
     /// Start from this checkpoint's network instead of a fresh one (fine-tuning).
     #[serde(default)]
     pub init_from: Option<String>,
+    /// Expert iteration (`train --expert-moves`): every `expert_every` updates, the design's
+    /// best episode so far is improved by simulated annealing for this many moves (a move
+    /// budget, so the run stays deterministic for a seed whatever the timing) and mapped
+    /// back to an episode ([`placer::env::PlaceEnv::actions_towards`]); it becomes the elite
+    /// that self-imitation follows when its exact episode proxy is better. 0 = off.
+    #[serde(default)]
+    pub expert_moves: u64,
+    /// Updates between expert calls (the first call is after the first update).
+    #[serde(default = "eight")]
+    pub expert_every: u64,
+    /// The expert's start acceptance (see [`placer::anneal::AnnealOptions::start_acceptance`]).
+    #[serde(default = "expert_acceptance")]
+    pub expert_acceptance: f64,
+}
+
+fn eight() -> u64 {
+    8
+}
+
+fn expert_acceptance() -> f64 {
+    0.05
 }
 
 /// The checkpoint sidecar.
@@ -154,9 +182,12 @@ pub struct LogRow {
     pub update_seconds: f64,
     /// Proxy of the best episode so far on this design (the one self-imitation follows).
     pub elite_proxy: f64,
-    /// Mean negative log-likelihood of that episode's actions before the self-imitation step
-    /// (0 when self-imitation is off).
+    /// Mean negative log-likelihood of that episode's actions before this update's first
+    /// self-imitation step (0 when self-imitation is off).
     pub sil_nll: f64,
+    /// Episode proxy of this update's expert result (annealed elite mapped back to an episode;
+    /// NaN, written as null, when the expert did not run).
+    pub expert_proxy: f64,
 }
 
 fn write_sidecar(path: &Path, s: &Sidecar) -> Result<(), TrainError> {
@@ -192,6 +223,45 @@ fn save_checkpoint(dir: &Path, policy: &Policy, side: &Sidecar) -> Result<(), Tr
     let dst = dir.join("policy.safetensors");
     std::fs::rename(&tmp, &dst).map_err(|e| io_err(&dst, e))?;
     write_sidecar(&dir.join("policy.json"), side)
+}
+
+/// The expert of expert iteration: replays `elite` in `env`, anneals the finished placement for
+/// `opts.expert_moves` moves (seeded by the run's seed and `update`, so deterministic), maps
+/// the result back to an episode ([`PlaceEnv::actions_towards`]) and makes that the elite when
+/// its exact episode proxy is lower. Returns that proxy.
+fn expert_improve(
+    elite: &mut crate::ppo::Elite,
+    env: &mut PlaceEnv,
+    design: &Design,
+    opts: &TrainOptions,
+    update: u64,
+) -> Result<f64, TrainError> {
+    use placer::anneal::{AnnealOptions, Budget, anneal};
+    elite.replay(env);
+    let ao = AnnealOptions {
+        seed: opts.seed.wrapping_mul(1_000_003).wrapping_add(update),
+        budget: Budget {
+            seconds: None,
+            iterations: Some(opts.expert_moves),
+        },
+        start_acceptance: opts.expert_acceptance,
+        ..AnnealOptions::default()
+    };
+    let out = anneal(
+        design.netlist,
+        env.placement(),
+        &design.params,
+        &ao,
+        &mut |_| {},
+    );
+    let (actions, proxy) = env.actions_towards(&out.placement)?;
+    if proxy < elite.proxy {
+        *elite = crate::ppo::Elite {
+            proxy,
+            actions: actions.into_iter().map(|a| a as u32).collect(),
+        };
+    }
+    Ok(proxy)
 }
 
 /// Trains (or resumes when `resume` and a checkpoint exists in `out`); `progress` gets every log
@@ -319,12 +389,24 @@ pub fn train(
         let t_update = Instant::now();
         let stats = trainer.update(&policy, &graphs[k], &rollout);
         crate::ppo::Elite::offer(&mut side.elites[k], &rollout);
+        let mut expert_proxy = f64::NAN;
+        if opts.expert_moves > 0
+            && side.update.is_multiple_of(opts.expert_every.max(1))
+            && let (Some(elite), Some(env)) = (&mut side.elites[k], envs[k].first_mut())
+        {
+            expert_proxy = expert_improve(elite, env, &designs[k], opts, side.update)?;
+        }
         let mut sil_nll = 0.0;
         if opts.ppo.sil_coef > 0.0
             && let (Some(elite), Some(env)) = (&side.elites[k], envs[k].first_mut())
         {
             let steps = elite.replay(env);
-            sil_nll = trainer.imitate(&policy, &graphs[k], &steps);
+            for i in 0..opts.ppo.sil_steps.max(1) {
+                let nll = trainer.imitate(&policy, &graphs[k], &steps);
+                if i == 0 {
+                    sil_nll = nll;
+                }
+            }
         }
         let update_seconds = t_update.elapsed().as_secs_f64();
         side.update += 1;
@@ -354,6 +436,7 @@ pub fn train(
             update_seconds,
             elite_proxy: side.elites[k].as_ref().map_or(f64::NAN, |e| e.proxy),
             sil_nll,
+            expert_proxy,
         };
         let line = serde_json::to_string(&row).map_err(|e| io_err(&log_path, e))?;
         writeln!(log, "{line}").map_err(|e| io_err(&log_path, e))?;
