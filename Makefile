@@ -48,8 +48,8 @@ build: $(STAMP) sysdeps
 # report.html, pictures) under $(OUT). DEMO_METHOD=sa|ea|greedy runs a classical placer instead.
 DEMO_SECONDS ?= 60
 DEMO_METHOD ?= rl
-DEMO_POLICY ?= checkpoints/ariane133-finetuned
-DEMO_ARGS = $(if $(filter rl,$(DEMO_METHOD)),--policy $(DEMO_POLICY) --refine sa,)
+DEMO_POLICY ?= checkpoints/ariane133-expert30
+DEMO_ARGS = $(if $(filter rl,$(DEMO_METHOD)),--policy $(DEMO_POLICY) --refine sa --start-acceptance 0.05,)
 
 demo: build
 	@test -e "$(BENCH)" || { echo "benchmark not found: $(BENCH) (set BENCH=...)"; exit 2; }
