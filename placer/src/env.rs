@@ -31,6 +31,11 @@
 //! Two more channels show the partial placement's density and congestion (the larger of H and
 //! V) maps. It costs about 70 µs per step (`benches/env.rs`, `_live_cost`).
 //!
+//! **From a placement to an episode** ([`PlaceEnv::actions_towards`]): the actions that put
+//! each macro on the legal cell nearest its centre in a given placement, so that a placement
+//! found by a search (annealing, in `train --expert-moves`) becomes an episode the policy can
+//! imitate.
+//!
 //! **Observation** ([`Observation`]): `CHANNELS` maps of `rows × cols` `f32`:
 //! 0 position mask of the current macro (1 = legal); 1 its wire mask, min-max normalised over
 //! the legal cells (0 = best, illegal cells 1); 2, 3 the same for the next macro (zeros after the
