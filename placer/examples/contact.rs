@@ -3,15 +3,13 @@
 //! four neighbours that are illegal or off the grid (the macro would touch an obstacle or the
 //! canvas edge there); prints the final proxy in the environment's protocol for several β.
 //! Usage: `contact NETLIST PLC [GRID]`.
+mod common;
+
 use placer::env::{EnvOptions, PlaceEnv};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let opts = netlists::ReadOptions {
-        plc: Some(args[2].clone().into()),
-        ..Default::default()
-    };
-    let d = netlists::read_design(std::path::Path::new(&args[1]), &opts).expect("read");
+    let d = common::read_with_plc(&args[1], &args[2]);
     let grid = args.get(3).map_or(64, |g| g.parse().expect("grid"));
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
     let eo = EnvOptions {

@@ -2,17 +2,15 @@
 //! environment's protocol choosing, among the K legal cells with the smallest wire mask, the one
 //! with the smallest partial-placement proxy (`PartialCost`), and prints the final proxy for
 //! several K (K = 1 is wire-mask greedy). Usage: `costgreedy NETLIST PLC [GRID]`.
+mod common;
+
 use netlists::NodeId;
 use placer::env::{EnvOptions, PlaceEnv};
 use placer::partial::PartialCost;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let opts = netlists::ReadOptions {
-        plc: Some(args[2].clone().into()),
-        ..Default::default()
-    };
-    let d = netlists::read_design(std::path::Path::new(&args[1]), &opts).expect("read");
+    let d = common::read_with_plc(&args[1], &args[2]);
     let grid = args.get(3).map_or(64, |g| g.parse().expect("grid"));
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
     let eo = EnvOptions {

@@ -1,11 +1,9 @@
 //! Development aid: where an environment step's time goes on a CT design (one thread).
+mod common;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let opts = netlists::ReadOptions {
-        plc: Some(args[2].clone().into()),
-        ..Default::default()
-    };
-    let d = netlists::read_design(std::path::Path::new(&args[1]), &opts).expect("read");
+    let d = common::read_with_plc(&args[1], &args[2]);
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)

@@ -2,16 +2,14 @@
 //! wire-mask greedy in the environment, anneals that placement for S seconds at several start
 //! acceptances, maps the result back to an episode (`PlaceEnv::actions_towards`) and prints the
 //! episode's proxy. Usage: `expert NETLIST PLC SECONDS ACC[,ACC...]`.
+mod common;
+
 use placer::anneal::{AnnealOptions, Budget, anneal};
 use placer::env::{EnvOptions, PlaceEnv, decode_baseline};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let opts = netlists::ReadOptions {
-        plc: Some(args[2].clone().into()),
-        ..Default::default()
-    };
-    let d = netlists::read_design(std::path::Path::new(&args[1]), &opts).expect("read");
+    let d = common::read_with_plc(&args[1], &args[2]);
     let seconds: f64 = args[3].parse().expect("seconds");
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
     let mut env = PlaceEnv::new(&d.netlist, &d.placement, &params, &EnvOptions::default());

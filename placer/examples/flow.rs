@@ -1,11 +1,9 @@
 //! Development aid: legalize + force-directed clusters on a CT design, printing costs and times.
+mod common;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let opts = netlists::ReadOptions {
-        plc: Some(args[2].clone().into()),
-        ..Default::default()
-    };
-    let d = netlists::read_design(std::path::Path::new(&args[1]), &opts).expect("read");
+    let d = common::read_with_plc(&args[1], &args[2]);
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
     let mut pl = d.placement.clone();
     let c0 = placer::cost::proxy_cost(&d.netlist, &pl, &params);

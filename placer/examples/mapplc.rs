@@ -2,19 +2,14 @@
 //! each macro of a target placement (e.g. an `sa` result) to the legal grid cell nearest its
 //! centre, in the environment's order, and prints the episode's proxy. Usage:
 //! `mapplc NETLIST START_PLC TARGET_PLC [GRID]`.
+mod common;
+
 use placer::env::{EnvOptions, PlaceEnv};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let read = |plc: &str| {
-        let opts = netlists::ReadOptions {
-            plc: Some(plc.into()),
-            ..Default::default()
-        };
-        netlists::read_design(std::path::Path::new(&args[1]), &opts).expect("read")
-    };
-    let d = read(&args[2]);
-    let target = read(&args[3]).placement;
+    let d = common::read_with_plc(&args[1], &args[2]);
+    let target = common::read_with_plc(&args[1], &args[3]).placement;
     let grid = args.get(4).map_or(128, |g| g.parse().expect("grid"));
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
     let target_cost = placer::cost::proxy_cost(&d.netlist, &target, &params);

@@ -278,11 +278,7 @@ impl<'a> PlaceEnv<'a> {
                 NodeKind::Port => {
                     for &p in netlist.pins_of_node(NodeId(n as u32)) {
                         let (x, y) = start.pin_position(netlist, p);
-                        let c =
-                            (((x - grid.x0) / grid.cell_w).floor().max(0.0) as usize).min(cols - 1);
-                        let r =
-                            (((y - grid.y0) / grid.cell_h).floor().max(0.0) as usize).min(rows - 1);
-                        port_density[r * cols + c] += 1.0;
+                        port_density[grid.cell_at(x, y)] += 1.0;
                     }
                 }
                 _ => {}
@@ -787,15 +783,7 @@ impl PlaceEnv<'_> {
             let a = (0..self.cur_pos.len())
                 .filter(|&k| self.cur_pos[k])
                 .min_by(|&a, &b| d2(a).total_cmp(&d2(b)).then(a.cmp(&b)))
-                .unwrap_or_else(|| {
-                    let c = ((tx - g.x0) / g.cell_w)
-                        .floor()
-                        .clamp(0.0, (g.cols - 1) as f64);
-                    let r = ((ty - g.y0) / g.cell_h)
-                        .floor()
-                        .clamp(0.0, (g.rows - 1) as f64);
-                    r as usize * g.cols + c as usize
-                });
+                .unwrap_or_else(|| g.cell_at(tx, ty));
             if let Some(c) = self.step(a)?.cost {
                 proxy = c.proxy_cost;
             }

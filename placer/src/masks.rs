@@ -55,6 +55,14 @@ impl MaskGrid {
     pub fn cy(&self, r: usize) -> f64 {
         self.y0 + (r as f64 + 0.5) * self.cell_h
     }
+
+    /// Row-major index of the cell holding the point `(x, y)`, clamped into the grid.
+    #[inline]
+    pub fn cell_at(&self, x: f64, y: f64) -> usize {
+        let c = (((x - self.x0) / self.cell_w).floor().max(0.0) as usize).min(self.cols - 1);
+        let r = (((y - self.y0) / self.cell_h).floor().max(0.0) as usize).min(self.rows - 1);
+        r * self.cols + c
+    }
 }
 
 /// Indices `i` in `0..n` with `lo < centre(i) < hi` (strict), as a half-open range.

@@ -506,6 +506,17 @@ impl Elite {
         true
     }
 
+    /// Plays the episode in `env` (reset first) without building observations, leaving its
+    /// result in [`PlaceEnv::placement`]; stops early if an action is refused.
+    pub fn play(&self, env: &mut PlaceEnv) {
+        env.reset();
+        for &a in &self.actions {
+            if env.done() || env.step(a as usize).is_err() {
+                break;
+            }
+        }
+    }
+
     /// The observations of the episode, replayed in `env` (reset first); stops early if an
     /// action is refused (the environment changed), returning what it has.
     pub fn replay(&self, env: &mut PlaceEnv) -> Vec<(Observation, u32)> {

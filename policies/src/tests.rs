@@ -34,6 +34,31 @@ fn toy_envs<'a>(
         .collect()
 }
 
+/// Small, fast training settings for the toy designs: grid 12, two environments, one epoch of
+/// 16-transition minibatches, two updates, a checkpoint after each, self-imitation and expert
+/// iteration off.
+fn toy_train_options() -> crate::train::TrainOptions {
+    crate::train::TrainOptions {
+        grid: 12,
+        ppo: PpoConfig {
+            envs: 2,
+            epochs: 1,
+            minibatch: 16,
+            ..PpoConfig::default()
+        },
+        policy: PolicyConfig::default(),
+        seed: 7,
+        time_limit: 300.0,
+        max_updates: Some(2),
+        checkpoint_every: 1,
+        command: "test".into(),
+        init_from: None,
+        expert_moves: 0,
+        expert_every: 8,
+        expert_acceptance: 0.05,
+    }
+}
+
 fn params_of(policy: &Policy) -> Vec<f32> {
     let mut v = Vec::new();
     let mut named = policy.vs.variables().into_iter().collect::<Vec<_>>();
@@ -151,25 +176,7 @@ fn training_logs_every_update_and_resume_continues_the_step_counter() {
         start: &pl,
         params,
     }];
-    let opts = crate::train::TrainOptions {
-        grid: 12,
-        ppo: PpoConfig {
-            envs: 2,
-            epochs: 1,
-            minibatch: 16,
-            ..PpoConfig::default()
-        },
-        policy: PolicyConfig::default(),
-        seed: 7,
-        time_limit: 300.0,
-        max_updates: Some(2),
-        checkpoint_every: 1,
-        command: "test".into(),
-        init_from: None,
-        expert_moves: 0,
-        expert_every: 8,
-        expert_acceptance: 0.05,
-    };
+    let opts = toy_train_options();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let mut rows = 0;
@@ -330,26 +337,14 @@ fn training_on_several_designs_alternates_and_fine_tuning_starts_from_the_checkp
         },
     ];
     let opts = crate::train::TrainOptions {
-        grid: 12,
-        ppo: PpoConfig {
-            envs: 2,
-            epochs: 1,
-            minibatch: 16,
-            ..PpoConfig::default()
-        },
         policy: PolicyConfig {
             wire_prior: 50.0,
             ..PolicyConfig::default()
         },
         seed: 3,
-        time_limit: 300.0,
         max_updates: Some(4),
         checkpoint_every: 2,
-        command: "test".into(),
-        init_from: None,
-        expert_moves: 0,
-        expert_every: 8,
-        expert_acceptance: 0.05,
+        ..toy_train_options()
     };
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("pre");
@@ -600,26 +595,19 @@ fn expert_iteration_only_ever_improves_the_elite_and_logs_the_expert() {
         start: &pl,
         params: params.clone(),
     }];
+    let base = toy_train_options();
     let opts = crate::train::TrainOptions {
-        grid: 12,
         ppo: PpoConfig {
-            envs: 2,
-            epochs: 1,
-            minibatch: 16,
             sil_coef: 1.0,
             sil_steps: 2,
-            ..PpoConfig::default()
+            ..base.ppo.clone()
         },
-        policy: PolicyConfig::default(),
         seed: 3,
-        time_limit: 300.0,
         max_updates: Some(4),
         checkpoint_every: 2,
-        command: "test".into(),
-        init_from: None,
         expert_moves: 3000,
         expert_every: 2,
-        expert_acceptance: 0.05,
+        ..base
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");

@@ -225,7 +225,7 @@ fn save_checkpoint(dir: &Path, policy: &Policy, side: &Sidecar) -> Result<(), Tr
     write_sidecar(&dir.join("policy.json"), side)
 }
 
-/// The expert of expert iteration: replays `elite` in `env`, anneals the finished placement for
+/// The expert of expert iteration: plays `elite` in `env`, anneals the finished placement for
 /// `opts.expert_moves` moves (seeded by the run's seed and `update`, so deterministic), maps
 /// the result back to an episode ([`PlaceEnv::actions_towards`]) and makes that the elite when
 /// its exact episode proxy is lower. Returns that proxy.
@@ -237,7 +237,7 @@ fn expert_improve(
     update: u64,
 ) -> Result<f64, TrainError> {
     use placer::anneal::{AnnealOptions, Budget, anneal};
-    elite.replay(env);
+    elite.play(env);
     let ao = AnnealOptions {
         seed: opts.seed.wrapping_mul(1_000_003).wrapping_add(update),
         budget: Budget {
