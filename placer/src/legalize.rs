@@ -11,10 +11,11 @@
 //! does not move.
 //!
 //! Greedy order can paint itself into a corner. When a macro finds no room, it is moved to the
-//! front of the order and the pass is repeated (a few times); the last resort is bottom-left
-//! packing by descending height, which ignores the wanted positions. If that fails too, the
-//! error names the macro. Soft macros are only moved inside the canvas; 90°-rotated hard macros
-//! get the nearest legal orientation (E→N, W→S, FE→FN, FW→FS).
+//! front of the order and the pass is repeated (a few times); the last resort is corner packing,
+//! which ignores the wanted positions: tallest, widest or largest first, into each of the four
+//! corners, each again with move-to-front. If all of that fails, the error names the macro.
+//! Soft macros are only moved inside the canvas; 90°-rotated hard macros get the nearest legal
+//! orientation (E→N, W→S, FE→FN, FW→FS).
 
 use netlists::{Netlist, NodeKind, Orientation, Placement};
 
@@ -67,8 +68,8 @@ pub struct LegalizeReport {
     pub max_displacement: f64,
     /// Soft macros moved back inside the canvas.
     pub soft_clamped: usize,
-    /// Passes of the greedy order (1 when the first order worked); 0 when bottom-left packing
-    /// was needed.
+    /// Passes of the greedy order (1 when the first order worked); 0 when corner packing was
+    /// needed.
     pub passes: usize,
 }
 
@@ -401,21 +402,49 @@ pub fn legalize(
         }
     }
     if result.is_none() {
-        // Bottom-left packing, tallest first.
-        let mut tall: Vec<usize> = (0..movable.len()).collect();
-        tall.sort_by(|&a, &b| {
-            let (na, nb) = (movable[a], movable[b]);
-            nh[nb]
-                .total_cmp(&nh[na])
-                .then(nw[nb].total_cmp(&nw[na]))
-                .then(na.cmp(&nb))
-        });
-        match attempt(&tall, &|_| (canvas.x0, canvas.y0)) {
-            Ok(p) => {
-                report.passes = 0;
-                result = Some(p);
+        // Corner packing, ignoring the wanted positions: tallest, widest or largest first, into
+        // each corner in turn (obstacles can make one corner hopeless and another easy), each
+        // order again with a macro that found no room moved to the front.
+        let by = |key: &dyn Fn(usize) -> (f64, f64)| {
+            let mut o: Vec<usize> = (0..movable.len()).collect();
+            o.sort_by(|&a, &b| {
+                let (ka, kb) = (key(movable[a]), key(movable[b]));
+                kb.0.total_cmp(&ka.0)
+                    .then(kb.1.total_cmp(&ka.1))
+                    .then(movable[a].cmp(&movable[b]))
+            });
+            o
+        };
+        let orders = [
+            by(&|n| (nh[n], nw[n])),
+            by(&|n| (nw[n], nh[n])),
+            by(&|n| (nw[n] * nh[n], 0.0)),
+        ];
+        let corners = [
+            (canvas.x0, canvas.y0),
+            (canvas.x1, canvas.y0),
+            (canvas.x0, canvas.y1),
+            (canvas.x1, canvas.y1),
+        ];
+        'packing: for start in &orders {
+            for &corner in &corners {
+                let mut order = start.clone();
+                for _ in 0..PASSES {
+                    match attempt(&order, &|_| corner) {
+                        Ok(p) => {
+                            report.passes = 0;
+                            result = Some(p);
+                            break 'packing;
+                        }
+                        Err(i) => {
+                            last_fail = i;
+                            let k = order.iter().position(|&j| j == i).unwrap_or(0);
+                            order.remove(k);
+                            order.insert(0, i);
+                        }
+                    }
+                }
             }
-            Err(i) => last_fail = i,
         }
     }
     let Some(pos) = result else {
