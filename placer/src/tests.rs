@@ -1137,29 +1137,41 @@ fn packable(cw: f64, ch: f64, m: &[(f64, f64, f64, f64, bool)], blockage: bool, 
     search(0, &mut placed, &sizes, &cands, &clear)
 }
 
+/// Whether legalizing a `macro_set` design failed rightly. The generator bounds utilization,
+/// not feasibility: a fixed macro in the middle can leave every free strip narrower than a large
+/// movable macro. Giving up is right only when the macro it names fits nowhere even among the
+/// fixed obstacles alone, or when the four largest movable macros have no packing at all.
+fn proven_infeasible(
+    cw: f64,
+    ch: f64,
+    m: &[(f64, f64, f64, f64, bool)],
+    blockage: bool,
+    err: &crate::legalize::LegalizeError,
+) -> bool {
+    let crate::legalize::LegalizeError::NoRoom { node, .. } = err else {
+        return false;
+    };
+    let Some(i) = node.strip_prefix('m').and_then(|i| i.parse().ok()) else {
+        return false;
+    };
+    !fits_among_fixed(cw, ch, m, blockage, i) || !packable(cw, ch, m, blockage, 4)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
 
-    /// Any overlapping, out-of-canvas start with hard-macro utilization ≤ 60% legalizes (unless
-    /// it has no legal placement at all, checked by brute force): no
-    /// violation at all, fixed macros exactly where they were, already-legal macros unmoved.
+    /// Any overlapping, out-of-canvas start with hard-macro utilization ≤ 60% legalizes unless
+    /// it is proven to have no legal placement at all (`proven_infeasible`): no violation at all,
+    /// fixed macros exactly where they were, already-legal macros unmoved.
     #[test]
     fn legalizer_always_legal((cw, ch, _util, m, blockage) in macro_set()) {
         let (nl, start) = build_macros(cw, ch, &m, blockage, 3);
         let mut pl = start.clone();
         let report = crate::legalize::legalize(&nl, &mut pl);
-        // The generator bounds utilization, not feasibility: a fixed macro in the middle can
-        // leave every free strip narrower than a large movable macro. Giving up is right only
-        // when that macro fits nowhere even among the fixed obstacles alone, or when the four
-        // largest movable macros have no packing at all (exhaustive search).
-        if let Err(crate::legalize::LegalizeError::NoRoom { node, .. }) = &report {
-            let i: usize = node.trim_start_matches('m').parse().unwrap();
-            let infeasible = !fits_among_fixed(cw, ch, &m, blockage, i)
-                || !packable(cw, ch, &m, blockage, 4);
-            prop_assert!(infeasible, "{:?}", report);
+        if let Err(e) = &report {
+            prop_assert!(proven_infeasible(cw, ch, &m, blockage, e), "{:?}", e);
             return Ok(());
         }
-        prop_assert!(report.is_ok(), "{:?}", report);
         let v = crate::legality::check(&nl, &pl, Some(&start));
         prop_assert!(v.is_empty(), "{:?}", v);
         // And clear of the blockage.
@@ -1444,15 +1456,21 @@ proptest! {
             };
             let run = |threads: usize| {
                 let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-                pool.install(|| place(&nl, &start, &params, &opts, &mut |_| {})).unwrap()
+                pool.install(|| place(&nl, &start, &params, &opts, &mut |_| {}))
             };
-            let r = run(2);
+            let r = match run(2) {
+                Ok(r) => r,
+                Err(e) => {
+                    prop_assert!(proven_infeasible(cw, ch, &m, blockage, &e), "{:?}: {:?}", method, e);
+                    return Ok(());
+                }
+            };
             prop_assert!(r.violations.is_empty(), "{:?}: {:?}", method, r.violations);
             prop_assert!(crate::legality::check(&nl, &r.placement, Some(&start)).is_empty());
             let full = crate::cost::proxy_cost(&nl, &r.placement, &params);
             prop_assert_eq!(full.proxy_cost, r.cost.proxy_cost);
             prop_assert_eq!(r.stages.last().unwrap().proxy, r.cost.proxy_cost);
-            let r1 = run(1);
+            let r1 = run(1).unwrap();
             prop_assert_eq!(&r1.placement.x, &r.placement.x, "{:?}", method);
             prop_assert_eq!(&r1.placement.y, &r.placement.y);
             prop_assert_eq!(&r1.placement.orient, &r.placement.orient);
@@ -1518,7 +1536,10 @@ proptest! {
         use crate::partial::PartialCost;
         let (nl, mut start) = build_design(cw, ch, &m, blockage, &nets);
         // Fixed macros must be legal among themselves for any episode to be.
-        crate::legalize::legalize(&nl, &mut start).unwrap();
+        if let Err(e) = crate::legalize::legalize(&nl, &mut start) {
+            prop_assert!(proven_infeasible(cw, ch, &m, blockage, &e), "{:?}", e);
+            return Ok(());
+        }
         let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
         let opts = EnvOptions { grid: g, live_cost: live, ..EnvOptions::default() };
         let mut env = PlaceEnv::new(&nl, &start, &params, &opts);
