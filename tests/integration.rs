@@ -1247,8 +1247,10 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
         "return_mean",
         "rollout_seconds",
         "update_seconds",
+        "expert_seconds",
         "elite_proxy",
         "sil_nll",
+        "expert_proxy",
     ] {
         assert!(first.get(key).is_some(), "log lacks {key}");
     }
@@ -1282,7 +1284,12 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
         s.lines()
             .map(|l| {
                 let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-                for timing in ["wall_seconds", "rollout_seconds", "update_seconds"] {
+                for timing in [
+                    "wall_seconds",
+                    "rollout_seconds",
+                    "update_seconds",
+                    "expert_seconds",
+                ] {
                     v.as_object_mut().unwrap().remove(timing);
                 }
                 v

@@ -626,6 +626,7 @@ fn expert_iteration_only_ever_improves_the_elite_and_logs_the_expert() {
             "update {}",
             r.update
         );
+        assert_eq!(r.expert_seconds > 0.0, i % 2 == 0, "update {}", r.update);
         // The elite is never worse than before, than this rollout's best, or than the expert.
         assert!(r.elite_proxy <= prev);
         assert!(r.elite_proxy <= r.best_proxy);

@@ -3,7 +3,9 @@
 //!
 //! **Files in the output directory**: `train.jsonl` (fields `update`, `design`, `env_steps`,
 //! `wall_seconds`, `mean_return`, `mean_proxy`, `best_proxy`, `policy_loss`, `value_loss`,
-//! `entropy`, `approx_kl`, `clip_fraction`, `lr`), `policy.safetensors` (the `VarStore`) and
+//! `entropy`, `approx_kl`, `clip_fraction`, `lr`, `wire_gain`, `return_mean`, and the
+//! seconds of the update's parts: `rollout_seconds`, `update_seconds`, `expert_seconds`),
+//! `policy.safetensors` (the `VarStore`) and
 //! `policy.json` (the sidecar: feature version, grid, channels, network and PPO settings, seed,
 //! designs, command line, update counter, environment steps, wall time, best proxy).
 //!
@@ -180,6 +182,9 @@ pub struct LogRow {
     pub rollout_seconds: f64,
     /// Seconds spent in this update's gradient steps (self-imitation included).
     pub update_seconds: f64,
+    /// Seconds spent in this update's expert (annealing the elite and mapping it back; 0 when
+    /// the expert did not run).
+    pub expert_seconds: f64,
     /// Proxy of the best episode so far on this design (the one self-imitation follows).
     pub elite_proxy: f64,
     /// Mean negative log-likelihood of that episode's actions before this update's first
@@ -389,13 +394,18 @@ pub fn train(
         let t_update = Instant::now();
         let stats = trainer.update(&policy, &graphs[k], &rollout);
         crate::ppo::Elite::offer(&mut side.elites[k], &rollout);
+        let mut update_seconds = t_update.elapsed().as_secs_f64();
         let mut expert_proxy = f64::NAN;
+        let mut expert_seconds = 0.0;
         if opts.expert_moves > 0
             && side.update.is_multiple_of(opts.expert_every.max(1))
             && let (Some(elite), Some(env)) = (&mut side.elites[k], envs[k].first_mut())
         {
+            let t_expert = Instant::now();
             expert_proxy = expert_improve(elite, env, &designs[k], opts, side.update)?;
+            expert_seconds = t_expert.elapsed().as_secs_f64();
         }
+        let t_sil = Instant::now();
         let mut sil_nll = 0.0;
         if opts.ppo.sil_coef > 0.0
             && let (Some(elite), Some(env)) = (&side.elites[k], envs[k].first_mut())
@@ -408,7 +418,7 @@ pub fn train(
                 }
             }
         }
-        let update_seconds = t_update.elapsed().as_secs_f64();
+        update_seconds += t_sil.elapsed().as_secs_f64();
         side.update += 1;
         side.env_steps += rollout.transitions.len() as u64;
         let n = rollout.episode_returns.len().max(1) as f64;
@@ -434,6 +444,7 @@ pub fn train(
             return_mean: side.return_scales[k].mean,
             rollout_seconds,
             update_seconds,
+            expert_seconds,
             elite_proxy: side.elites[k].as_ref().map_or(f64::NAN, |e| e.proxy),
             sil_nll,
             expert_proxy,
