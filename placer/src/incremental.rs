@@ -14,9 +14,9 @@
 use netlists::{Netlist, NodeId, Orientation, Placement};
 
 use crate::cost::{
-    CostMaps, CostParams, ProxyCost, Raw, Scratch, add_net, add_node, finish, finish_cost,
-    raw_full, route_net,
+    CostMaps, CostParams, ProxyCost, Raw, Scratch, add_node, finish, finish_cost, raw_full,
 };
+use crate::routes::NetRoutes;
 
 /// One node's placement before a change, for undo.
 #[derive(Debug, Clone, Copy)]
@@ -34,19 +34,10 @@ pub struct CostState<'a> {
     params: CostParams,
     placement: Placement,
     raw: Raw,
-    net_hpwl: Vec<f64>,
-    /// Distinct grid cells and driver cell of each net as last routed, so removing a net's
-    /// demand needs no pin positions.
-    net_cells: Vec<Vec<(usize, usize)>>,
-    net_driver: Vec<(usize, usize)>,
-    pin_net: Vec<u32>,
+    /// Each net's last routing, so removing a net's demand needs no pin positions.
+    routes: NetRoutes,
     weight_sum: f64,
     cost: ProxyCost,
-    // Scratch.
-    stamp: Vec<u32>,
-    epoch: u32,
-    nets: Vec<u32>,
-    cells: Vec<(usize, usize)>,
     scratch: Scratch,
     // Undo record of the last change.
     saved: Vec<Saved>,
@@ -57,24 +48,9 @@ impl<'a> CostState<'a> {
     /// A state for `placement`, evaluated in full once.
     pub fn new(netlist: &'a Netlist, placement: Placement, params: CostParams) -> Self {
         let raw = raw_full(netlist, &placement, &params);
-        let mut net_hpwl = vec![0.0; netlist.num_nets()];
-        let mut cells = Vec::new();
-        let mut net_cells = vec![Vec::new(); netlist.num_nets()];
-        let mut net_driver = vec![(0, 0); netlist.num_nets()];
+        // `raw_full` already holds every net; route them once more only to remember them.
         let mut throwaway = Raw::zeros(&params);
-        for net in 0..netlist.num_nets() {
-            let (dh, dv) = (&mut throwaway.dh, &mut throwaway.dv);
-            let (h, d) = add_net(dh, dv, netlist, &placement, net, &params, 1.0, &mut cells);
-            net_hpwl[net] = h;
-            net_driver[net] = d;
-            net_cells[net].extend_from_slice(&cells);
-        }
-        let mut pin_net = vec![0u32; netlist.num_pins()];
-        for net in netlist.nets() {
-            for p in netlist.net_pins(net) {
-                pin_net[p] = net.0;
-            }
-        }
+        let routes = NetRoutes::new(&mut throwaway, netlist, &placement, &params, |_| true);
         let weight_sum = netlist.net_weight().iter().sum();
         let mut scratch = Scratch::default();
         let cost = finish_cost(&raw, weight_sum, &params, &mut scratch);
@@ -83,16 +59,9 @@ impl<'a> CostState<'a> {
             params,
             placement,
             raw,
-            net_hpwl,
-            net_cells,
-            net_driver,
-            pin_net,
+            routes,
             weight_sum,
             cost,
-            stamp: vec![0; netlist.num_nets()],
-            epoch: 0,
-            nets: Vec::new(),
-            cells,
             scratch,
             saved: Vec::new(),
             prev_cost: None,
@@ -173,36 +142,9 @@ impl<'a> CostState<'a> {
 
     /// Applies changes to the accumulators and the placement.
     fn apply(&mut self, changes: &[(usize, f64, f64, Orientation)]) {
-        // The nets touching the changed nodes, each once.
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.stamp.fill(0);
-            self.epoch = 1;
-        }
-        self.nets.clear();
-        for &(n, ..) in changes {
-            for &p in self.netlist.pins_of_node(NodeId(n as u32)) {
-                let net = self.pin_net[p.idx()];
-                if self.stamp[net as usize] != self.epoch {
-                    self.stamp[net as usize] = self.epoch;
-                    self.nets.push(net);
-                }
-            }
-        }
         let (nl, params) = (self.netlist, &self.params);
-        for &net in &self.nets {
-            let net = net as usize;
-            let w = nl.net_weight()[net];
-            let (dh, dv) = (&mut self.raw.dh, &mut self.raw.dv);
-            route_net(
-                &self.net_cells[net],
-                self.net_driver[net],
-                -w.max(1.0),
-                dh,
-                dv,
-            );
-            self.raw.hpwl -= w * self.net_hpwl[net];
-        }
+        self.routes.touch(nl, changes.iter().map(|c| c.0));
+        self.routes.withdraw(&mut self.raw, nl);
         for &(n, ..) in changes {
             add_node(&mut self.raw, nl, &self.placement, n, params, -1.0);
         }
@@ -214,24 +156,7 @@ impl<'a> CostState<'a> {
         for &(n, ..) in changes {
             add_node(&mut self.raw, nl, &self.placement, n, params, 1.0);
         }
-        for &net in &self.nets {
-            let net = net as usize;
-            let (dh, dv) = (&mut self.raw.dh, &mut self.raw.dv);
-            let (h, d) = add_net(
-                dh,
-                dv,
-                nl,
-                &self.placement,
-                net,
-                params,
-                1.0,
-                &mut self.cells,
-            );
-            self.net_hpwl[net] = h;
-            self.net_driver[net] = d;
-            self.net_cells[net].clear();
-            self.net_cells[net].extend_from_slice(&self.cells);
-            self.raw.hpwl += nl.net_weight()[net] * h;
-        }
+        self.routes
+            .reroute(&mut self.raw, nl, &self.placement, params, |_| true);
     }
 }

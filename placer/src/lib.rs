@@ -19,6 +19,7 @@ pub mod legality;
 pub mod legalize;
 pub mod masks;
 pub mod partial;
+mod routes;
 pub mod rows;
 pub mod wirelength;
 

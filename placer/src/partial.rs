@@ -12,15 +12,13 @@
 //! [`PartialCost::place`] puts one node (absent or present) at a position in O(pins of its nets,
 //! cells under it and grid cells): the node's nets are taken out of the demand maps from their
 //! cached cells, the node's area moves, and the nets are routed again over their present pins —
-//! the same kernels as [`crate::incremental::CostState`]. The environment uses it for its
+//! the same [`crate::routes`] bookkeeping as [`crate::incremental::CostState`]. The environment uses it for its
 //! shaped reward and its density/congestion channels ([`crate::env`]).
 
 use netlists::{Netlist, NodeId, Placement};
 
-use crate::cost::{
-    CostMaps, CostParams, ProxyCost, Raw, Scratch, add_net_where, add_node, finish, finish_cost,
-    route_net,
-};
+use crate::cost::{CostMaps, CostParams, ProxyCost, Raw, Scratch, add_node, finish, finish_cost};
+use crate::routes::NetRoutes;
 
 /// Proxy cost of the present nodes of a placement, kept up to date as nodes are placed.
 #[derive(Debug, Clone)]
@@ -30,16 +28,10 @@ pub struct PartialCost<'a> {
     placement: Placement,
     present: Vec<bool>,
     raw: Raw,
-    net_hpwl: Vec<f64>,
-    net_cells: Vec<Vec<(usize, usize)>>,
-    net_driver: Vec<(usize, usize)>,
+    /// Each net's last routing over its present pins.
+    routes: NetRoutes,
     weight_sum: f64,
     cost: ProxyCost,
-    // Scratch.
-    stamp: Vec<u32>,
-    epoch: u32,
-    nets: Vec<u32>,
-    cells: Vec<(usize, usize)>,
     scratch: Scratch,
 }
 
@@ -59,28 +51,10 @@ impl<'a> PartialCost<'a> {
                 add_node(&mut raw, netlist, placement, n, params, 1.0);
             }
         }
-        let nets = netlist.num_nets();
-        let (mut net_hpwl, mut net_cells, mut net_driver) =
-            (vec![0.0; nets], vec![Vec::new(); nets], vec![(0, 0); nets]);
-        let mut cells = Vec::new();
         let pin_node = netlist.pin_node();
-        for net in 0..nets {
-            let (h, d) = add_net_where(
-                &mut raw.dh,
-                &mut raw.dv,
-                netlist,
-                placement,
-                net,
-                params,
-                1.0,
-                &mut cells,
-                |p| present[pin_node[p].idx()],
-            );
-            raw.hpwl += netlist.net_weight()[net] * h;
-            net_hpwl[net] = h;
-            net_driver[net] = d;
-            net_cells[net].extend_from_slice(&cells);
-        }
+        let routes = NetRoutes::new(&mut raw, netlist, placement, params, |p| {
+            present[pin_node[p].idx()]
+        });
         let weight_sum = netlist.net_weight().iter().sum();
         let mut scratch = Scratch::default();
         let cost = finish_cost(&raw, weight_sum, params, &mut scratch);
@@ -90,15 +64,9 @@ impl<'a> PartialCost<'a> {
             placement: placement.clone(),
             present: present.to_vec(),
             raw,
-            net_hpwl,
-            net_cells,
-            net_driver,
+            routes,
             weight_sum,
             cost,
-            stamp: vec![0; nets],
-            epoch: 0,
-            nets: Vec::new(),
-            cells,
             scratch,
         }
     }
@@ -137,31 +105,8 @@ impl<'a> PartialCost<'a> {
     fn set(&mut self, node: NodeId, at: Option<(f64, f64)>) -> f64 {
         let (nl, params) = (self.netlist, &self.params);
         let n = node.idx();
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.stamp.fill(0);
-            self.epoch = 1;
-        }
-        self.nets.clear();
-        for &p in nl.pins_of_node(node) {
-            let net = nl.pin_net(p).0;
-            if self.stamp[net as usize] != self.epoch {
-                self.stamp[net as usize] = self.epoch;
-                self.nets.push(net);
-            }
-        }
-        for &net in &self.nets {
-            let net = net as usize;
-            let w = nl.net_weight()[net];
-            route_net(
-                &self.net_cells[net],
-                self.net_driver[net],
-                -w.max(1.0),
-                &mut self.raw.dh,
-                &mut self.raw.dv,
-            );
-            self.raw.hpwl -= w * self.net_hpwl[net];
-        }
+        self.routes.touch(nl, [n]);
+        self.routes.withdraw(&mut self.raw, nl);
         if self.present[n] {
             add_node(&mut self.raw, nl, &self.placement, n, params, -1.0);
         }
@@ -174,25 +119,10 @@ impl<'a> PartialCost<'a> {
             self.present[n] = false;
         }
         let (present, pin_node) = (&self.present, nl.pin_node());
-        for &net in &self.nets {
-            let net = net as usize;
-            let (h, d) = add_net_where(
-                &mut self.raw.dh,
-                &mut self.raw.dv,
-                nl,
-                &self.placement,
-                net,
-                params,
-                1.0,
-                &mut self.cells,
-                |p| present[pin_node[p].idx()],
-            );
-            self.net_hpwl[net] = h;
-            self.net_driver[net] = d;
-            self.net_cells[net].clear();
-            self.net_cells[net].extend_from_slice(&self.cells);
-            self.raw.hpwl += nl.net_weight()[net] * h;
-        }
+        self.routes
+            .reroute(&mut self.raw, nl, &self.placement, params, |p| {
+                present[pin_node[p].idx()]
+            });
         self.cost = finish_cost(&self.raw, self.weight_sum, params, &mut self.scratch);
         self.cost.proxy_cost
     }
