@@ -998,51 +998,6 @@ fn build_macros(
     (nl, pl)
 }
 
-/// Brute force: does macro `i` of a `macro_set` fit anywhere in the canvas clear of the fixed
-/// macros and the blockage, ignoring every other movable macro? If a clear spot exists, sliding
-/// the macro left and then down keeps it clear and ends with its left edge at 0 or at an
-/// obstacle's right edge and its bottom edge at 0 or at an obstacle's top edge, so those
-/// candidates decide it exactly.
-fn fits_among_fixed(
-    cw: f64,
-    ch: f64,
-    m: &[(f64, f64, f64, f64, bool)],
-    blockage: bool,
-    i: usize,
-) -> bool {
-    let (w, h) = (m[i].0, m[i].1);
-    let mut obstacles: Vec<(f64, f64, f64, f64)> = m
-        .iter()
-        .filter(|t| t.4)
-        .map(|t| {
-            (
-                t.2 - t.0 / 2.0,
-                t.3 - t.1 / 2.0,
-                t.2 + t.0 / 2.0,
-                t.3 + t.1 / 2.0,
-            )
-        })
-        .collect();
-    if blockage {
-        obstacles.push((0.0, 0.0, cw / 5.0, ch / 5.0));
-    }
-    let xs: Vec<f64> = std::iter::once(0.0)
-        .chain(obstacles.iter().map(|o| o.2))
-        .collect();
-    let ys: Vec<f64> = std::iter::once(0.0)
-        .chain(obstacles.iter().map(|o| o.3))
-        .collect();
-    xs.iter().any(|&x0| {
-        ys.iter().any(|&y0| {
-            x0 + w <= cw
-                && y0 + h <= ch
-                && obstacles.iter().all(|o| {
-                    (x0 + w).min(o.2) - x0.max(o.0) <= 0.0 || (y0 + h).min(o.3) - y0.max(o.1) <= 0.0
-                })
-        })
-    })
-}
-
 /// Brute force: can the `k` largest movable macros of a `macro_set` be placed at once, clear
 /// of each other, the fixed macros and the blockage? Exact; when it says no, the whole set has
 /// no legal placement either. Sliding macros left and down until nothing moves keeps a legal
@@ -1137,6 +1092,15 @@ fn packable(cw: f64, ch: f64, m: &[(f64, f64, f64, f64, bool)], blockage: bool, 
     search(0, &mut placed, &sizes, &cands, &clear)
 }
 
+/// The fixed macros of a `macro_set` and its movable macro `i` only.
+fn alone(m: &[(f64, f64, f64, f64, bool)], i: usize) -> Vec<(f64, f64, f64, f64, bool)> {
+    m.iter()
+        .enumerate()
+        .filter(|&(j, t)| t.4 || j == i)
+        .map(|(_, t)| *t)
+        .collect()
+}
+
 /// Whether legalizing a `macro_set` design failed rightly. The generator bounds utilization,
 /// not feasibility: a fixed macro in the middle can leave every free strip narrower than a large
 /// movable macro. Giving up is right only when the macro it names fits nowhere even among the
@@ -1151,10 +1115,10 @@ fn proven_infeasible(
     let crate::legalize::LegalizeError::NoRoom { node, .. } = err else {
         return false;
     };
-    let Some(i) = node.strip_prefix('m').and_then(|i| i.parse().ok()) else {
+    let Some(i) = node.strip_prefix('m').and_then(|i| i.parse::<usize>().ok()) else {
         return false;
     };
-    !fits_among_fixed(cw, ch, m, blockage, i) || !packable(cw, ch, m, blockage, 4)
+    !packable(cw, ch, &alone(m, i), blockage, 1) || !packable(cw, ch, m, blockage, 4)
 }
 
 proptest! {
@@ -1209,7 +1173,7 @@ fn legalizer_reports_no_room_exactly_when_a_fixed_macro_leaves_none() {
         fixed,
         (44.45155050910735, 42.12584906405185, 22.2, 21.1, false),
     ];
-    assert!(!fits_among_fixed(100.0, 100.0, &big, false, 1));
+    assert!(!packable(100.0, 100.0, &alone(&big, 1), false, 1));
     let (nl, mut pl) = build_macros(100.0, 100.0, &big, false, 0);
     let err = crate::legalize::legalize(&nl, &mut pl).unwrap_err();
     assert!(
@@ -1219,7 +1183,7 @@ fn legalizer_reports_no_room_exactly_when_a_fixed_macro_leaves_none() {
     assert!(!packable(100.0, 100.0, &big, false, 4));
     let smaller = [fixed, (40.0, 40.0, 22.2, 21.1, false)];
     assert!(packable(100.0, 100.0, &smaller, false, 4));
-    assert!(fits_among_fixed(100.0, 100.0, &smaller, false, 1));
+    assert!(packable(100.0, 100.0, &alone(&smaller, 1), false, 1));
     let (nl, mut pl) = build_macros(100.0, 100.0, &smaller, false, 0);
     crate::legalize::legalize(&nl, &mut pl).unwrap();
     assert!(crate::legality::check(&nl, &pl, None).is_empty());
