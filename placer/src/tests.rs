@@ -1063,24 +1063,24 @@ fn packable(cw: f64, ch: f64, m: &[(f64, f64, f64, f64, bool)], blockage: bool, 
         }
         c
     };
-    let clear =
-        |a: &R, b: &R| a.2.min(b.2) - a.0.max(b.0) <= 0.0 || a.3.min(b.3) - a.1.max(b.1) <= 0.0;
     let cands: Vec<Vec<(f64, f64)>> = (0..sizes.len()).map(candidates).collect();
+    // Depth-first: macro i at each candidate clear of everything placed so far.
     fn search(
         i: usize,
         placed: &mut Vec<R>,
         sizes: &[(f64, f64)],
         cands: &[Vec<(f64, f64)>],
-        clear: &dyn Fn(&R, &R) -> bool,
     ) -> bool {
         if i == sizes.len() {
             return true;
         }
         for &(x, y) in &cands[i] {
             let r = (x, y, x + sizes[i].0, y + sizes[i].1);
-            if placed.iter().all(|p| clear(p, &r)) {
+            let clear =
+                |p: &R| r.2.min(p.2) - r.0.max(p.0) <= 0.0 || r.3.min(p.3) - r.1.max(p.1) <= 0.0;
+            if placed.iter().all(clear) {
                 placed.push(r);
-                if search(i + 1, placed, sizes, cands, clear) {
+                if search(i + 1, placed, sizes, cands) {
                     return true;
                 }
                 placed.pop();
@@ -1088,8 +1088,7 @@ fn packable(cw: f64, ch: f64, m: &[(f64, f64, f64, f64, bool)], blockage: bool, 
         }
         false
     }
-    let mut placed = obstacles.clone();
-    search(0, &mut placed, &sizes, &cands, &clear)
+    search(0, &mut obstacles, &sizes, &cands)
 }
 
 /// The fixed macros of a `macro_set` and its movable macro `i` only.

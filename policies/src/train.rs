@@ -394,7 +394,6 @@ pub fn train(
         let t_update = Instant::now();
         let stats = trainer.update(&policy, &graphs[k], &rollout);
         crate::ppo::Elite::offer(&mut side.elites[k], &rollout);
-        let mut update_seconds = t_update.elapsed().as_secs_f64();
         let mut expert_proxy = f64::NAN;
         let mut expert_seconds = 0.0;
         if opts.expert_moves > 0
@@ -405,7 +404,6 @@ pub fn train(
             expert_proxy = expert_improve(elite, env, &designs[k], opts, side.update)?;
             expert_seconds = t_expert.elapsed().as_secs_f64();
         }
-        let t_sil = Instant::now();
         let mut sil_nll = 0.0;
         if opts.ppo.sil_coef > 0.0
             && let (Some(elite), Some(env)) = (&side.elites[k], envs[k].first_mut())
@@ -418,7 +416,7 @@ pub fn train(
                 }
             }
         }
-        update_seconds += t_sil.elapsed().as_secs_f64();
+        let update_seconds = t_update.elapsed().as_secs_f64() - expert_seconds;
         side.update += 1;
         side.env_steps += rollout.transitions.len() as u64;
         let n = rollout.episode_returns.len().max(1) as f64;
