@@ -47,7 +47,8 @@ fn cost(c: &mut Criterion) {
         .nodes()
         .filter(|n| d.netlist.node_kind()[n.idx()] == NodeKind::HardMacro)
         .collect();
-    let mut st = placer::cost_state(&d.netlist, d.placement.clone(), params.clone());
+    let mut st =
+        placer::cost::incremental::CostState::new(&d.netlist, d.placement.clone(), params.clone());
     let mut seed = 1u64;
     let mut rnd = move || {
         seed = seed
@@ -71,15 +72,17 @@ fn cost(c: &mut Criterion) {
     });
 
     // Masks for one hard macro at G = 128 with every other macro and port placed.
-    let grid = placer::masks::MaskGrid::over_canvas(&d.netlist, 128, 128);
+    let grid = placer::macros::masks::MaskGrid::over_canvas(&d.netlist, 128, 128);
     let placed = vec![true; d.netlist.num_nodes()];
     let m = hard[hard.len() / 2];
     g.bench_function("position_mask_ariane133_g128", |bch| {
-        bch.iter(|| placer::masks::position_mask(&d.netlist, &d.placement, &placed, m, &grid))
+        bch.iter(|| {
+            placer::macros::masks::position_mask(&d.netlist, &d.placement, &placed, m, &grid)
+        })
     });
     g.bench_function("wire_mask_ariane133_g128", |bch| {
         bch.iter(|| {
-            placer::masks::wire_mask(
+            placer::macros::masks::wire_mask(
                 &d.netlist,
                 &d.placement,
                 &placed,

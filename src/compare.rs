@@ -81,10 +81,10 @@ fn score(
     let (d, _) = read(&with)?;
     let params = cost.params(d.netlist.floorplan())?;
     let c = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
-    let legal = placer::legality::check(&d.netlist, &d.placement, Some(reference)).is_empty();
-    let rows = placer::rows::rows_of(&d.netlist);
+    let legal = placer::cost::legality::check(&d.netlist, &d.placement, Some(reference)).is_empty();
+    let rows = placer::detail::rows_of(&d.netlist);
     let cells_legal = (!d.netlist.floorplan().rows.is_empty())
-        .then(|| placer::rows::check_cells(&d.netlist, &rows, &d.placement).is_empty());
+        .then(|| placer::detail::check_cells(&d.netlist, &rows, &d.placement).is_empty());
     let row = RunRow {
         method: String::new(),
         seed: None,
@@ -93,7 +93,7 @@ fn score(
         wirelength_cost: c.wirelength_cost,
         density_cost: c.density_cost,
         congestion_cost: c.congestion_cost,
-        hpwl: placer::hpwl(&d.netlist, &d.placement),
+        hpwl: placer::cost::hpwl::geometric_hpwl(&d.netlist, &d.placement),
         legal,
         cells_legal,
         wall_seconds: None,

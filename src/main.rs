@@ -394,12 +394,13 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
     } else {
         None
     };
-    let mut violations = placer::legality::check(&d.netlist, &d.placement, reference.as_ref());
+    let mut violations =
+        placer::cost::legality::check(&d.netlist, &d.placement, reference.as_ref());
     violations.sort_by(|a, b| b.amount().total_cmp(&a.amount()));
     // Std cells in rows, when the design has rows (Bookshelf .scl).
     let rows = &d.netlist.floorplan().rows;
     let cell_violations =
-        (!rows.is_empty()).then(|| placer::rows::check_cells(&d.netlist, rows, &d.placement));
+        (!rows.is_empty()).then(|| placer::detail::check_cells(&d.netlist, rows, &d.placement));
     if json {
         let v = serde_json::json!({
             "design": d.netlist.design(),

@@ -1,4 +1,4 @@
-//! `macroplace place`: runs a placement flow ([`placer::flow`]) and writes the placement in the
+//! `macroplace place`: runs a placement flow ([`placer::macros::flow`]) and writes the placement in the
 //! input's own format, `report.json` (with the cost trajectory), the pictures and `report.html`.
 
 use std::io::IsTerminal;
@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use netlists::Extra;
-use placer::anneal::Budget;
-use placer::flow::{Method, PlaceOptions, PlaceResult};
+use placer::macros::anneal::Budget;
+use placer::macros::flow::{Method, PlaceOptions, PlaceResult};
 
 use crate::{CostArgs, Input, InputError, read};
 
@@ -268,7 +268,7 @@ fn run_macro_flow(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let mut on_progress = |p: &placer::anneal::Progress| {
+    let mut on_progress = |p: &placer::macros::anneal::Progress| {
         bar.set_position((p.fraction * 1000.0) as u64);
         bar.set_message(format!(
             "best {:.5}  current {:.5}  {} it",
@@ -334,8 +334,9 @@ fn run_macro_flow(
         }));
         r
     } else {
-        let r =
-            pool.install(|| placer::flow::place(nl, &d.placement, params, &opts, &mut on_progress));
+        let r = pool.install(|| {
+            placer::macros::flow::place(nl, &d.placement, params, &opts, &mut on_progress)
+        });
         bar.finish_and_clear();
         r.with_context(|| format!("{label} placement failed"))?
     };
@@ -403,8 +404,8 @@ fn write_outputs(
         }
     };
     // Macro-only HPWL (nets restricted to macro and port pins) beside the full one.
-    let hpwl_full = placer::hpwl(nl, &r.placement);
-    let hpwl_macro = placer::macro_hpwl(nl, &r.placement);
+    let hpwl_full = placer::cost::hpwl::geometric_hpwl(nl, &r.placement);
+    let hpwl_macro = placer::cost::hpwl::macro_hpwl(nl, &r.placement);
     let report = serde_json::json!({
         "design": nl.design(),
         "method": method,
@@ -611,12 +612,12 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         } else {
             target_density
         })),
-        gp: placer::analytic::AnalyticOptions {
+        gp: placer::global::analytic::AnalyticOptions {
             bins: args.bins,
             target_density,
             seed: args.seed,
             seconds: Some((args.time_limit - t.elapsed().as_secs_f64()).max(1.0)),
-            ..placer::analytic::AnalyticOptions::default()
+            ..placer::global::analytic::AnalyticOptions::default()
         },
         detail_passes: args.detail_passes,
         ..placer::full::FullOptions::default()
@@ -628,9 +629,9 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let pl = &r.placement;
     let (violations, cell_violations) = placer::full::check_full(nl, pl, Some(&d.placement));
     let c = placer::cost::proxy_cost(nl, pl, &params);
-    let hpwl_full = placer::hpwl(nl, pl);
-    let hpwl_macro = placer::macro_hpwl(nl, pl);
-    let rows = placer::rows::rows_of(nl);
+    let hpwl_full = placer::cost::hpwl::geometric_hpwl(nl, pl);
+    let hpwl_macro = placer::cost::hpwl::macro_hpwl(nl, pl);
+    let rows = placer::detail::rows_of(nl);
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let name = nl.design().to_string();

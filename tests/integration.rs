@@ -108,7 +108,7 @@ fn readers_reproduce_golden_hpwl_and_module_area() {
         let exp = &case["expected"];
         let d = read(nl, case["plc"].as_str());
         if let Some(h) = exp["hpwl"].as_f64() {
-            let got = placer::hpwl(&d.netlist, &d.placement);
+            let got = placer::cost::hpwl::geometric_hpwl(&d.netlist, &d.placement);
             assert!(rel_close(got, h, 1e-9), "{name}: hpwl {got} != {h}");
             checked += 1;
         }
@@ -481,8 +481,8 @@ fn cli_convert_both_ways() {
     // Geometry survives: the same HPWL (CT canvases start at 0; ibm01's rows do too).
     let src = read("bookshelf/ibm01_ms/ibm01.aux", None);
     let (hs, hd) = (
-        placer::hpwl(&src.netlist, &src.placement),
-        placer::hpwl(&d.netlist, &d.placement),
+        placer::cost::hpwl::geometric_hpwl(&src.netlist, &src.placement),
+        placer::cost::hpwl::geometric_hpwl(&d.netlist, &d.placement),
     );
     assert!(rel_close(hd, hs, 1e-9), "{hs} vs {hd}");
 
@@ -512,8 +512,8 @@ fn cli_convert_both_ways() {
     );
     // Same HPWL through Bookshelf (pins at the same absolute places).
     let (ha, hb) = (
-        placer::hpwl(&a.netlist, &a.placement),
-        placer::hpwl(&b.netlist, &b.placement),
+        placer::cost::hpwl::geometric_hpwl(&a.netlist, &a.placement),
+        placer::cost::hpwl::geometric_hpwl(&b.netlist, &b.placement),
     );
     assert!(rel_close(hb, ha, 1e-9), "{ha} vs {hb}");
 }
@@ -699,8 +699,8 @@ fn incremental_cost_tracks_full_evaluation_over_10000_steps_on_ariane133() {
         .nodes()
         .filter(|n| nl.node_kind()[n.idx()].is_macro())
         .collect();
-    let hard = placer::legality::hard_macros(nl);
-    let mut st = placer::cost_state(nl, d.placement.clone(), params.clone());
+    let hard = placer::cost::legality::hard_macros(nl);
+    let mut st = placer::cost::incremental::CostState::new(nl, d.placement.clone(), params.clone());
     let (w, h) = (params.canvas_width, params.canvas_height);
     let mut rng = Rng(2026);
     let flips = [

@@ -25,6 +25,7 @@ pub mod graph;
 pub mod ids;
 pub mod io;
 pub mod model;
+pub mod objects;
 pub mod plc;
 pub mod stats;
 

@@ -338,7 +338,7 @@ pub fn write_plc(
     extra_header: &[(String, String)],
 ) -> Result<()> {
     let fp = netlist.floorplan();
-    let indices = crate::ct::plc_indices(netlist);
+    let indices = crate::objects::plc_indices(netlist);
     let is_ct = matches!(netlist.extra(), crate::model::Extra::Ct(_));
     let (x0, y0) = if is_ct {
         (0.0, 0.0)

@@ -5,8 +5,8 @@
 mod common;
 
 use netlists::NodeId;
+use placer::cost::partial::PartialCost;
 use placer::env::{EnvOptions, PlaceEnv};
-use placer::partial::PartialCost;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -28,8 +28,8 @@ fn main() {
             d.netlist.node_kind()[n] == netlists::NodeKind::SoftMacro && !d.netlist.node_fixed()[n]
         })
         .collect();
-    let offsets = placer::force::spread_offsets(&params);
-    let target = placer::force::ForceOptions::default().spread;
+    let offsets = placer::macros::force::spread_offsets(&params);
+    let target = placer::macros::force::ForceOptions::default().spread;
     let phi_spread = |pc: &PartialCost| -> f64 {
         let mut pl = pc.placement().clone();
         for n in 0..pl.x.len() {
@@ -38,7 +38,7 @@ fn main() {
                 pl.y[n] = -1e7;
             }
         }
-        placer::force::spread_with(&d.netlist, &mut pl, &params, &soft, target, &offsets);
+        placer::macros::force::spread_with(&d.netlist, &mut pl, &params, &soft, target, &offsets);
         PartialCost::new(&d.netlist, &pl, &params, pc.present())
             .cost()
             .proxy_cost

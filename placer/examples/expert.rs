@@ -4,8 +4,8 @@
 //! episode's proxy. Usage: `expert NETLIST PLC SECONDS ACC[,ACC...]`.
 mod common;
 
-use placer::anneal::{AnnealOptions, Budget, anneal};
 use placer::env::{EnvOptions, PlaceEnv, decode_baseline};
+use placer::macros::anneal::{AnnealOptions, Budget, anneal};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -8,7 +8,7 @@ fn main() {
     let mut pl = d.placement.clone();
     let c0 = placer::cost::proxy_cost(&d.netlist, &pl, &params);
     let t = std::time::Instant::now();
-    let r = placer::legalize::legalize(&d.netlist, &mut pl).expect("legalize");
+    let r = placer::macros::legalize::legalize(&d.netlist, &mut pl).expect("legalize");
     let c1 = placer::cost::proxy_cost(&d.netlist, &pl, &params);
     println!(
         "legalize {:.3} s {r:?}\n  proxy {:.6} -> {:.6} ({:?})",
@@ -18,11 +18,11 @@ fn main() {
         (c1.wirelength_cost, c1.density_cost, c1.congestion_cost)
     );
     let t = std::time::Instant::now();
-    let f = placer::force::place_soft_macros(
+    let f = placer::macros::force::place_soft_macros(
         &d.netlist,
         &mut pl,
         &params,
-        &placer::force::ForceOptions {
+        &placer::macros::force::ForceOptions {
             repel: std::env::var("REPEL").map_or(1.0, |v| v.parse().unwrap()),
             attract: std::env::var("ATTRACT").map_or(0.05, |v| v.parse().unwrap()),
             spread: std::env::var("SPREAD").map_or(1.0, |v| v.parse().unwrap()),
@@ -37,25 +37,26 @@ fn main() {
     );
     println!(
         "violations {}",
-        placer::legality::check(&d.netlist, &pl, None).len()
+        placer::cost::legality::check(&d.netlist, &pl, None).len()
     );
     let t = std::time::Instant::now();
-    let g = placer::greedy::grid_dims(&d.netlist, 128);
-    let mut gp = placer::greedy::greedy(&d.netlist, &pl, g.0, g.1).expect("greedy");
+    let g = placer::macros::greedy::grid_dims(&d.netlist, 128);
+    let mut gp = placer::macros::greedy::greedy(&d.netlist, &pl, g.0, g.1).expect("greedy");
     let cg = placer::cost::proxy_cost(&d.netlist, &gp, &params);
     let tg = t.elapsed().as_secs_f64();
-    let f = placer::force::place_soft_macros(&d.netlist, &mut gp, &params, &Default::default());
+    let f =
+        placer::macros::force::place_soft_macros(&d.netlist, &mut gp, &params, &Default::default());
     println!(
         "greedy {tg:.3} s proxy {:.6} terms {:?}, after force {:.6} total {:.3} s, violations {}",
         cg.proxy_cost,
         (cg.wirelength_cost, cg.density_cost, cg.congestion_cost),
         f.proxy,
         t.elapsed().as_secs_f64(),
-        placer::legality::check(&d.netlist, &gp, None).len()
+        placer::cost::legality::check(&d.netlist, &gp, None).len()
     );
     let secs: f64 = std::env::var("SECS").map_or(30.0, |v| v.parse().unwrap());
-    let opts = placer::anneal::AnnealOptions {
-        budget: placer::anneal::Budget {
+    let opts = placer::macros::anneal::AnnealOptions {
+        budget: placer::macros::anneal::Budget {
             seconds: Some(secs),
             iterations: None,
         },
@@ -63,7 +64,7 @@ fn main() {
         ..Default::default()
     };
     let mut last = 0.0;
-    let o = placer::anneal::anneal(&d.netlist, &pl, &params, &opts, &mut |p| {
+    let o = placer::macros::anneal::anneal(&d.netlist, &pl, &params, &opts, &mut |p| {
         if p.point.seconds > last + 5.0 {
             last = p.point.seconds;
             eprintln!(
@@ -82,6 +83,6 @@ fn main() {
         o.proxy,
         c3.proxy_cost,
         (c3.wirelength_cost, c3.density_cost, c3.congestion_cost),
-        placer::legality::check(&d.netlist, &o.placement, None).len()
+        placer::cost::legality::check(&d.netlist, &o.placement, None).len()
     );
 }

@@ -12,7 +12,7 @@ fn main() {
         } else {
             placer::full::MacroMode::Mixed
         },
-        gp: placer::analytic::AnalyticOptions {
+        gp: placer::global::analytic::AnalyticOptions {
             bins: env("BINS").map(|b| b.parse().unwrap()),
             target_density: env("TD").map_or(1.0, |b| b.parse().unwrap()),
             target_overflow: env("TO").map_or(0.07, |b| b.parse().unwrap()),
@@ -36,7 +36,7 @@ fn main() {
             })
             .collect();
         let t = std::time::Instant::now();
-        let g = placer::analytic::global_place(nl, &d.placement, &movable, &opts.gp);
+        let g = placer::global::analytic::global_place(nl, &d.placement, &movable, &opts.gp);
         println!(
             "{} iterations in {:.2} s, bins {:?}, fillers {}, ovf {:.3}",
             g.iterations,
@@ -57,15 +57,15 @@ fn main() {
                     )
             })
             .collect();
-        let g = placer::analytic::global_place(nl, &d.placement, &movable, &opts.gp);
+        let g = placer::global::analytic::global_place(nl, &d.placement, &movable, &opts.gp);
         let mut pl = g.placement;
-        placer::legalize::legalize(nl, &mut pl).unwrap();
-        placer::rows::pull_off_obstacles(nl, &placer::rows::rows_of(nl), &mut pl);
+        placer::macros::legalize::legalize(nl, &mut pl).unwrap();
+        placer::detail::pull_off_obstacles(nl, &placer::detail::rows_of(nl), &mut pl);
         println!(
             "after macro legalization: cell area on macros {:.4}",
             on_obstacles(nl, &pl)
         );
-        let segs = placer::rows::segments(nl, &placer::rows::rows_of(nl), &pl);
+        let segs = placer::detail::segments(nl, &placer::detail::rows_of(nl), &pl);
         let cap: f64 = segs.iter().map(|s| (s.x1 - s.x0) * 16.0).sum();
         let narrow = segs.iter().filter(|s| s.x1 - s.x0 < 30.0).count();
         println!(
@@ -75,12 +75,12 @@ fn main() {
         let cells: Vec<bool> = (0..nl.num_nodes())
             .map(|n| !nl.node_fixed()[n] && nl.node_kind()[n] == netlists::NodeKind::StdCell)
             .collect();
-        let g = placer::analytic::global_place(
+        let g = placer::global::analytic::global_place(
             nl,
             &pl,
             &cells,
-            &placer::analytic::AnalyticOptions {
-                init: placer::analytic::Init::Keep,
+            &placer::global::analytic::AnalyticOptions {
+                init: placer::global::analytic::Init::Keep,
                 ..opts.gp.clone()
             },
         );
@@ -100,9 +100,10 @@ fn main() {
         let gp = g.placement.clone();
         netlists::bookshelf::write_pl(std::path::Path::new("/tmp/gp.pl"), nl, &gp).unwrap();
         let mut pl = g.placement;
-        let rep = placer::rows::legalize_cells(nl, &placer::rows::rows_of(nl), &mut pl).unwrap();
+        let rep =
+            placer::detail::legalize_cells(nl, &placer::detail::rows_of(nl), &mut pl).unwrap();
         println!("{rep:?}");
-        let obs = placer::rows::obstacles(nl, &gp);
+        let obs = placer::detail::obstacles(nl, &gp);
         let mut hist = [0usize; 6];
         let mut on_big = 0;
         for n in 0..nl.num_nodes() {
@@ -139,7 +140,7 @@ fn main() {
         );
         let mut again = pl.clone();
         let rep2 =
-            placer::rows::legalize_cells(nl, &placer::rows::rows_of(nl), &mut again).unwrap();
+            placer::detail::legalize_cells(nl, &placer::detail::rows_of(nl), &mut again).unwrap();
         netlists::bookshelf::write_pl(std::path::Path::new("/tmp/lg.pl"), nl, &pl).unwrap();
         println!("re-legalizing a legal placement: {rep2:?}");
         return;
@@ -166,7 +167,7 @@ fn main() {
 /// Debug: the fraction of std-cell area on obstacles.
 #[allow(dead_code)]
 pub fn on_obstacles(nl: &netlists::Netlist, pl: &netlists::Placement) -> f64 {
-    let obs = placer::rows::obstacles(nl, pl);
+    let obs = placer::detail::obstacles(nl, pl);
     let (mut tot, mut on) = (0.0, 0.0);
     for n in 0..nl.num_nodes() {
         if nl.node_kind()[n] != netlists::NodeKind::StdCell {

@@ -42,13 +42,13 @@ fn main() {
             d.netlist.node_kind()[n] == netlists::NodeKind::SoftMacro && !d.netlist.node_fixed()[n]
         })
         .collect();
-    placer::force::spread_with(
+    placer::macros::force::spread_with(
         &d.netlist,
         &mut pl,
         &params,
         &soft,
-        placer::force::ForceOptions::default().spread,
-        &placer::force::spread_offsets(&params),
+        placer::macros::force::ForceOptions::default().spread,
+        &placer::macros::force::spread_offsets(&params),
     );
     println!(
         "target macros, clusters spread from the start: {:.4}",

@@ -5,8 +5,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let d = common::read_with_plc(&args[1], &args[2]);
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
-    let hard = placer::legality::hard_macros(&d.netlist);
-    let mut st = placer::cost_state(&d.netlist, d.placement.clone(), params.clone());
+    let hard = placer::cost::legality::hard_macros(&d.netlist);
+    let mut st =
+        placer::cost::incremental::CostState::new(&d.netlist, d.placement.clone(), params.clone());
     let mut seed = 1u64;
     let mut rnd = move || {
         seed = seed

@@ -3,8 +3,8 @@
 fn main() {
     let path = std::env::args().nth(1).expect("usage: rows DESIGN");
     let d = netlists::read_design(std::path::Path::new(&path), &Default::default()).expect("read");
-    let rows = placer::rows::rows_of(&d.netlist);
-    let segs = placer::rows::segments(&d.netlist, &rows, &d.placement);
+    let rows = placer::detail::rows_of(&d.netlist);
+    let segs = placer::detail::segments(&d.netlist, &rows, &d.placement);
     match rows.first() {
         Some(r) => println!(
             "{} rows (synthesized: {}), height {}, site width {}, {} sites; {} free segments",

@@ -7,16 +7,16 @@
 //!   the macro legalizer then makes the macros legal and fixes them, and the cells are placed
 //!   again around them (from where they were).
 //!
-//! Then Abacus puts the cells into rows ([`crate::rows::legalize_cells`]) and detailed placement
-//! improves them ([`crate::rows::detailed_place`]). Every stage is timed and its HPWL recorded.
+//! Then Abacus puts the cells into rows ([`crate::detail::legalize_cells`]) and detailed placement
+//! improves them ([`crate::detail::detailed_place`]). Every stage is timed and its HPWL recorded.
 
 use std::time::Instant;
 
 use netlists::{Netlist, NodeKind, Placement};
 
-use crate::analytic::{AnalyticOptions, GpPoint, Init, global_place};
-use crate::legalize::{LegalizeError, LegalizeReport, legalize};
-use crate::rows::{DetailReport, RowError, RowReport, RowViolation};
+use crate::detail::{DetailReport, RowError, RowReport, RowViolation};
+use crate::global::analytic::{AnalyticOptions, GpPoint, Init, global_place};
+use crate::macros::legalize::{LegalizeError, LegalizeReport, legalize};
 
 /// Whether macros move in global placement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -127,7 +127,7 @@ pub fn place_full(
         stages.push(FullStage {
             name: name.to_string(),
             seconds: t.elapsed().as_secs_f64(),
-            hpwl: crate::hpwl(netlist, pl),
+            hpwl: crate::cost::hpwl::geometric_hpwl(netlist, pl),
             overflow: gp.map(|g| g.0),
             iterations: gp.map(|g| g.1),
         });
@@ -139,7 +139,7 @@ pub fn place_full(
             .map(|s| (s - t_all.elapsed().as_secs_f64()).max(1.0))
     };
     let cells = movable_cells(netlist);
-    let row_list = crate::rows::rows_of(netlist);
+    let row_list = crate::detail::rows_of(netlist);
     let macro_legalize;
     let cell_opts = if opts.mode == MacroMode::Mixed {
         let movable: Vec<bool> = (0..netlist.num_nodes())
@@ -168,7 +168,7 @@ pub fn place_full(
         );
         macro_legalize = legalize(netlist, &mut pl)?;
         // Cells left on a macro go to the nearest free row space first.
-        crate::rows::pull_off_obstacles(netlist, &row_list, &mut pl);
+        crate::detail::pull_off_obstacles(netlist, &row_list, &mut pl);
         stage("macro legalization", &mut t, &pl, None);
         AnalyticOptions {
             init: Init::Keep,
@@ -204,13 +204,13 @@ pub fn place_full(
         &pl,
         Some((g.overflow, g.iterations)),
     );
-    let rows = crate::rows::legalize_cells(netlist, &row_list, &mut pl)?;
+    let rows = crate::detail::legalize_cells(netlist, &row_list, &mut pl)?;
     stage("cell legalization (Abacus)", &mut t, &pl, None);
     // Detailed placement gets what is left of the time limit (at least 2 s).
     let deadline =
         remaining(&t_all).map(|s| Instant::now() + std::time::Duration::from_secs_f64(s.max(2.0)));
     let detail =
-        crate::rows::detailed_place(netlist, &row_list, &mut pl, opts.detail_passes, deadline);
+        crate::detail::detailed_place(netlist, &row_list, &mut pl, opts.detail_passes, deadline);
     stage("detailed placement", &mut t, &pl, None);
     Ok(FullResult {
         placement: pl,
@@ -223,15 +223,15 @@ pub fn place_full(
     })
 }
 
-/// Violations of a full placement: macro legality ([`crate::legality::check`]) as strings, and
+/// Violations of a full placement: macro legality ([`crate::cost::legality::check`]) as strings, and
 /// std-cell row legality.
 pub fn check_full(
     netlist: &Netlist,
     placement: &Placement,
     reference: Option<&Placement>,
-) -> (Vec<crate::legality::Violation>, Vec<RowViolation>) {
+) -> (Vec<crate::cost::legality::Violation>, Vec<RowViolation>) {
     (
-        crate::legality::check(netlist, placement, reference),
-        crate::rows::check_cells(netlist, &crate::rows::rows_of(netlist), placement),
+        crate::cost::legality::check(netlist, placement, reference),
+        crate::detail::check_cells(netlist, &crate::detail::rows_of(netlist), placement),
     )
 }

@@ -507,7 +507,7 @@ proptest! {
     #[test]
     fn incremental_equals_full(s in spec(), ops in prop::collection::vec((0u8..4, any::<u32>(), any::<u32>(), -0.2f64..1.2, -0.2f64..1.2), 1..40)) {
         let (nl, pl, p) = build(&s);
-        let mut st = crate::incremental::CostState::new(&nl, pl, p.clone());
+        let mut st = crate::cost::incremental::CostState::new(&nl, pl, p.clone());
         let n = nl.num_nodes() as u32;
         for (op, a, b, fx, fy) in ops {
             let (a, b) = (netlists::NodeId(a % n), netlists::NodeId(b % n));
@@ -539,7 +539,7 @@ proptest! {
         absent in prop::collection::vec(any::<bool>(), 64),
         ops in prop::collection::vec((any::<u32>(), -0.2f64..1.2, -0.2f64..1.2), 1..30),
     ) {
-        use crate::partial::PartialCost;
+        use crate::cost::partial::PartialCost;
         let (nl, pl, p) = build(&s);
         let all = vec![true; nl.num_nodes()];
         let full = crate::cost::proxy_cost(&nl, &pl, &p);
@@ -580,7 +580,7 @@ proptest! {
 /// macro's one full cell, the net (one present pin) no demand and no wirelength.
 #[test]
 fn partial_cost_leaves_absent_nodes_out() {
-    use crate::partial::PartialCost;
+    use crate::cost::partial::PartialCost;
     let mut b = NetlistBuilder::new("partial", SourceFormat::Memory);
     let at = SourceLine::default();
     for name in ["m0", "m1"] {
@@ -721,10 +721,10 @@ proptest! {
     #[test]
     fn geometric_hpwl_is_the_sum_of_net_hpwls(s in spec()) {
         let (nl, pl, mut p) = build(&s);
-        let per_net: f64 = nl.nets().map(|n| nl.net_weight()[n.idx()] * crate::net_hpwl(&nl, &pl, n)).sum();
-        prop_assert!(close(crate::hpwl(&nl, &pl), per_net));
+        let per_net: f64 = nl.nets().map(|n| nl.net_weight()[n.idx()] * crate::cost::hpwl::net_hpwl(&nl, &pl, n)).sum();
+        prop_assert!(close(crate::cost::hpwl::geometric_hpwl(&nl, &pl), per_net));
         p.soft_pin_offsets = true;
-        prop_assert!(close(crate::hpwl(&nl, &pl), oracle(&nl, &pl, &p).hpwl));
+        prop_assert!(close(crate::cost::hpwl::geometric_hpwl(&nl, &pl), oracle(&nl, &pl, &p).hpwl));
     }
 }
 
@@ -736,7 +736,7 @@ fn brute_position_mask(
     pl: &Placement,
     placed: &[bool],
     node: usize,
-    g: &crate::masks::MaskGrid,
+    g: &crate::macros::masks::MaskGrid,
 ) -> Vec<bool> {
     let fp = nl.floorplan();
     let (w, h) = (nl.node_width()[node], nl.node_height()[node]);
@@ -780,7 +780,7 @@ fn brute_wire_mask(
     placed: &[bool],
     node: usize,
     o: Orientation,
-    g: &crate::masks::MaskGrid,
+    g: &crate::macros::masks::MaskGrid,
 ) -> Vec<f64> {
     let nets: BTreeSet<usize> = nl
         .pins_of_node(netlists::NodeId(node as u32))
@@ -853,7 +853,7 @@ proptest! {
             b.set_floorplan(fp);
             b.build().unwrap()
         };
-        let g = crate::masks::MaskGrid::over_canvas(&nl, gc, gr);
+        let g = crate::macros::masks::MaskGrid::over_canvas(&nl, gc, gr);
         if snap {
             // Obstacles on cell boundaries exercise the strict inequalities.
             for i in 0..pl.len() {
@@ -864,10 +864,10 @@ proptest! {
         let placed: Vec<bool> = (0..nl.num_nodes()).map(|i| placed_bits >> (i % 64) & 1 == 1).collect();
         let node = (which as usize) % nl.num_nodes();
         let id = netlists::NodeId(node as u32);
-        let fast = crate::masks::position_mask(&nl, &pl, &placed, id, &g);
+        let fast = crate::macros::masks::position_mask(&nl, &pl, &placed, id, &g);
         prop_assert_eq!(fast, brute_position_mask(&nl, &pl, &placed, node, &g));
         let o = Orientation::ALL[o];
-        let fast = crate::masks::wire_mask(&nl, &pl, &placed, id, o, &g);
+        let fast = crate::macros::masks::wire_mask(&nl, &pl, &placed, id, o, &g);
         let slow = brute_wire_mask(&nl, &pl, &placed, node, o, &g);
         for (a, b) in fast.iter().zip(&slow) {
             prop_assert!(close(*a, *b), "{} vs {}", a, b);
@@ -1109,9 +1109,9 @@ fn proven_infeasible(
     ch: f64,
     m: &[(f64, f64, f64, f64, bool)],
     blockage: bool,
-    err: &crate::legalize::LegalizeError,
+    err: &crate::macros::legalize::LegalizeError,
 ) -> bool {
-    let crate::legalize::LegalizeError::NoRoom { node, .. } = err else {
+    let crate::macros::legalize::LegalizeError::NoRoom { node, .. } = err else {
         return false;
     };
     let Some(i) = node.strip_prefix('m').and_then(|i| i.parse::<usize>().ok()) else {
@@ -1130,12 +1130,12 @@ proptest! {
     fn legalizer_always_legal((cw, ch, _util, m, blockage) in macro_set()) {
         let (nl, start) = build_macros(cw, ch, &m, blockage, 3);
         let mut pl = start.clone();
-        let report = crate::legalize::legalize(&nl, &mut pl);
+        let report = crate::macros::legalize::legalize(&nl, &mut pl);
         if let Err(e) = &report {
             prop_assert!(proven_infeasible(cw, ch, &m, blockage, e), "{:?}", e);
             return Ok(());
         }
-        let v = crate::legality::check(&nl, &pl, Some(&start));
+        let v = crate::cost::legality::check(&nl, &pl, Some(&start));
         prop_assert!(v.is_empty(), "{:?}", v);
         // And clear of the blockage.
         for (i, t) in m.iter().enumerate() {
@@ -1149,7 +1149,7 @@ proptest! {
         }
         // Idempotent: a legal placement does not move.
         let mut again = pl.clone();
-        let r2 = crate::legalize::legalize(&nl, &mut again).unwrap();
+        let r2 = crate::macros::legalize::legalize(&nl, &mut again).unwrap();
         prop_assert_eq!(r2.moved, 0);
         prop_assert_eq!(again.x, pl.x);
     }
@@ -1174,9 +1174,9 @@ fn legalizer_reports_no_room_exactly_when_a_fixed_macro_leaves_none() {
     ];
     assert!(!packable(100.0, 100.0, &alone(&big, 1), false, 1));
     let (nl, mut pl) = build_macros(100.0, 100.0, &big, false, 0);
-    let err = crate::legalize::legalize(&nl, &mut pl).unwrap_err();
+    let err = crate::macros::legalize::legalize(&nl, &mut pl).unwrap_err();
     assert!(
-        matches!(err, crate::legalize::LegalizeError::NoRoom { ref node, .. } if node == "m1"),
+        matches!(err, crate::macros::legalize::LegalizeError::NoRoom { ref node, .. } if node == "m1"),
         "{err:?}"
     );
     assert!(!packable(100.0, 100.0, &big, false, 4));
@@ -1184,8 +1184,8 @@ fn legalizer_reports_no_room_exactly_when_a_fixed_macro_leaves_none() {
     assert!(packable(100.0, 100.0, &smaller, false, 4));
     assert!(packable(100.0, 100.0, &alone(&smaller, 1), false, 1));
     let (nl, mut pl) = build_macros(100.0, 100.0, &smaller, false, 0);
-    crate::legalize::legalize(&nl, &mut pl).unwrap();
-    assert!(crate::legality::check(&nl, &pl, None).is_empty());
+    crate::macros::legalize::legalize(&nl, &mut pl).unwrap();
+    assert!(crate::cost::legality::check(&nl, &pl, None).is_empty());
 }
 
 /// The exhaustive packing check on hand-made cases: two 60×40 macros stack on a 100×100 canvas,
@@ -1257,10 +1257,10 @@ fn legalizer_and_packing_search_agree_on_a_wall() {
         let m = [movable[0], dot, movable[1], second, movable[2]];
         assert_eq!(packable(100.0, 100.0, &m, false, 4), feasible);
         let (nl, mut pl) = build_macros(100.0, 100.0, &m, false, 0);
-        let r = crate::legalize::legalize(&nl, &mut pl);
+        let r = crate::macros::legalize::legalize(&nl, &mut pl);
         assert_eq!(r.is_ok(), feasible, "{r:?}");
         if feasible {
-            assert!(crate::legality::check(&nl, &pl, None).is_empty());
+            assert!(crate::cost::legality::check(&nl, &pl, None).is_empty());
         }
     }
 }
@@ -1274,7 +1274,7 @@ fn legalizer_moves_an_overlap_to_the_nearest_spot_and_reports_no_room() {
         (10.0, 10.0, 10.0, 10.0, false),
     ];
     let (nl, mut pl) = build_macros(40.0, 20.0, &m, false, 0);
-    let r = crate::legalize::legalize(&nl, &mut pl).unwrap();
+    let r = crate::macros::legalize::legalize(&nl, &mut pl).unwrap();
     assert_eq!(r.moved, 1);
     assert_eq!((pl.x[0], pl.y[0]), (10.0, 10.0));
     assert!(
@@ -1282,13 +1282,13 @@ fn legalizer_moves_an_overlap_to_the_nearest_spot_and_reports_no_room() {
         "{:?}",
         (pl.x[1], pl.y[1])
     );
-    assert!(crate::legality::check(&nl, &pl, None).is_empty());
+    assert!(crate::cost::legality::check(&nl, &pl, None).is_empty());
     // Three 15×15 macros cannot fit on a 40×20 canvas.
     let m = [(15.0, 15.0, 10.0, 10.0, false); 3];
     let (nl, mut pl) = build_macros(40.0, 20.0, &m, false, 0);
-    let e = crate::legalize::legalize(&nl, &mut pl).unwrap_err();
+    let e = crate::macros::legalize::legalize(&nl, &mut pl).unwrap_err();
     assert!(
-        matches!(e, crate::legalize::LegalizeError::NoRoom { .. }),
+        matches!(e, crate::macros::legalize::LegalizeError::NoRoom { .. }),
         "{e}"
     );
     assert!(e.to_string().contains("m"), "{e}");
@@ -1405,14 +1405,14 @@ proptest! {
         nets in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>()), 1..30),
         seed in any::<u64>(),
     ) {
-        use crate::flow::{Method, PlaceOptions, place};
+        use crate::macros::flow::{Method, PlaceOptions, place};
         let (nl, start) = build_design(cw, ch, &m, blockage, &nets);
         let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
         for method in [Method::Greedy, Method::Ea, Method::Sa, Method::Clusters] {
             let opts = PlaceOptions {
                 method,
                 seed,
-                budget: crate::anneal::Budget { seconds: Some(300.0), iterations: Some(if method == Method::Ea { 6 } else { 3000 }) },
+                budget: crate::macros::anneal::Budget { seconds: Some(300.0), iterations: Some(if method == Method::Ea { 6 } else { 3000 }) },
                 grid: 32,
                 cluster_moves: 500,
                 ..PlaceOptions::default()
@@ -1429,7 +1429,7 @@ proptest! {
                 }
             };
             prop_assert!(r.violations.is_empty(), "{:?}: {:?}", method, r.violations);
-            prop_assert!(crate::legality::check(&nl, &r.placement, Some(&start)).is_empty());
+            prop_assert!(crate::cost::legality::check(&nl, &r.placement, Some(&start)).is_empty());
             let full = crate::cost::proxy_cost(&nl, &r.placement, &params);
             prop_assert_eq!(full.proxy_cost, r.cost.proxy_cost);
             prop_assert_eq!(r.stages.last().unwrap().proxy, r.cost.proxy_cost);
@@ -1456,25 +1456,25 @@ fn anneal_never_returns_worse_than_its_start_and_tracks_the_exact_cost() {
         .collect();
     let nets: Vec<(u32, u32, u32)> = (0..40u32).map(|k| (k * 7, k * 13 + 1, k * 3 + 2)).collect();
     let (nl, mut start) = build_design(200.0, 160.0, &m, false, &nets);
-    crate::legalize::legalize(&nl, &mut start).unwrap();
+    crate::macros::legalize::legalize(&nl, &mut start).unwrap();
     let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
     let c0 = crate::cost::proxy_cost(&nl, &start, &params).proxy_cost;
-    let opts = crate::anneal::AnnealOptions {
-        budget: crate::anneal::Budget {
+    let opts = crate::macros::anneal::AnnealOptions {
+        budget: crate::macros::anneal::Budget {
             seconds: None,
             iterations: Some(20_000),
         },
         ..Default::default()
     };
     let mut calls = 0;
-    let out = crate::anneal::anneal(&nl, &start, &params, &opts, &mut |_| calls += 1);
+    let out = crate::macros::anneal::anneal(&nl, &start, &params, &opts, &mut |_| calls += 1);
     assert!(calls > 0);
     assert_eq!(out.iterations, 20_000);
     assert!(out.proxy <= c0, "{} > {c0}", out.proxy);
     assert!(out.proxy < c0, "20k moves found nothing better than {c0}");
     let full = crate::cost::proxy_cost(&nl, &out.placement, &params).proxy_cost;
     assert!(close(full, out.proxy), "{full} vs {}", out.proxy);
-    assert!(crate::legality::check(&nl, &out.placement, None).is_empty());
+    assert!(crate::cost::legality::check(&nl, &out.placement, None).is_empty());
     // The trajectory's best never increases.
     for w in out.trajectory.windows(2) {
         assert!(w[1].best <= w[0].best);
@@ -1496,10 +1496,10 @@ proptest! {
         live in any::<bool>(),
     ) {
         use crate::env::{EnvOptions, Observation, PlaceEnv};
-        use crate::partial::PartialCost;
+        use crate::cost::partial::PartialCost;
         let (nl, mut start) = build_design(cw, ch, &m, blockage, &nets);
         // Fixed macros must be legal among themselves for any episode to be.
-        if let Err(e) = crate::legalize::legalize(&nl, &mut start) {
+        if let Err(e) = crate::macros::legalize::legalize(&nl, &mut start) {
             prop_assert!(proven_infeasible(cw, ch, &m, blockage, &e), "{:?}", e);
             return Ok(());
         }
@@ -1521,9 +1521,9 @@ proptest! {
             for &n in &env.order()[t..] {
                 placed[n] = false;
             }
-            let fresh = crate::masks::position_mask(&nl, env.placement(), &placed, node, env.grid());
+            let fresh = crate::macros::masks::position_mask(&nl, env.placement(), &placed, node, env.grid());
             prop_assert_eq!(env.legal(), &fresh[..], "step {}", t);
-            let wire = crate::masks::wire_mask(&nl, env.placement(), &placed, node, env.placement().orient[node.idx()], env.grid());
+            let wire = crate::macros::masks::wire_mask(&nl, env.placement(), &placed, node, env.placement().orient[node.idx()], env.grid());
             prop_assert_eq!(env.wire_values(), wire);
             env.observe(&mut obs);
             prop_assert_eq!(obs.channels.len(), opts.channels() * cells);
@@ -1567,7 +1567,7 @@ proptest! {
             last = out.cost;
         }
         let pl = env.placement().clone();
-        prop_assert!(crate::legality::check(&nl, &pl, Some(&start)).is_empty());
+        prop_assert!(crate::cost::legality::check(&nl, &pl, Some(&start)).is_empty());
         let cost = crate::cost::proxy_cost(&nl, &pl, &params);
         if env.num_steps() > 0 {
             let c = last.unwrap();

@@ -7,9 +7,9 @@ use proptest::prelude::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::density::{BinGrid, Charges, Poisson};
-use crate::rows::{check_cells, detailed_place, legalize_cells, rows_of};
-use crate::wirelength::{PinOffsets, WaScratch, hpwl_at, wa_gradient};
+use crate::detail::{check_cells, detailed_place, legalize_cells, rows_of};
+use crate::global::density::{BinGrid, Charges, Poisson};
+use crate::global::wirelength::{PinOffsets, WaScratch, hpwl_at, wa_gradient};
 
 /// A Bookshelf-like design: `rows` rows of height 10 and site width 1 over a 10·rows square,
 /// `macros` hard macros (movable unless `fixed_macros`), `cells` std cells of integer widths
@@ -196,7 +196,7 @@ fn wa_gradient_matches_central_differences_and_wa_approaches_hpwl() {
         assert!(wa_big <= hp + 1e-9 && wa_small <= hp + 1e-9);
         assert!((hp - wa_small) / hp < 1e-3, "{wa_small} vs {hp}");
         // HPWL at centres equals the library's exact HPWL.
-        let exact = crate::hpwl(&nl, &pl);
+        let exact = crate::cost::hpwl::geometric_hpwl(&nl, &pl);
         assert!((exact - hp).abs() <= 1e-9 * exact);
     }
 }
@@ -349,10 +349,10 @@ proptest! {
         legalize_cells(&nl, &rows, &mut pl).unwrap();
         let v = check_cells(&nl, &rows, &pl);
         prop_assert!(v.is_empty(), "{:?}", &v[..v.len().min(3)]);
-        let before = crate::hpwl(&nl, &pl);
+        let before = crate::cost::hpwl::geometric_hpwl(&nl, &pl);
         let rep = detailed_place(&nl, &rows, &mut pl, 3, None);
         prop_assert!(check_cells(&nl, &rows, &pl).is_empty());
-        let after = crate::hpwl(&nl, &pl);
+        let after = crate::cost::hpwl::geometric_hpwl(&nl, &pl);
         prop_assert!(after <= before + 1e-9 * before, "{} -> {}", before, after);
         prop_assert!((rep.hpwl_after - after).abs() <= 1e-9 * after);
         let mut again = pl.clone();
@@ -413,7 +413,7 @@ fn full_flow_is_legal_and_identical_on_1_and_2_threads() {
         let (nl, pl) = design(9, 24, 5, 400, fixed);
         let opts = crate::full::FullOptions {
             mode,
-            gp: crate::analytic::AnalyticOptions {
+            gp: crate::global::analytic::AnalyticOptions {
                 max_iterations: 300,
                 target_density: 0.9,
                 ..Default::default()
@@ -437,7 +437,7 @@ fn full_flow_is_legal_and_identical_on_1_and_2_threads() {
             }
         }
         // Global placement shortens the wires of the random start.
-        assert!(r.stages.last().unwrap().hpwl < 0.7 * crate::hpwl(&nl, &pl));
+        assert!(r.stages.last().unwrap().hpwl < 0.7 * crate::cost::hpwl::geometric_hpwl(&nl, &pl));
         let r1 = run(1);
         assert_eq!(r1.placement.x, r.placement.x, "{mode:?}");
         assert_eq!(r1.placement.y, r.placement.y, "{mode:?}");

@@ -310,11 +310,11 @@ pub enum RlError {
     Env(#[from] EnvError),
     /// The finishing flow failed.
     #[error(transparent)]
-    Legalize(#[from] placer::legalize::LegalizeError),
+    Legalize(#[from] placer::macros::legalize::LegalizeError),
 }
 
 /// The `rl` flow: [`search`] within `search.seconds`, then `finish` (whose method is
-/// [`placer::flow::Method::Clusters`], `Sa` or `Ea`) from the best decoding for the rest of
+/// [`placer::macros::flow::Method::Clusters`], `Sa` or `Ea`) from the best decoding for the rest of
 /// `finish.budget`. The result's stages, counters and trajectory cover both parts (times from
 /// the start of the search); its trajectory starts with the exact cost of each improvement the
 /// search found.
@@ -324,10 +324,10 @@ pub fn place_rl(
     start: &Placement,
     params: &CostParams,
     search_opts: &SearchOptions,
-    finish: &placer::flow::PlaceOptions,
-    progress: &mut dyn FnMut(&placer::anneal::Progress),
-) -> Result<(placer::flow::PlaceResult, SearchResult), RlError> {
-    use placer::anneal::{Progress, TrajectoryPoint};
+    finish: &placer::macros::flow::PlaceOptions,
+    progress: &mut dyn FnMut(&placer::macros::anneal::Progress),
+) -> Result<(placer::macros::flow::PlaceResult, SearchResult), RlError> {
+    use placer::macros::anneal::{Progress, TrajectoryPoint};
     let t0 = Instant::now();
     let total = finish.budget.seconds;
     let mut best_so_far = f64::INFINITY;
@@ -366,7 +366,7 @@ pub fn place_rl(
     let search_secs = t0.elapsed().as_secs_f64();
     let mut opts = finish.clone();
     opts.budget.seconds = total.map(|t| (t - search_secs).max(0.0));
-    let mut r = placer::flow::place(netlist, &found.placement, params, &opts, &mut |p| {
+    let mut r = placer::macros::flow::place(netlist, &found.placement, params, &opts, &mut |p| {
         progress(&Progress {
             fraction: match total {
                 Some(t) if t > 0.0 => ((p.point.seconds + search_secs) / t).min(1.0),
@@ -384,10 +384,10 @@ pub fn place_rl(
         seconds: p.seconds + search_secs,
         ..*p
     }));
-    r.trajectory = placer::flow::thin(&trajectory, 1.0);
+    r.trajectory = placer::macros::flow::thin(&trajectory, 1.0);
     r.stages.insert(
         0,
-        placer::flow::Stage {
+        placer::macros::flow::Stage {
             name: format!("policy search ({})", found.episodes.len()),
             seconds: search_secs,
             proxy: found.proxy,

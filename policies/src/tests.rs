@@ -258,7 +258,7 @@ fn search_keeps_the_best_exact_episode_and_does_not_depend_on_the_thread_count()
         .fold(f64::INFINITY, f64::min);
     assert_eq!(r.proxy, min);
     // The returned placement is legal and its proxy is exact.
-    assert!(placer::legality::check(&nl, &r.placement, Some(&pl)).is_empty());
+    assert!(placer::cost::legality::check(&nl, &r.placement, Some(&pl)).is_empty());
     let exact = placer::cost::proxy_cost(&nl, &r.placement, &params).proxy_cost;
     assert!((exact - r.proxy).abs() < 1e-9, "{exact} vs {}", r.proxy);
     // Independent of the thread count.
@@ -282,16 +282,19 @@ fn rl_flow_refines_the_best_decoding_and_reports_every_stage() {
         expand: 2,
         ..crate::search::SearchOptions::default()
     };
-    for method in [placer::flow::Method::Clusters, placer::flow::Method::Sa] {
-        let finish = placer::flow::PlaceOptions {
+    for method in [
+        placer::macros::flow::Method::Clusters,
+        placer::macros::flow::Method::Sa,
+    ] {
+        let finish = placer::macros::flow::PlaceOptions {
             method,
-            budget: placer::anneal::Budget {
+            budget: placer::macros::anneal::Budget {
                 seconds: Some(300.0),
                 iterations: Some(2000),
             },
             cluster_moves: 300,
             start_acceptance: 0.02,
-            ..placer::flow::PlaceOptions::default()
+            ..placer::macros::flow::PlaceOptions::default()
         };
         let (r, found) =
             crate::search::place_rl(&policy, &nl, &pl, &params, &so, &finish, &mut |_| {}).unwrap();
@@ -305,7 +308,7 @@ fn rl_flow_refines_the_best_decoding_and_reports_every_stage() {
                 .windows(2)
                 .all(|w| w[1].seconds >= w[0].seconds)
         );
-        if method == placer::flow::Method::Sa {
+        if method == placer::macros::flow::Method::Sa {
             let best_before = r.stages[r.stages.len() - 2].proxy;
             assert!(r.cost.proxy_cost <= best_before + 1e-12);
         }

@@ -109,7 +109,7 @@ pub struct TrainOptions {
     /// Updates between expert calls (the first call is after the first update).
     #[serde(default = "eight")]
     pub expert_every: u64,
-    /// The expert's start acceptance (see [`placer::anneal::AnnealOptions::start_acceptance`]).
+    /// The expert's start acceptance (see [`placer::macros::anneal::AnnealOptions::start_acceptance`]).
     #[serde(default = "expert_acceptance")]
     pub expert_acceptance: f64,
 }
@@ -241,7 +241,7 @@ fn expert_improve(
     opts: &TrainOptions,
     update: u64,
 ) -> Result<f64, TrainError> {
-    use placer::anneal::{AnnealOptions, Budget, anneal};
+    use placer::macros::anneal::{AnnealOptions, Budget, anneal};
     elite.play(env);
     let ao = AnnealOptions {
         seed: opts.seed.wrapping_mul(1_000_003).wrapping_add(update),

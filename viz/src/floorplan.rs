@@ -188,7 +188,7 @@ fn draw<DB: DrawingBackend>(
         |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| VizError::Draw(e.to_string());
     root.fill(&colors::BACKGROUND).map_err(de)?;
     let (cost, maps) = proxy_cost_with_maps(nl, pl, params);
-    let violations = placer::legality::check(nl, pl, None);
+    let violations = placer::cost::legality::check(nl, pl, None);
     let (x0, y0) = (params.canvas_x, params.canvas_y);
     let (x1, y1) = (x0 + params.canvas_width, y0 + params.canvas_height);
     // The view: the canvas, widened to show objects outside it.
@@ -365,14 +365,14 @@ fn draw<DB: DrawingBackend>(
     let mut bad = vec![false; nl.num_nodes()];
     for v in &violations {
         match v {
-            placer::legality::Violation::Overlap { a, b, .. } => {
+            placer::cost::legality::Violation::Overlap { a, b, .. } => {
                 for name in [a, b] {
                     if let Some(id) = nl.node_by_name(name) {
                         bad[id.idx()] = true;
                     }
                 }
             }
-            placer::legality::Violation::OutsideCanvas { node, .. } => {
+            placer::cost::legality::Violation::OutsideCanvas { node, .. } => {
                 if let Some(id) = nl.node_by_name(node) {
                     bad[id.idx()] = true;
                 }

@@ -1,7 +1,7 @@
 //! The sequential placement environment the learned policy trains in (no tensors here: plain
 //! `f32` buffers that `policies` copies into tensors).
 //!
-//! **Episode.** The movable hard macros are placed one per step in [`crate::greedy::macro_order`]
+//! **Episode.** The movable hard macros are placed one per step in [`crate::macros::greedy::macro_order`]
 //! (descending connected area) on a `cols × rows` grid of candidate centres over the canvas
 //! (`grid` cells along the longer side, square-ish cells, so non-square canvases work). Only
 //! cells of the exact position mask are legal actions. Ports, fixed macros, blockages and the
@@ -9,7 +9,7 @@
 //! the soft macros are placed by the force-directed placer (by default its capacity-spreading
 //! stage only, a few ms) and the exact proxy cost of the result ends the episode. If a macro has
 //! no legal grid cell at all, any action is accepted and the macro goes to the exact nearest
-//! legal position from that cell ([`crate::legalize::nearest_legal_centre`]); if there is none
+//! legal position from that cell ([`crate::macros::legalize::nearest_legal_centre`]); if there is none
 //! (earlier choices left no room), the remaining macros go to that cell, the legalizer settles the
 //! whole placement and the episode ends early.
 //!
@@ -56,13 +56,16 @@
 
 use netlists::{Netlist, NodeId, NodeKind, Placement};
 
+use crate::cost::partial::PartialCost;
 use crate::cost::{CostParams, ProxyCost, proxy_cost};
-use crate::force::{ForceOptions, place_soft_macros};
-use crate::legalize::{LegalizeError, nearest_legal_centre};
-use crate::masks::{
+use crate::macros::force::{ForceOptions, place_soft_macros};
+use crate::macros::legalize::{LegalizeError, nearest_legal_centre};
+use crate::macros::masks::{
     MaskGrid, Obstacle, WireTerms, forbid_box, obstacles, position_mask_among, wire_terms,
 };
-use crate::partial::PartialCost;
+
+mod observe;
+pub use observe::Observation;
 
 /// Number of observation channels without [`EnvOptions::live_cost`].
 pub const CHANNELS: usize = 7;
@@ -107,27 +110,6 @@ impl Default for EnvOptions {
             live_cost: false,
         }
     }
-}
-
-/// What the policy sees before a step.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Observation {
-    /// Grid rows.
-    pub rows: usize,
-    /// Grid columns.
-    pub cols: usize,
-    /// `CHANNELS × rows × cols`, channel-major, row 0 at the bottom.
-    pub channels: Vec<f32>,
-    /// Scalar features.
-    pub scalars: [f32; SCALARS],
-    /// Node id of the macro to place.
-    pub macro_node: u32,
-    /// Legal actions (`rows × cols`); all false only when the macro fits no grid cell (then any
-    /// action is accepted, see the module docs).
-    pub legal: Vec<bool>,
-    /// Which environment's static channels (5 and 6) the buffer already holds (0: none), so
-    /// reusing the buffer for the same environment skips copying them.
-    pub static_of: u64,
 }
 
 /// The result of a step.
@@ -249,9 +231,9 @@ impl<'a> PlaceEnv<'a> {
         params: &CostParams,
         opts: &EnvOptions,
     ) -> Self {
-        let (cols, rows) = crate::greedy::grid_dims(netlist, opts.grid);
+        let (cols, rows) = crate::macros::greedy::grid_dims(netlist, opts.grid);
         let grid = MaskGrid::over_canvas(netlist, cols, rows);
-        let order = crate::greedy::macro_order(netlist);
+        let order = crate::macros::greedy::macro_order(netlist);
         let cells = rows * cols;
         let (nw, nh) = (netlist.node_width(), netlist.node_height());
         let box_of = |pl: &Placement, n: usize| {
@@ -354,7 +336,7 @@ impl<'a> PlaceEnv<'a> {
             obstacles: base_obstacles.clone(),
             base_obstacles,
             order_nets,
-            spread_offsets: crate::force::spread_offsets(params),
+            spread_offsets: crate::macros::force::spread_offsets(params),
             placed_cover: base_cover.clone(),
             base_cover,
             soft_cover,
@@ -484,125 +466,6 @@ impl<'a> PlaceEnv<'a> {
         self.t >= self.order.len()
     }
 
-    /// Writes the observation of the current step into `obs` (reusing its buffers).
-    pub fn observe(&self, obs: &mut Observation) {
-        let (rows, cols) = (self.grid.rows, self.grid.cols);
-        let cells = rows * cols;
-        obs.rows = rows;
-        obs.cols = cols;
-        let channels = self.opts.channels();
-        if obs.channels.len() != channels * cells {
-            obs.channels.clear();
-            obs.channels.resize(channels * cells, 0.0);
-            obs.static_of = 0;
-        }
-        obs.legal.clear();
-        if self.done() {
-            obs.channels.fill(0.0);
-            obs.static_of = 0;
-            obs.scalars = [0.0; SCALARS];
-            obs.macro_node = u32::MAX;
-            obs.legal.resize(cells, false);
-            return;
-        }
-        let fill_masks = |out: &mut [f32], pos: &[bool], wire: &WireTerms| {
-            let (pos_out, wire_out) = out.split_at_mut(cells);
-            // Min and max over legal cells of fx[c] + fy[r]: per row, the extremes of fx over
-            // the row's legal cells, then + fy[r] (rounding is monotone, so this is exactly the
-            // extreme of the sums).
-            let (fx, fy) = (&wire.fx, &wire.fy);
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for (r, row) in pos.chunks_exact(cols).enumerate() {
-                // Eight independent lanes and selects instead of branches (vectorisable).
-                let (mut lo8, mut hi8) = ([f64::INFINITY; 8], [f64::NEG_INFINITY; 8]);
-                let (pc, xc) = (row.chunks_exact(8), fx.chunks_exact(8));
-                let (pr, xr) = (pc.remainder(), xc.remainder());
-                for (p8, x8) in pc.zip(xc) {
-                    for i in 0..8 {
-                        let a = if p8[i] { x8[i] } else { f64::INFINITY };
-                        let b = if p8[i] { x8[i] } else { f64::NEG_INFINITY };
-                        lo8[i] = if a < lo8[i] { a } else { lo8[i] };
-                        hi8[i] = if b > hi8[i] { b } else { hi8[i] };
-                    }
-                }
-                for (&ok, &x) in pr.iter().zip(xr) {
-                    if ok {
-                        lo8[0] = lo8[0].min(x);
-                        hi8[0] = hi8[0].max(x);
-                    }
-                }
-                let rlo = lo8.iter().copied().fold(f64::INFINITY, f64::min);
-                let rhi = hi8.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                if rlo <= rhi {
-                    lo = lo.min(rlo + fy[r]);
-                    hi = hi.max(rhi + fy[r]);
-                }
-            }
-            let scale = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
-            for (r, ((prow, wrow), row)) in pos_out
-                .chunks_exact_mut(cols)
-                .zip(wire_out.chunks_exact_mut(cols))
-                .zip(pos.chunks_exact(cols))
-                .enumerate()
-            {
-                let y = fy[r];
-                for (wo, &x) in wrow.iter_mut().zip(fx) {
-                    *wo = (((x + y) - lo) * scale) as f32;
-                }
-                for ((po, wo), &ok) in prow.iter_mut().zip(wrow.iter_mut()).zip(row) {
-                    *po = f32::from(u8::from(ok));
-                    *wo = if ok { *wo } else { 1.0 };
-                }
-            }
-        };
-        let ch = &mut obs.channels;
-        fill_masks(&mut ch[..2 * cells], &self.cur_pos, &self.cur_wire);
-        if self.t + 1 < self.order.len() {
-            fill_masks(
-                &mut ch[2 * cells..4 * cells],
-                &self.next_pos,
-                &self.next_wire,
-            );
-        } else {
-            ch[2 * cells..4 * cells].fill(0.0);
-        }
-        ch[4 * cells..5 * cells].copy_from_slice(&self.placed_cover);
-        if obs.static_of != self.static_id {
-            ch[5 * cells..6 * cells].copy_from_slice(&self.soft_cover);
-            ch[6 * cells..7 * cells].copy_from_slice(&self.port_density);
-            obs.static_of = self.static_id;
-        }
-        if let Some(live) = &self.live {
-            // Density and congestion (the larger of H and V) of the partial placement, each
-            // environment cell reading the cost-grid cell under its centre, clipped to [0, 4].
-            let maps = live.cur.maps();
-            let (den, hn, hm, vn, vm) = (
-                maps.density.as_slice().unwrap_or(&[]),
-                maps.h_net.as_slice().unwrap_or(&[]),
-                maps.h_macro.as_slice().unwrap_or(&[]),
-                maps.v_net.as_slice().unwrap_or(&[]),
-                maps.v_macro.as_slice().unwrap_or(&[]),
-            );
-            let (d_out, c_out) = ch[7 * cells..9 * cells].split_at_mut(cells);
-            for ((d, c), &g) in d_out.iter_mut().zip(c_out.iter_mut()).zip(&live.cell_map) {
-                *d = den[g].clamp(0.0, 4.0) as f32;
-                *c = (hn[g] + hm[g]).max(vn[g] + vm[g]).clamp(0.0, 4.0) as f32;
-            }
-        }
-        let n = self.order[self.t];
-        let fp = self.netlist.floorplan();
-        obs.scalars = [
-            (self.netlist.node_width()[n] / fp.width) as f32,
-            (self.netlist.node_height()[n] / fp.height) as f32,
-            (self.t as f64 / self.order.len() as f64) as f32,
-            (self.area_left / (fp.width * fp.height)) as f32,
-            self.degree[self.t],
-            1.0,
-        ];
-        obs.macro_node = n as u32;
-        obs.legal.extend_from_slice(&self.cur_pos);
-    }
-
     /// Places the current macro at cell `action` (row-major `r * cols + c`).
     pub fn step(&mut self, action: usize) -> Result<StepOutcome, EnvError> {
         if self.done() {
@@ -625,13 +488,17 @@ impl<'a> PlaceEnv<'a> {
         let (x, y, delta) = if any_legal {
             (ax, ay, self.cur_wire.at(action))
         } else {
-            let before = crate::hpwl(nl, &self.placement);
+            let before = crate::cost::hpwl::geometric_hpwl(nl, &self.placement);
             match nearest_legal_centre(nl, &self.placement, &self.placed, n, ax, ay) {
                 Some((x, y)) => {
                     // Placed now to measure its HPWL increase (set again below, same values).
                     self.placement.x[n] = x;
                     self.placement.y[n] = y;
-                    (x, y, crate::hpwl(nl, &self.placement) - before)
+                    (
+                        x,
+                        y,
+                        crate::cost::hpwl::geometric_hpwl(nl, &self.placement) - before,
+                    )
                 }
                 None => {
                     // A dead end: the rest go to the action's cell and the legalizer settles
@@ -641,9 +508,10 @@ impl<'a> PlaceEnv<'a> {
                         self.placement.y[m] = ay;
                         self.placed[m] = true;
                     }
-                    crate::legalize::legalize(nl, &mut self.placement)?;
+                    crate::macros::legalize::legalize(nl, &mut self.placement)?;
                     self.t = self.order.len();
-                    let dense = -(crate::hpwl(nl, &self.placement) - before) / self.wl_norm;
+                    let dense = -(crate::cost::hpwl::geometric_hpwl(nl, &self.placement) - before)
+                        / self.wl_norm;
                     self.dense_sum += dense;
                     return Ok(self.finish(dense));
                 }
@@ -739,7 +607,7 @@ impl<'a> PlaceEnv<'a> {
             // Spreading only: no need for the force-directed placer's keep-the-best
             // evaluations.
             if self.opts.force.spread > 0.0 && !self.opts.force.stages.is_empty() {
-                crate::force::spread_with(
+                crate::macros::force::spread_with(
                     nl,
                     &mut self.placement,
                     &self.params,

@@ -12,13 +12,13 @@
 //! [`PartialCost::place`] puts one node (absent or present) at a position in O(pins of its nets,
 //! cells under it and grid cells): the node's nets are taken out of the demand maps from their
 //! cached cells, the node's area moves, and the nets are routed again over their present pins —
-//! the same [`crate::routes`] bookkeeping as [`crate::incremental::CostState`]. The environment uses it for its
+//! the same [`crate::cost::routes`] bookkeeping as [`crate::cost::incremental::CostState`]. The environment uses it for its
 //! shaped reward and its density/congestion channels ([`crate::env`]).
 
 use netlists::{Netlist, NodeId, Placement};
 
+use crate::cost::routes::NetRoutes;
 use crate::cost::{CostMaps, CostParams, ProxyCost, Raw, Scratch, add_node, finish, finish_cost};
-use crate::routes::NetRoutes;
 
 /// Proxy cost of the present nodes of a placement, kept up to date as nodes are placed.
 #[derive(Debug, Clone)]

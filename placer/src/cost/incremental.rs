@@ -13,10 +13,10 @@
 
 use netlists::{Netlist, NodeId, Orientation, Placement};
 
+use crate::cost::routes::NetRoutes;
 use crate::cost::{
     CostMaps, CostParams, ProxyCost, Raw, Scratch, add_node, finish, finish_cost, raw_full,
 };
-use crate::routes::NetRoutes;
 
 /// One node's placement before a change, for undo.
 #[derive(Debug, Clone, Copy)]

@@ -3,20 +3,20 @@
 //! given what is placed so far: ports, std cells, soft macros at their current positions, fixed
 //! hard macros and the hard macros decoded before it. Ties (cells with the same increase, e.g.
 //! inside every net's box) go to the cell nearest a **target** position — the macro's current
-//! position for plain greedy, the candidate's coordinates in [`crate::evolve`].
+//! position for plain greedy, the candidate's coordinates in [`crate::macros::evolve`].
 //!
 //! Order: descending **connected area** — the macro's own area plus the area of every distinct
 //! node sharing a net with it — so big, well-connected macros choose first (ties by id).
 //!
 //! A macro with no legal grid cell (coarse grid, tight canvas) falls back to the exact nearest
-//! legal position from its target ([`crate::legalize::nearest_legal_centre`]); if there is no
+//! legal position from its target ([`crate::macros::legalize::nearest_legal_centre`]); if there is no
 //! room at all, the remaining macros go to their targets and the full legalizer settles the
 //! placement (its error names the macro when even that fails).
 
 use netlists::{Netlist, NodeId, NodeKind, Placement};
 
-use crate::legalize::{LegalizeError, nearest_legal_centre};
-use crate::masks::{MaskGrid, position_mask, wire_mask};
+use crate::macros::legalize::{LegalizeError, nearest_legal_centre};
+use crate::macros::masks::{MaskGrid, position_mask, wire_mask};
 
 /// Movable hard macros in decoding order (see the module docs).
 pub fn macro_order(netlist: &Netlist) -> Vec<usize> {
@@ -95,7 +95,7 @@ pub fn decode(
                         pl.x[m] = targets[j].0;
                         pl.y[m] = targets[j].1;
                     }
-                    crate::legalize::legalize(netlist, &mut pl)?;
+                    crate::macros::legalize::legalize(netlist, &mut pl)?;
                     return Ok(pl);
                 }
             },

@@ -1,5 +1,5 @@
 //! The placement flows behind `macroplace place --method greedy|ea|sa`: each starts by
-//! legalizing the input ([`crate::legalize`]), runs its method, places the soft macros and
+//! legalizing the input ([`crate::macros::legalize`]), runs its method, places the soft macros and
 //! checks the result. Every flow returns the exact cost of what it returns, its legality, a cost
 //! trajectory and the time of each stage.
 //!
@@ -9,7 +9,7 @@
 //! - `clusters`: the hard macros stay where the start puts them, then cluster placement (what
 //!   follows a learned policy's decoding when nothing refines it).
 //!
-//! **Cluster placement** = the force-directed placer ([`crate::force`]) followed by a short
+//! **Cluster placement** = the force-directed placer ([`crate::macros::force`]) followed by a short
 //! soft-macro-only anneal of `cluster_moves` moves (exact cost, low start temperature), so the
 //! clusters end where the exact cost wants them.
 
@@ -17,12 +17,12 @@ use std::time::Instant;
 
 use netlists::{Netlist, Placement};
 
-use crate::anneal::{AnnealOptions, Budget, Progress, TrajectoryPoint, anneal};
+use crate::cost::legality::{Violation, check};
 use crate::cost::{CostParams, ProxyCost, proxy_cost};
-use crate::evolve::{EvolveOptions, evolve};
-use crate::force::{ForceOptions, place_soft_macros};
-use crate::legality::{Violation, check};
-use crate::legalize::{LegalizeError, LegalizeReport, legalize};
+use crate::macros::anneal::{AnnealOptions, Budget, Progress, TrajectoryPoint, anneal};
+use crate::macros::evolve::{EvolveOptions, evolve};
+use crate::macros::force::{ForceOptions, place_soft_macros};
+use crate::macros::legalize::{LegalizeError, LegalizeReport, legalize};
 
 /// A placement method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -208,8 +208,8 @@ pub fn place(
             if opts.method == Method::Clusters {
                 // Hard macros as given (legalized above).
             } else if opts.method == Method::Greedy {
-                let (cols, rows) = crate::greedy::grid_dims(netlist, opts.grid);
-                pl = crate::greedy::greedy(netlist, &pl, cols, rows)?;
+                let (cols, rows) = crate::macros::greedy::grid_dims(netlist, opts.grid);
+                pl = crate::macros::greedy::greedy(netlist, &pl, cols, rows)?;
                 stage("greedy", &mut t, &pl);
             } else {
                 // Leave time for the cluster stages (about 2 s per 100k polish moves on

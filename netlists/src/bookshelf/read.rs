@@ -1,15 +1,4 @@
-//! ISPD/UCLA Bookshelf reader and writer (`.aux .nodes .nets .wts .pl .scl`).
-//!
-//! Dialects accepted (ISPD 2005, ISPD 2006, ICCAD04/IBM-MS): `NumRows`/`Numrows`,
-//! `NumSites`/`Numsites`; `terminal` and `terminal_NI`; `.pl` flags `/FIXED`, `/Fixed`,
-//! `/FIXED_NI`; `NetDegree : k [name]`; pin lines `node I|O|B [: dx dy]` (offsets from the node
-//! centre, absent = centre); `.wts` naming nets (net weights) or nodes (node weights). Every file
-//! may be gzipped, and a file named in the `.aux` may exist only as `NAME.gz`.
-//!
-//! Kinds: a node taller than `macro_min_height` (default: the first row's height) is a hard
-//! macro, fixed if it is a terminal or `/FIXED`; a shorter terminal is a port (pad); the rest
-//! are standard cells. Positions: `.pl` holds lower-left corners of the oriented footprint
-//! (E/W/FE/FW swap width and height); the model holds centres.
+//! `.aux` and the files it names → a [`Design`].
 
 use std::path::{Path, PathBuf};
 
@@ -17,19 +6,14 @@ use rustc_hash::FxHashMap;
 
 use crate::builder::NetlistBuilder;
 use crate::error::{Error, Result};
-use crate::ids::NodeId;
-use crate::io::{numbered_lines, parse_f64, parse_u64, read_input, shorten, write_atomic};
+use crate::io::{numbered_lines, parse_f64, parse_u64, read_input, shorten};
 use crate::model::{
-    BookshelfExtra, BookshelfMove, CanvasSource, Design, Extra, Floorplan, Netlist, NodeKind,
-    Orientation, PinDir, Placement, Row, SourceFormat, SourceLine, footprint,
+    BookshelfExtra, BookshelfMove, CanvasSource, Design, Extra, Floorplan, NodeKind, Orientation,
+    PinDir, Placement, Row, SourceFormat, SourceLine, footprint,
 };
 
-/// Options of the Bookshelf reader.
-#[derive(Debug, Clone, Default)]
-pub struct BookshelfOptions {
-    /// Nodes strictly taller than this are macros; `None` = the height of the first row.
-    pub macro_min_height: Option<f64>,
-}
+use super::BookshelfOptions;
+use super::pl::parse_pl_line;
 
 /// The files an `.aux` names.
 #[derive(Debug, Default)]
@@ -41,7 +25,7 @@ struct AuxFiles {
     scl: Option<PathBuf>,
 }
 
-fn read_text(path: &Path) -> Result<(PathBuf, String)> {
+pub(super) fn read_text(path: &Path) -> Result<(PathBuf, String)> {
     let input = read_input(path)?;
     let text = String::from_utf8(input.bytes).map_err(|e| {
         let bytes = e.as_bytes();
@@ -57,7 +41,7 @@ fn read_text(path: &Path) -> Result<(PathBuf, String)> {
 }
 
 /// Strips a trailing comment and surrounding space.
-fn content(line: &str) -> &str {
+pub(super) fn content(line: &str) -> &str {
     match line.find('#') {
         Some(i) => line[..i].trim(),
         None => line.trim(),
@@ -123,12 +107,12 @@ fn parse_aux(path: &Path) -> Result<AuxFiles> {
 }
 
 /// `Key : value` header lines; returns the value when the key matches (case-insensitively).
-fn header_value<'a>(c: &'a str, key: &str) -> Option<&'a str> {
+pub(super) fn header_value<'a>(c: &'a str, key: &str) -> Option<&'a str> {
     let (k, v) = c.split_once(':')?;
     k.trim().eq_ignore_ascii_case(key).then(|| v.trim())
 }
 
-fn is_format_line(c: &str) -> bool {
+pub(super) fn is_format_line(c: &str) -> bool {
     c.starts_with("UCLA")
 }
 
@@ -700,313 +684,4 @@ pub fn read_bookshelf(aux: &Path, opts: &BookshelfOptions) -> Result<Design> {
         placement.orient[i] = orient[i];
     }
     Ok(Design { netlist, placement })
-}
-
-struct PlRecord<'a> {
-    name: &'a str,
-    x: f64,
-    y: f64,
-    orient: Orientation,
-    fixed: bool,
-    fixed_ni: bool,
-}
-
-fn parse_pl_line<'a>(path: &Path, ln: u32, c: &'a str) -> Result<PlRecord<'a>> {
-    let mut t = c.split_ascii_whitespace();
-    let name = t.next().expect("non-empty");
-    let (Some(sx), Some(sy)) = (t.next(), t.next()) else {
-        return Err(Error::parse(
-            path,
-            ln,
-            format!(
-                "expected `NAME X Y : ORIENT [/FIXED]`, found `{}`",
-                shorten(c)
-            ),
-        ));
-    };
-    let x = parse_f64(path, ln, "x", sx)?;
-    let y = parse_f64(path, ln, "y", sy)?;
-    let mut rec = PlRecord {
-        name,
-        x,
-        y,
-        orient: Orientation::N,
-        fixed: false,
-        fixed_ni: false,
-    };
-    let mut next = t.next();
-    if next == Some(":") {
-        let Some(o) = t.next() else {
-            return Err(Error::parse(
-                path,
-                ln,
-                "expected an orientation after `:`, found the end of the line",
-            ));
-        };
-        rec.orient = Orientation::parse(o).ok_or_else(|| {
-            Error::parse(
-                path,
-                ln,
-                format!(
-                    "expected an orientation (N, S, W, E, FN, FS, FW, FE), found `{}`",
-                    shorten(o)
-                ),
-            )
-        })?;
-        next = t.next();
-    }
-    if let Some(f) = next {
-        if f.eq_ignore_ascii_case("/FIXED") {
-            rec.fixed = true;
-        } else if f.eq_ignore_ascii_case("/FIXED_NI") {
-            rec.fixed = true;
-            rec.fixed_ni = true;
-        } else {
-            return Err(Error::parse(
-                path,
-                ln,
-                format!(
-                    "expected `/FIXED`, `/FIXED_NI` or the end of the line, found `{}`",
-                    shorten(f)
-                ),
-            ));
-        }
-        if let Some(s) = t.next() {
-            return Err(Error::parse(
-                path,
-                ln,
-                format!("expected the end of the line, found `{}`", shorten(s)),
-            ));
-        }
-    }
-    Ok(rec)
-}
-
-/// Reads a `.pl` file as a placement of `netlist` (centres; nodes not listed keep the
-/// positions of `base`).
-pub fn read_pl(path: &Path, netlist: &Netlist, base: &Placement) -> Result<Placement> {
-    let (real, text) = read_text(path)?;
-    let mut p = base.clone();
-    for (ln, line) in numbered_lines(&text) {
-        let c = content(line);
-        if c.is_empty() || is_format_line(c) {
-            continue;
-        }
-        let rec = parse_pl_line(&real, ln, c)?;
-        let Some(id) = netlist.node_by_name(rec.name) else {
-            return Err(Error::parse(
-                &real,
-                ln,
-                format!(
-                    "expected a node of the netlist, found `{}`",
-                    shorten(rec.name)
-                ),
-            ));
-        };
-        let (w, h) = footprint(netlist, id, rec.orient, true);
-        p.x[id.idx()] = rec.x + w / 2.0;
-        p.y[id.idx()] = rec.y + h / 2.0;
-        p.orient[id.idx()] = rec.orient;
-    }
-    Ok(p)
-}
-
-fn bookshelf_extra(netlist: &Netlist) -> Option<&BookshelfExtra> {
-    match netlist.extra() {
-        Extra::Bookshelf(b) => Some(b),
-        _ => None,
-    }
-}
-
-fn node_move(netlist: &Netlist, node: NodeId) -> BookshelfMove {
-    match bookshelf_extra(netlist) {
-        Some(b) => b.node_move[node.idx()],
-        None => {
-            let i = node.idx();
-            let k = netlist.node_kind()[i];
-            if k == NodeKind::Port || (netlist.node_fixed()[i] && k != NodeKind::StdCell) {
-                BookshelfMove::Terminal
-            } else {
-                BookshelfMove::Movable
-            }
-        }
-    }
-}
-
-/// Writes a `.pl` file (lower-left corners) atomically.
-pub fn write_pl(path: &Path, netlist: &Netlist, placement: &Placement) -> Result<()> {
-    let extra = bookshelf_extra(netlist);
-    write_atomic(path, |w| {
-        writeln!(w, "UCLA pl 1.0")?;
-        writeln!(w, "# Written by macroplace")?;
-        writeln!(w)?;
-        for node in netlist.nodes() {
-            let i = node.idx();
-            let (x, y) = placement.lower_left(netlist, node, true);
-            write!(
-                w,
-                "{} {} {} : {}",
-                netlist.node_name()[i],
-                x,
-                y,
-                placement.orient[i].as_str()
-            )?;
-            if netlist.node_fixed()[i] {
-                let ni = extra.is_some_and(|e| e.node_fixed_ni[i]);
-                write!(w, " {}", if ni { "/FIXED_NI" } else { "/FIXED" })?;
-            }
-            writeln!(w)?;
-        }
-        Ok(())
-    })
-}
-
-/// Writes a complete Bookshelf design (`NAME.aux .nodes .nets .wts .pl .scl`) into `dir`.
-pub fn write_bookshelf(
-    dir: &Path,
-    name: &str,
-    netlist: &Netlist,
-    placement: &Placement,
-) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let extra = bookshelf_extra(netlist);
-    let f = |ext: &str| dir.join(format!("{name}.{ext}"));
-    write_atomic(&f("nodes"), |w| {
-        writeln!(w, "UCLA nodes 1.0")?;
-        writeln!(w, "# Written by macroplace")?;
-        writeln!(w)?;
-        let terms = netlist
-            .nodes()
-            .filter(|&n| node_move(netlist, n) != BookshelfMove::Movable)
-            .count();
-        writeln!(w, "NumNodes : {}", netlist.num_nodes())?;
-        writeln!(w, "NumTerminals : {terms}")?;
-        for node in netlist.nodes() {
-            let i = node.idx();
-            write!(
-                w,
-                "\t{}\t{}\t{}",
-                netlist.node_name()[i],
-                netlist.node_width()[i],
-                netlist.node_height()[i]
-            )?;
-            match node_move(netlist, node) {
-                BookshelfMove::Movable => writeln!(w)?,
-                BookshelfMove::Terminal => writeln!(w, "\tterminal")?,
-                BookshelfMove::TerminalNi => writeln!(w, "\tterminal_NI")?,
-            }
-        }
-        Ok(())
-    })?;
-    write_atomic(&f("nets"), |w| {
-        writeln!(w, "UCLA nets 1.0")?;
-        writeln!(w, "# Written by macroplace")?;
-        writeln!(w)?;
-        writeln!(w, "NumNets : {}", netlist.num_nets())?;
-        writeln!(w, "NumPins : {}", netlist.num_pins())?;
-        for net in netlist.nets() {
-            let pins = netlist.net_pins(net);
-            writeln!(
-                w,
-                "NetDegree : {} {}",
-                pins.len(),
-                netlist.net_name()[net.idx()]
-            )?;
-            for p in pins {
-                let dir = match netlist.pin_dir()[p] {
-                    PinDir::Input => "I",
-                    PinDir::Output => "O",
-                    PinDir::Bidir => "B",
-                };
-                let node = netlist.pin_node()[p].idx();
-                writeln!(
-                    w,
-                    "\t{}\t{} : {}\t{}",
-                    netlist.node_name()[node],
-                    dir,
-                    netlist.pin_dx()[p],
-                    netlist.pin_dy()[p]
-                )?;
-            }
-        }
-        Ok(())
-    })?;
-    let write_net_weights = extra.map_or_else(
-        || netlist.net_weight().iter().any(|&w| w != 1.0),
-        |e| e.has_net_weights,
-    );
-    write_atomic(&f("wts"), |w| {
-        writeln!(w, "UCLA wts 1.0")?;
-        writeln!(w, "# Written by macroplace")?;
-        writeln!(w)?;
-        if let Some(e) = extra {
-            for (i, wt) in e.node_weight.iter().enumerate() {
-                writeln!(w, "{} {}", netlist.node_name()[i], wt)?;
-            }
-        }
-        if write_net_weights {
-            for net in netlist.nets() {
-                writeln!(
-                    w,
-                    "{} {}",
-                    netlist.net_name()[net.idx()],
-                    netlist.net_weight()[net.idx()]
-                )?;
-            }
-        }
-        Ok(())
-    })?;
-    write_pl(&f("pl"), netlist, placement)?;
-    let fp = netlist.floorplan();
-    write_atomic(&f("scl"), |w| {
-        writeln!(w, "UCLA scl 1.0")?;
-        writeln!(w, "# Written by macroplace")?;
-        writeln!(w)?;
-        let synthetic;
-        let rows: &[Row] = if fp.rows.is_empty() {
-            // CT designs have no rows: one row spanning the canvas keeps the canvas.
-            synthetic = [Row {
-                y: fp.y_min,
-                height: fp.height,
-                site_width: 1.0,
-                site_spacing: fp.width,
-                site_orient: "N".into(),
-                site_symmetry: "Y".into(),
-                x: fp.x_min,
-                num_sites: 1,
-            }];
-            &synthetic
-        } else {
-            &fp.rows
-        };
-        writeln!(w, "NumRows : {}", rows.len())?;
-        writeln!(w)?;
-        for r in rows {
-            writeln!(w, "CoreRow Horizontal")?;
-            writeln!(w, "  Coordinate    :   {}", r.y)?;
-            writeln!(w, "  Height        :   {}", r.height)?;
-            writeln!(w, "  Sitewidth     :   {}", r.site_width)?;
-            writeln!(w, "  Sitespacing   :   {}", r.site_spacing)?;
-            if !r.site_orient.is_empty() {
-                writeln!(w, "  Siteorient    :   {}", r.site_orient)?;
-            }
-            if !r.site_symmetry.is_empty() {
-                writeln!(w, "  Sitesymmetry  :   {}", r.site_symmetry)?;
-            }
-            writeln!(
-                w,
-                "  SubrowOrigin  :   {}\tNumSites  :  {}",
-                r.x, r.num_sites
-            )?;
-            writeln!(w, "End")?;
-        }
-        Ok(())
-    })?;
-    write_atomic(&f("aux"), |w| {
-        writeln!(
-            w,
-            "RowBasedPlacement : {name}.nodes {name}.nets {name}.wts {name}.pl {name}.scl"
-        )
-    })?;
-    Ok(())
 }

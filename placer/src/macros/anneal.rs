@@ -25,7 +25,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::cost::CostParams;
-use crate::incremental::CostState;
+use crate::cost::incremental::CostState;
 
 /// When to stop.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -314,7 +314,7 @@ struct Chain<'a> {
     illegal: u64,
 }
 
-/// Anneals `start` (which should be legal: see [`crate::legalize`]); returns the best placement.
+/// Anneals `start` (which should be legal: see [`crate::macros::legalize`]); returns the best placement.
 /// `progress` is called after every epoch.
 pub fn anneal(
     netlist: &Netlist,

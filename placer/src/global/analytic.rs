@@ -1,7 +1,7 @@
 //! The analytic global placer (ePlace / DREAMPlace style).
 //!
 //! Minimises `WA(x, y) + λ · N(x, y)`: the weighted-average wirelength
-//! ([`crate::wirelength`]) plus λ times the electrostatic energy ([`crate::density`]) of the
+//! ([`crate::global::wirelength`]) plus λ times the electrostatic energy ([`crate::global::density`]) of the
 //! movable objects and of filler cells that take the whitespace (so the movable cells may
 //! cluster at the target density instead of spreading over the whole canvas), with
 //! Nesterov's accelerated gradient:
@@ -25,7 +25,7 @@
 //! rows their extent first grows to the boundaries of the rows they touch, since a row that an
 //! object enters is blocked over its whole height for the std cells. When only std cells move
 //! and the design has rows, the free area is taken exactly from the row segments
-//! ([`crate::rows::segments`]) the std-cell legalizer will fill. Everything runs in
+//! ([`crate::detail::segments`]) the std-cell legalizer will fill. Everything runs in
 //! a fixed order or with fixed work splits, so a seed gives one result for any thread count.
 
 use std::time::Instant;
@@ -35,8 +35,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
-use crate::density::{BinGrid, Charges, Poisson};
-use crate::wirelength::{PinOffsets, WaScratch, hpwl_at, wa_gradient};
+use crate::global::density::{BinGrid, Charges, Poisson};
+use crate::global::wirelength::{PinOffsets, WaScratch, hpwl_at, wa_gradient};
 
 /// How movable objects start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -386,7 +386,7 @@ pub fn global_place(
     let grid = BinGrid::new(bins, bins, cx0, cy0, fp.width, fp.height);
     // With rows, a fixed object blocks every row it touches for its whole height: its extent
     // grows to the row boundaries (what the std-cell legalizer will see).
-    let rows = crate::rows::rows_of(netlist);
+    let rows = crate::detail::rows_of(netlist);
     let mut row_bounds: Vec<(f64, f64)> = rows.iter().map(|r| (r.y, r.y + r.height)).collect();
     row_bounds.sort_by(|a, b| a.0.total_cmp(&b.0));
     let snap_rows = |y0: f64, y1: f64| {
@@ -418,7 +418,7 @@ pub fn global_place(
     if cells_only && !rows.is_empty() && !mov.is_empty() {
         let min_w = mov.iter().map(|&n| size(n).0).fold(f64::INFINITY, f64::min);
         let mut free_map = vec![0.0; bins * bins];
-        for sgm in crate::rows::segments(netlist, &rows, start) {
+        for sgm in crate::detail::segments(netlist, &rows, start) {
             if sgm.x1 - sgm.x0 < min_w {
                 continue;
             }

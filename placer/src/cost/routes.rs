@@ -9,8 +9,8 @@
 //! [`NetRoutes::withdraw`] takes their demand and weighted HPWL out of the accumulators; after
 //! the nodes have moved, [`NetRoutes::reroute`] routes them again and remembers the result.
 //!
-//! Shared by [`crate::incremental::CostState`] (every pin counts) and
-//! [`crate::partial::PartialCost`] (only pins of present nodes count), which differ only in the
+//! Shared by [`crate::cost::incremental::CostState`] (every pin counts) and
+//! [`crate::cost::partial::PartialCost`] (only pins of present nodes count), which differ only in the
 //! pin filter they pass.
 
 use netlists::{Netlist, Placement};

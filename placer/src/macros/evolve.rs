@@ -1,10 +1,10 @@
 //! Evolutionary search in the WireMask-BBO style.
 //!
 //! A candidate is a decoding order of the movable hard macros and a target centre for each; it
-//! is **decoded** greedily ([`crate::greedy::decode`]: macros in the candidate's order, each to
+//! is **decoded** greedily ([`crate::macros::greedy::decode`]: macros in the candidate's order, each to
 //! the legal grid cell minimising wire mask + `steer` × distance to its target), and its fitness
 //! is the exact proxy cost of the decoded placement after capacity spreading of the soft macros
-//! ([`crate::force::spread`], so that density counts as it will after cluster placement).
+//! ([`crate::macros::force::spread`], so that density counts as it will after cluster placement).
 //! Decoding is written back into the candidate (its targets become the decoded centres), as
 //! WireMask-BBO does. The first candidate is plain greedy: connected-area order, the start's
 //! positions as targets.
@@ -23,11 +23,11 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
-use crate::anneal::{Budget, Progress, TrajectoryPoint};
 use crate::cost::{CostParams, proxy_cost};
-use crate::greedy::{decode, macro_order};
-use crate::legalize::LegalizeError;
-use crate::masks::MaskGrid;
+use crate::macros::anneal::{Budget, Progress, TrajectoryPoint};
+use crate::macros::greedy::{decode, macro_order};
+use crate::macros::legalize::LegalizeError;
+use crate::macros::masks::MaskGrid;
 
 /// Settings of [`evolve`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -98,7 +98,7 @@ pub fn evolve(
 ) -> Result<EvolveOutcome, LegalizeError> {
     let t0 = Instant::now();
     let order = macro_order(netlist);
-    let (cols, rows) = crate::greedy::grid_dims(netlist, opts.grid);
+    let (cols, rows) = crate::macros::greedy::grid_dims(netlist, opts.grid);
     let grid = MaskGrid::over_canvas(netlist, cols, rows);
     let fp = netlist.floorplan();
     let soft: Vec<usize> = (0..netlist.num_nodes())
@@ -111,7 +111,7 @@ pub fn evolve(
                 born: u64|
      -> Result<Individual, LegalizeError> {
         let mut placement = decode(netlist, start, &order, &targets, &grid, opts.steer)?;
-        crate::force::spread(netlist, &mut placement, params, &soft, 1.0);
+        crate::macros::force::spread(netlist, &mut placement, params, &soft, 1.0);
         let cost = proxy_cost(netlist, &placement, params).proxy_cost;
         let targets = order
             .iter()

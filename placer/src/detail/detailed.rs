@@ -1,0 +1,391 @@
+//! Detailed placement: swaps of neighbouring cells, shifts within the free space around a cell,
+//! and global moves into gaps (or swaps with equally wide cells) near a cell's optimal point;
+//! each accepted only when the exact HPWL of the nets involved falls.
+
+use netlists::model::Row;
+use netlists::{Netlist, Placement};
+
+use super::rows::{Segment, fit, segments, std_cells};
+use crate::global::wirelength::PinOffsets;
+
+/// What [`detailed_place`] did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DetailReport {
+    /// Passes run.
+    pub passes: usize,
+    /// Accepted swaps.
+    pub swaps: usize,
+    /// Accepted shifts.
+    pub shifts: usize,
+    /// Accepted moves to gaps near a cell's optimal point (any nearby row).
+    pub moves: usize,
+    /// Accepted swaps with an equally wide cell near a cell's optimal point.
+    pub global_swaps: usize,
+    /// Whether the deadline ended it.
+    pub stopped_by_time: bool,
+    /// HPWL before.
+    pub hpwl_before: f64,
+    /// HPWL after.
+    pub hpwl_after: f64,
+}
+
+/// Exact weighted HPWL of `nets`.
+fn nets_hpwl(netlist: &Netlist, off: &PinOffsets, pl: &Placement, nets: &[usize]) -> f64 {
+    nets.iter()
+        .map(|&net| crate::global::wirelength::net_hpwl_at(netlist, off, &pl.x, &pl.y, net))
+        .sum()
+}
+
+fn nets_of(netlist: &Netlist, nodes: &[usize], out: &mut Vec<usize>) {
+    out.clear();
+    for &n in nodes {
+        for &p in netlist.pins_of_node(netlists::NodeId(n as u32)) {
+            out.push(netlist.pin_net(p).idx());
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// Improves a legal std-cell placement in place: up to `passes` rounds of neighbour swaps,
+/// shifts into the free space around each cell and global moves, accepting only exact HPWL
+/// improvements, until a round changes nothing or `deadline` passes. The result stays legal
+/// (rows, sites, no overlaps).
+pub fn detailed_place(
+    netlist: &Netlist,
+    rows: &[Row],
+    placement: &mut Placement,
+    passes: usize,
+    deadline: Option<std::time::Instant>,
+) -> DetailReport {
+    let late = || deadline.is_some_and(|d| std::time::Instant::now() >= d);
+    let off = PinOffsets::new(netlist, placement);
+    let mut report = DetailReport {
+        hpwl_before: crate::global::wirelength::hpwl_at(netlist, &off, &placement.x, &placement.y),
+        ..DetailReport::default()
+    };
+    if rows.is_empty() {
+        report.hpwl_after = report.hpwl_before;
+        return report;
+    }
+    let segs = segments(netlist, rows, placement);
+    let nw = netlist.node_width();
+    // Cells of each segment, left to right.
+    let mut seg_cells: Vec<Vec<usize>> = vec![Vec::new(); segs.len()];
+    let mut row_segs: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    for (i, s) in segs.iter().enumerate() {
+        row_segs[s.row].push(i);
+    }
+    let nh = netlist.node_height();
+    for n in std_cells(netlist) {
+        let (xl, yb) = (placement.x[n] - nw[n] / 2.0, placement.y[n] - nh[n] / 2.0);
+        if let Some(r) = rows.iter().position(|r| (r.y - yb).abs() < 1e-6)
+            && let Some(&si) = row_segs[r]
+                .iter()
+                .find(|&&si| segs[si].x0 <= xl + 1e-6 && xl + nw[n] <= segs[si].x1 + 1e-6)
+        {
+            seg_cells[si].push(n);
+        }
+    }
+    for list in &mut seg_cells {
+        list.sort_by(|&a, &b| placement.x[a].total_cmp(&placement.x[b]));
+    }
+    let mut nets = Vec::new();
+    for _ in 0..passes {
+        if late() {
+            report.stopped_by_time = true;
+            break;
+        }
+        report.passes += 1;
+        let mut changed = 0;
+        for (si, list) in seg_cells.iter_mut().enumerate() {
+            if si % 64 == 0 && late() {
+                break;
+            }
+            let s = segs[si];
+            let sw = rows[s.row].site_width.max(1e-9);
+            let snap = |x: f64| s.x0 + ((x - s.x0) / sw + 1e-9).floor() * sw;
+            // Swaps of neighbours: a then b → b then a, same span.
+            for k in 0..list.len().saturating_sub(1) {
+                let (a, b) = (list[k], list[k + 1]);
+                let left = placement.x[a] - nw[a] / 2.0;
+                let gap = (placement.x[b] - nw[b] / 2.0) - (left + nw[a]);
+                nets_of(netlist, &[a, b], &mut nets);
+                let before = nets_hpwl(netlist, &off, placement, &nets);
+                let (oa, ob) = (placement.x[a], placement.x[b]);
+                placement.x[b] = left + nw[b] / 2.0;
+                placement.x[a] = left + nw[b] + gap + nw[a] / 2.0;
+                if nets_hpwl(netlist, &off, placement, &nets) < before - 1e-9 {
+                    list.swap(k, k + 1);
+                    report.swaps += 1;
+                    changed += 1;
+                } else {
+                    placement.x[a] = oa;
+                    placement.x[b] = ob;
+                }
+            }
+            // Shifts: each cell to the best site in its free space (towards the median of its
+            // nets' other pins).
+            for k in 0..list.len() {
+                let n = list[k];
+                let lo = if k == 0 {
+                    s.x0
+                } else {
+                    placement.x[list[k - 1]] + nw[list[k - 1]] / 2.0
+                };
+                let hi = if k + 1 == list.len() {
+                    s.x1
+                } else {
+                    placement.x[list[k + 1]] - nw[list[k + 1]] / 2.0
+                };
+                if hi - lo <= nw[n] + 1e-9 {
+                    continue;
+                }
+                nets_of(netlist, &[n], &mut nets);
+                // Candidate: the x of the cell's optimal point.
+                let Some((target, _)) = optimal_point(netlist, &off, placement, n, &nets) else {
+                    continue;
+                };
+                let left = snap(fit(target - nw[n] / 2.0, lo, hi - nw[n]));
+                let left = if left < lo - 1e-9 { left + sw } else { left };
+                if left + nw[n] > hi + 1e-9 {
+                    continue;
+                }
+                let old = placement.x[n];
+                let new = left + nw[n] / 2.0;
+                if (new - old).abs() < 1e-9 {
+                    continue;
+                }
+                let before = nets_hpwl(netlist, &off, placement, &nets);
+                placement.x[n] = new;
+                if nets_hpwl(netlist, &off, placement, &nets) < before - 1e-9 {
+                    report.shifts += 1;
+                    changed += 1;
+                } else {
+                    placement.x[n] = old;
+                }
+            }
+        }
+        changed += global_moves(
+            netlist,
+            rows,
+            &segs,
+            &row_segs,
+            &off,
+            placement,
+            &mut seg_cells,
+            &mut report,
+            &late,
+        );
+        if changed == 0 {
+            break;
+        }
+    }
+    report.hpwl_after =
+        crate::global::wirelength::hpwl_at(netlist, &off, &placement.x, &placement.y);
+    report
+}
+
+/// The centre of a cell's optimal region: the medians of the other pins' bounding-box ends over
+/// its nets (x and y), or `None` when no net has another pin.
+fn optimal_point(
+    netlist: &Netlist,
+    off: &PinOffsets,
+    placement: &Placement,
+    n: usize,
+    nets: &[usize],
+) -> Option<(f64, f64)> {
+    let starts = netlist.net_pin_start();
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for &net in nets {
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for p in starts[net] as usize..starts[net + 1] as usize {
+            let m = netlist.pin_node()[p].idx();
+            if m != n {
+                let (px, py) = (placement.x[m] + off.dx[p], placement.y[m] + off.dy[p]);
+                x0 = x0.min(px);
+                x1 = x1.max(px);
+                y0 = y0.min(py);
+                y1 = y1.max(py);
+            }
+        }
+        if x1 >= x0 {
+            xs.extend([x0, x1]);
+            ys.extend([y0, y1]);
+        }
+    }
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    ys.sort_by(f64::total_cmp);
+    Some((xs[xs.len() / 2], ys[ys.len() / 2]))
+}
+
+/// Rows tried on each side of the optimal point's row (global moves).
+const ROW_REACH: usize = 6;
+/// Gaps (and equally wide cells) tried on each side of the optimal point in a segment.
+const GAP_REACH: usize = 6;
+/// Cells closer than this many widths to their optimal point are left alone.
+const SKIP_NEAR: f64 = 1.0;
+
+/// Global moves: each cell tries the free gaps nearest its optimal point in the rows around it
+/// and moves to the best one when that lowers the exact HPWL. Returns the accepted moves.
+#[allow(clippy::too_many_arguments)]
+fn global_moves(
+    netlist: &Netlist,
+    rows: &[Row],
+    segs: &[Segment],
+    row_segs: &[Vec<usize>],
+    off: &PinOffsets,
+    placement: &mut Placement,
+    seg_cells: &mut [Vec<usize>],
+    report: &mut DetailReport,
+    late: &dyn Fn() -> bool,
+) -> usize {
+    let (nw, nh) = (netlist.node_width(), netlist.node_height());
+    let mut by_y: Vec<usize> = (0..rows.len()).collect();
+    by_y.sort_by(|&a, &b| rows[a].y.total_cmp(&rows[b].y));
+    let mut seg_of = vec![usize::MAX; netlist.num_nodes()];
+    for (si, list) in seg_cells.iter().enumerate() {
+        for &n in list {
+            seg_of[n] = si;
+        }
+    }
+    let order: Vec<usize> = seg_cells.iter().flatten().copied().collect();
+    let mut nets = Vec::new();
+    let mut moves = 0;
+    let swaps_before = report.global_swaps;
+    for (i, n) in order.into_iter().enumerate() {
+        if i % 256 == 0 && late() {
+            break;
+        }
+        let w = nw[n];
+        nets_of(netlist, &[n], &mut nets);
+        let Some((tx, ty)) = optimal_point(netlist, off, placement, n, &nets) else {
+            continue;
+        };
+        let (ox, oy) = (placement.x[n], placement.y[n]);
+        if (ox - tx).abs() + (oy - ty).abs() < SKIP_NEAR * w {
+            continue;
+        }
+        let before = nets_hpwl(netlist, off, placement, &nets);
+        // Candidate rows: the three nearest to the optimal point.
+        let k = by_y.partition_point(|&r| rows[r].y + rows[r].height / 2.0 < ty);
+        // Best gain: a move to a gap (segment, gap index, x, y) or a swap with an equally wide
+        // cell (the cell).
+        let mut best: Option<(f64, usize, usize, f64, f64)> = None;
+        let mut best_swap: Option<(f64, usize)> = None;
+        let mut both = Vec::new();
+        for &r in &by_y[k.saturating_sub(ROW_REACH)..(k + ROW_REACH).min(by_y.len())] {
+            let y = rows[r].y + nh[n] / 2.0;
+            for &si in &row_segs[r] {
+                let s = segs[si];
+                if s.x1 < tx - 4.0 * w || s.x0 > tx + 4.0 * w {
+                    continue;
+                }
+                let list = &seg_cells[si];
+                let sw = rows[r].site_width.max(1e-9);
+                let p = list.partition_point(|&m| placement.x[m] < tx);
+                for g in p.saturating_sub(GAP_REACH)..(p + GAP_REACH + 1).min(list.len() + 1) {
+                    if let Some(&m) = list.get(g)
+                        && m != n
+                        && (nw[m] - w).abs() < 1e-9
+                    {
+                        nets_of(netlist, &[n, m], &mut both);
+                        let b0 = nets_hpwl(netlist, off, placement, &both);
+                        let (mx, my) = (placement.x[m], placement.y[m]);
+                        placement.x[n] = mx;
+                        placement.y[n] = my;
+                        placement.x[m] = ox;
+                        placement.y[m] = oy;
+                        let gain = b0 - nets_hpwl(netlist, off, placement, &both);
+                        placement.x[n] = ox;
+                        placement.y[n] = oy;
+                        placement.x[m] = mx;
+                        placement.y[m] = my;
+                        if gain > 1e-9 && best_swap.is_none_or(|b| gain > b.0) {
+                            best_swap = Some((gain, m));
+                        }
+                    }
+                    // Gap g lies between list[g - 1] and list[g].
+                    let lo = if g == 0 {
+                        s.x0
+                    } else {
+                        placement.x[list[g - 1]] + nw[list[g - 1]] / 2.0
+                    };
+                    let hi = if g == list.len() {
+                        s.x1
+                    } else {
+                        placement.x[list[g]] - nw[list[g]] / 2.0
+                    };
+                    // The cell's own neighbours: its old place counts as free only once it
+                    // leaves, which keeps this simple (it is skipped).
+                    if hi - lo < w - 1e-9 || (si == seg_of[n] && (lo..=hi).contains(&ox)) {
+                        continue;
+                    }
+                    let left =
+                        s.x0 + ((fit(tx - w / 2.0, lo, hi - w) - s.x0) / sw + 1e-9).floor() * sw;
+                    let left = if left < lo - 1e-9 { left + sw } else { left };
+                    if left + w > hi + 1e-9 {
+                        continue;
+                    }
+                    placement.x[n] = left + w / 2.0;
+                    placement.y[n] = y;
+                    let after = nets_hpwl(netlist, off, placement, &nets);
+                    placement.x[n] = ox;
+                    placement.y[n] = oy;
+                    if after < before - 1e-9 && best.is_none_or(|b| after < b.0) {
+                        best = Some((after, si, g, left + w / 2.0, y));
+                    }
+                }
+            }
+        }
+        let move_gain = best.map_or(0.0, |b| before - b.0);
+        if let Some((gain, m)) = best_swap
+            && gain > move_gain
+        {
+            let (sn, sm) = (seg_of[n], seg_of[m]);
+            // Both slots first (they may be in the same list), then exchange.
+            let pn = seg_cells[sn].iter().position(|&c| c == n);
+            let pm = seg_cells[sm].iter().position(|&c| c == m);
+            if let (Some(pn), Some(pm)) = (pn, pm) {
+                seg_cells[sn][pn] = m;
+                seg_cells[sm][pm] = n;
+            }
+            seg_of[n] = sm;
+            seg_of[m] = sn;
+            let (mx, my) = (placement.x[m], placement.y[m]);
+            placement.x[m] = ox;
+            placement.y[m] = oy;
+            placement.x[n] = mx;
+            placement.y[n] = my;
+            report.global_swaps += 1;
+            moves += 1;
+            continue;
+        }
+        if let Some((_, si, g, x, y)) = best {
+            let old = seg_of[n];
+            if let Some(pos) = seg_cells[old].iter().position(|&m| m == n) {
+                seg_cells[old].remove(pos);
+            }
+            let g = if old == si {
+                seg_cells[si].partition_point(|&m| placement.x[m] < x)
+            } else {
+                g
+            };
+            seg_cells[si].insert(g, n);
+            seg_of[n] = si;
+            placement.x[n] = x;
+            placement.y[n] = y;
+            moves += 1;
+        }
+    }
+    report.moves += moves - (report.global_swaps - swaps_before);
+    moves
+}

@@ -1,0 +1,35 @@
+//! Standard cells in rows: the row segments left free by macros and fixed objects, Abacus
+//! legalization, a detailed-placement pass, and the row legality check behind `eval`.
+//!
+//! - **Rows**: the design's (Bookshelf `.scl`) or synthesized for designs without any
+//!   ([`rows_of`]).
+//! - **Segments**: each row minus every obstacle (hard macros, fixed nodes of positive area,
+//!   blockages) that overlaps it vertically, trimmed inward to the site grid.
+//! - **Abacus** (Spindler et al., ISPD 2008): cells in order of their global-placement left
+//!   edge; each tries the rows near its position, and in each row the segments near its x, by a
+//!   trial insertion that collapses clusters exactly as the real insertion would; the cheapest
+//!   (|Δx| + |Δy|) wins. Clusters end on the site grid.
+//! - **Detailed placement**: swaps of neighbouring cells, shifts of single cells within the
+//!   free space around them, and global moves of a cell into a free gap near its optimal point
+//!   (the medians of its nets' other pins) in the rows around it, or swaps with an equally wide
+//!   cell there; each accepted only when the
+//!   exact HPWL of the nets involved falls; repeated for a few passes.
+//! - **Check**: every std cell's bottom on a row, its left edge on a site of that row and inside
+//!   it, no overlap with another cell or with an obstacle.
+//!
+//! One file each: [`rows`] (rows, free segments, obstacles), [`abacus`], [`detailed`],
+//! [`check`].
+//!
+//! Architecture invariant: Abacus and detailed placement only ever produce positions that
+//! [`check::check_cells`] accepts; detailed placement accepts a move only when the exact HPWL of
+//! the nets involved falls, so it never worsens the legal placement it is given.
+
+pub mod abacus;
+pub mod check;
+pub mod detailed;
+pub mod rows;
+
+pub use abacus::{RowReport, legalize_cells};
+pub use check::{RowViolation, check_cells};
+pub use detailed::{DetailReport, detailed_place};
+pub use rows::{RowError, Segment, obstacles, pull_off_obstacles, rows_of, segments};

@@ -1,0 +1,12 @@
+//! Analytic global placement of every node (ePlace style):
+//!
+//! - [`wirelength`]: the weighted-average smooth wirelength and its exact gradient.
+//! - [`density`]: the electrostatic density — bin grid, charges, the spectral Poisson solve.
+//! - [`analytic`]: the Nesterov placer that minimises wirelength + λ·density.
+//!
+//! Architecture invariant: results are bit-identical for any thread count (nets and bins are
+//! processed in fixed groups whose sums are combined in order).
+
+pub mod analytic;
+pub mod density;
+pub mod wirelength;
