@@ -105,8 +105,8 @@ impl NetlistBuilder {
         Error::parse(path, at.line, msg)
     }
 
-    /// Adds a node. Fails on a duplicate or empty name and on a negative or non-finite size.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds a node in the N orientation ([`NetlistBuilder::set_orient`] declares another). Fails
+    /// on a duplicate or empty name and on a negative or non-finite size.
     pub fn add_node(
         &mut self,
         name: &str,
@@ -114,7 +114,6 @@ impl NetlistBuilder {
         height: f64,
         kind: NodeKind,
         fixed: bool,
-        orient: Orientation,
         at: SourceLine,
     ) -> Result<NodeId> {
         if name.is_empty() {
@@ -143,7 +142,7 @@ impl NetlistBuilder {
         self.node_height.push(height);
         self.node_kind.push(kind);
         self.node_fixed.push(fixed);
-        self.node_orient.push(orient);
+        self.node_orient.push(Orientation::N);
         self.source.node.push(at);
         Ok(id)
     }

@@ -25,7 +25,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::model::{CanvasSource, Floorplan, Routing, SourceLine};
 use crate::{Error, SourceFormat};
-use crate::{Netlist, NetlistBuilder, NodeId, NodeKind, Orientation, PinDir, Placement, Result};
+use crate::{Netlist, NetlistBuilder, NodeId, NodeKind, PinDir, Placement, Result};
 
 /// Settings of [`generate`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -121,41 +121,17 @@ pub fn generate(opts: &GenerateOptions) -> Result<(Netlist, Placement)> {
     let mut pos: Vec<(f64, f64)> = Vec::new();
     let mut dims: Vec<(f64, f64)> = Vec::new();
     for (i, &(w, h)) in hard.iter().enumerate() {
-        b.add_node(
-            &format!("macro_{i}"),
-            w,
-            h,
-            NodeKind::HardMacro,
-            false,
-            Orientation::N,
-            at,
-        )?;
+        b.add_node(&format!("macro_{i}"), w, h, NodeKind::HardMacro, false, at)?;
         pos.push((rng.random::<f64>() * side, rng.random::<f64>() * side));
         dims.push((w, h));
     }
     for (i, &(w, h)) in soft.iter().enumerate() {
-        b.add_node(
-            &format!("Grp_{i}"),
-            w,
-            h,
-            NodeKind::SoftMacro,
-            false,
-            Orientation::N,
-            at,
-        )?;
+        b.add_node(&format!("Grp_{i}"), w, h, NodeKind::SoftMacro, false, at)?;
         pos.push((rng.random::<f64>() * side, rng.random::<f64>() * side));
         dims.push((w, h));
     }
     for i in 0..np {
-        let id = b.add_node(
-            &format!("port_{i}"),
-            0.0,
-            0.0,
-            NodeKind::Port,
-            true,
-            Orientation::N,
-            at,
-        )?;
+        let id = b.add_node(&format!("port_{i}"), 0.0, 0.0, NodeKind::Port, true, at)?;
         b.set_fixed(id, true);
         // Around the boundary, evenly with jitter.
         let t = ((i as f64 + 0.5 + 0.4 * (rng.random::<f64>() - 0.5)) / np as f64) * 4.0 * side;

@@ -21,6 +21,7 @@ pub mod builder;
 pub mod ct;
 pub mod error;
 pub mod generate;
+pub mod geom;
 pub mod graph;
 pub mod ids;
 pub mod io;

@@ -374,8 +374,7 @@ fn build(s: &Spec) -> (Netlist, Placement, CostParams) {
         } else {
             (n.1, n.2)
         };
-        b.add_node(&format!("n{i}"), w, h, n.0, false, Orientation::N, at)
-            .unwrap();
+        b.add_node(&format!("n{i}"), w, h, n.0, false, at).unwrap();
     }
     for (i, (w, pins)) in s.nets.iter().enumerate() {
         b.add_net(&format!("net{i}"), *w, at).unwrap();
@@ -584,16 +583,8 @@ fn partial_cost_leaves_absent_nodes_out() {
     let mut b = NetlistBuilder::new("partial", SourceFormat::Memory);
     let at = SourceLine::default();
     for name in ["m0", "m1"] {
-        b.add_node(
-            name,
-            10.0,
-            10.0,
-            NodeKind::HardMacro,
-            false,
-            Orientation::N,
-            at,
-        )
-        .unwrap();
+        b.add_node(name, 10.0, 10.0, NodeKind::HardMacro, false, at)
+            .unwrap();
     }
     b.add_net("n", 1.0, at).unwrap();
     b.add_pin(netlists::NodeId(0), 0.0, 0.0, PinDir::Output);
@@ -840,7 +831,7 @@ proptest! {
             let at = SourceLine::default();
             for (i, n) in s.nodes.iter().enumerate() {
                 let (w, h) = if n.0 == NodeKind::Port { (0.0, 0.0) } else { (n.1, n.2) };
-                b.add_node(&format!("n{i}"), w, h, n.0, false, Orientation::N, at).unwrap();
+                b.add_node(&format!("n{i}"), w, h, n.0, false, at).unwrap();
             }
             for (i, (w, pins)) in s.nets.iter().enumerate() {
                 b.add_net(&format!("net{i}"), *w, at).unwrap();
@@ -950,15 +941,7 @@ fn build_macros(
     let at = SourceLine::default();
     for (i, t) in m.iter().enumerate() {
         let id = b
-            .add_node(
-                &format!("m{i}"),
-                t.0,
-                t.1,
-                NodeKind::HardMacro,
-                t.4,
-                Orientation::N,
-                at,
-            )
+            .add_node(&format!("m{i}"), t.0, t.1, NodeKind::HardMacro, t.4, at)
             .unwrap();
         b.set_fixed(id, t.4);
     }
@@ -969,7 +952,6 @@ fn build_macros(
             ch / 10.0,
             NodeKind::SoftMacro,
             false,
-            Orientation::N,
             at,
         )
         .unwrap();
@@ -1307,15 +1289,7 @@ fn build_design(
     let at = SourceLine::default();
     for (i, t) in m.iter().enumerate() {
         let id = b
-            .add_node(
-                &format!("m{i}"),
-                t.0,
-                t.1,
-                NodeKind::HardMacro,
-                t.4,
-                Orientation::N,
-                at,
-            )
+            .add_node(&format!("m{i}"), t.0, t.1, NodeKind::HardMacro, t.4, at)
             .unwrap();
         b.set_fixed(id, t.4);
     }
@@ -1327,22 +1301,13 @@ fn build_design(
             ch / 12.0,
             NodeKind::SoftMacro,
             false,
-            Orientation::N,
             at,
         )
         .unwrap();
     }
     for i in 0..2 {
         let id = b
-            .add_node(
-                &format!("p{i}"),
-                0.0,
-                0.0,
-                NodeKind::Port,
-                true,
-                Orientation::N,
-                at,
-            )
+            .add_node(&format!("p{i}"), 0.0, 0.0, NodeKind::Port, true, at)
             .unwrap();
         b.set_fixed(id, true);
     }

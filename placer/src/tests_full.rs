@@ -1,8 +1,9 @@
 //! Tests of the analytic placer, the electrostatic density, the WA wirelength and the row
 //! legalizer, on small hand-built designs with rows.
 
+use crate::global::{Xy, XyMut};
 use netlists::model::{Row, SourceLine};
-use netlists::{NetlistBuilder, NodeKind, Orientation, PinDir, Placement, SourceFormat};
+use netlists::{NetlistBuilder, NodeKind, PinDir, Placement, SourceFormat};
 use proptest::prelude::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -39,7 +40,6 @@ fn design(
                 h,
                 NodeKind::HardMacro,
                 fixed_macros,
-                Orientation::N,
                 at,
             )
             .unwrap();
@@ -48,29 +48,13 @@ fn design(
     }
     for i in 0..cells {
         let w = rng.random_range(2..8) as f64;
-        b.add_node(
-            &format!("c{i}"),
-            w,
-            10.0,
-            NodeKind::StdCell,
-            false,
-            Orientation::N,
-            at,
-        )
-        .unwrap();
+        b.add_node(&format!("c{i}"), w, 10.0, NodeKind::StdCell, false, at)
+            .unwrap();
         sizes.push((w, 10.0));
     }
     for i in 0..4 {
         let id = b
-            .add_node(
-                &format!("p{i}"),
-                0.0,
-                0.0,
-                NodeKind::Port,
-                true,
-                Orientation::N,
-                at,
-            )
+            .add_node(&format!("p{i}"), 0.0, 0.0, NodeKind::Port, true, at)
             .unwrap();
         b.set_fixed(id, true);
         sizes.push((0.0, 0.0));
@@ -148,7 +132,18 @@ fn design(
 fn wa_total(nl: &netlists::Netlist, off: &PinOffsets, x: &[f64], y: &[f64], gamma: f64) -> f64 {
     let mut s = WaScratch::default();
     let (mut gx, mut gy) = (vec![0.0; x.len()], vec![0.0; x.len()]);
-    wa_gradient(nl, off, x, y, gamma, usize::MAX, &mut s, &mut gx, &mut gy)
+    wa_gradient(
+        nl,
+        off,
+        Xy { x, y },
+        gamma,
+        usize::MAX,
+        &mut s,
+        XyMut {
+            x: &mut gx,
+            y: &mut gy,
+        },
+    )
 }
 
 #[test]
@@ -163,13 +158,14 @@ fn wa_gradient_matches_central_differences_and_wa_approaches_hpwl() {
         wa_gradient(
             &nl,
             &off,
-            &pl.x,
-            &pl.y,
+            Xy { x: &pl.x, y: &pl.y },
             gamma,
             usize::MAX,
             &mut s,
-            &mut gx,
-            &mut gy,
+            XyMut {
+                x: &mut gx,
+                y: &mut gy,
+            },
         );
         let h = 1e-5;
         for node in 0..n {
@@ -312,7 +308,15 @@ fn density_gradient_matches_finite_differences_of_the_energy() {
     };
     let (_, ex, ey) = energy(&x0, &y0);
     let (mut gx, mut gy) = (vec![0.0; w.len()], vec![0.0; w.len()]);
-    charges.gradient(&grid, &x0, &y0, &ex, &ey, &mut gx, &mut gy);
+    charges.gradient(
+        &grid,
+        Xy { x: &x0, y: &y0 },
+        Xy { x: &ex, y: &ey },
+        XyMut {
+            x: &mut gx,
+            y: &mut gy,
+        },
+    );
     let hstep = 0.5;
     for i in 0..3 {
         for axis in 0..2 {
@@ -449,16 +453,8 @@ fn rows_are_synthesized_for_designs_without_rows() {
     let mut b = NetlistBuilder::new("ct", SourceFormat::Memory);
     let at = SourceLine::default();
     for (i, w) in [0.57, 0.38, 0.76, 1.14].iter().enumerate() {
-        b.add_node(
-            &format!("c{i}"),
-            *w,
-            1.4,
-            NodeKind::StdCell,
-            false,
-            Orientation::N,
-            at,
-        )
-        .unwrap();
+        b.add_node(&format!("c{i}"), *w, 1.4, NodeKind::StdCell, false, at)
+            .unwrap();
     }
     b.set_floorplan(netlists::Floorplan::with_canvas(
         0.0,

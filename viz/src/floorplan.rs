@@ -575,48 +575,22 @@ fn draw_color_bar<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use netlists::model::SourceLine;
-    use netlists::{CanvasSource, Floorplan, NetlistBuilder, Orientation, PinDir, SourceFormat};
+    use netlists::{CanvasSource, Floorplan, NetlistBuilder, PinDir, SourceFormat};
 
     /// A 100x100 canvas with two hard macros (one fixed), a soft macro and a port.
     fn toy() -> (Netlist, Placement, CostParams) {
         let mut b = NetlistBuilder::new("toy", SourceFormat::Memory);
         let at = SourceLine::default();
         let m = b
-            .add_node(
-                "m",
-                20.0,
-                20.0,
-                NodeKind::HardMacro,
-                false,
-                Orientation::N,
-                at,
-            )
+            .add_node("m", 20.0, 20.0, NodeKind::HardMacro, false, at)
             .unwrap();
         let f = b
-            .add_node(
-                "f",
-                10.0,
-                30.0,
-                NodeKind::HardMacro,
-                true,
-                Orientation::N,
-                at,
-            )
+            .add_node("f", 10.0, 30.0, NodeKind::HardMacro, true, at)
             .unwrap();
         let s = b
-            .add_node(
-                "s",
-                15.0,
-                15.0,
-                NodeKind::SoftMacro,
-                false,
-                Orientation::N,
-                at,
-            )
+            .add_node("s", 15.0, 15.0, NodeKind::SoftMacro, false, at)
             .unwrap();
-        let p = b
-            .add_node("p", 0.0, 0.0, NodeKind::Port, true, Orientation::N, at)
-            .unwrap();
+        let p = b.add_node("p", 0.0, 0.0, NodeKind::Port, true, at).unwrap();
         b.add_net("n", 1.0, at).unwrap();
         b.add_pin(p, 0.0, 0.0, PinDir::Output);
         b.add_pin(m, 5.0, 5.0, PinDir::Input);

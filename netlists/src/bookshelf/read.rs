@@ -379,7 +379,6 @@ pub fn read_bookshelf(aux: &Path, opts: &BookshelfOptions) -> Result<Design> {
             h,
             kind,
             terminal,
-            Orientation::N,
             SourceLine { file: fi, line: ln },
         )?;
         node_move.push(mv);

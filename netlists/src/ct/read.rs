@@ -433,7 +433,8 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
                 )
             })?,
         };
-        let id = b.add_node(&o.name, w, h, kind, kind == NodeKind::Port, orient, at)?;
+        let id = b.add_node(&o.name, w, h, kind, kind == NodeKind::Port, at)?;
+        b.set_orient(id, orient);
         pos.push((o.x.unwrap_or(0.0), o.y.unwrap_or(0.0)));
         node_object.push(i as u32);
         class.push(Class::Node(id));

@@ -146,19 +146,9 @@ mod hpwl_tests {
         let mut b = NetlistBuilder::new("t", SourceFormat::Memory);
         let at = SourceLine::default();
         let m = b
-            .add_node(
-                "m",
-                10.0,
-                4.0,
-                NodeKind::HardMacro,
-                false,
-                Orientation::N,
-                at,
-            )
+            .add_node("m", 10.0, 4.0, NodeKind::HardMacro, false, at)
             .unwrap();
-        let p = b
-            .add_node("p", 0.0, 0.0, NodeKind::Port, true, Orientation::N, at)
-            .unwrap();
+        let p = b.add_node("p", 0.0, 0.0, NodeKind::Port, true, at).unwrap();
         b.add_net("n", 2.0, at).unwrap();
         b.add_pin(m, 3.0, 1.0, PinDir::Output);
         b.add_pin(p, 0.0, 0.0, PinDir::Input);

@@ -165,8 +165,7 @@ mod tests {
             ("c", 4.0, 4.0, NodeKind::HardMacro, true),
             ("s", 30.0, 30.0, NodeKind::SoftMacro, false),
         ] {
-            b.add_node(name, w, h, kind, fixed, Orientation::N, at)
-                .unwrap();
+            b.add_node(name, w, h, kind, fixed, at).unwrap();
         }
         b.set_floorplan(netlists::Floorplan::with_canvas(
             0.0,
@@ -248,7 +247,6 @@ mod tests {
                 1.0 + 20.0 * rnd(),
                 NodeKind::HardMacro,
                 false,
-                Orientation::N,
                 at,
             )
             .unwrap();

@@ -276,40 +276,50 @@ pub(crate) fn add_node(
     }
 }
 
-/// Adds `sign` × the routing demand of one net to `dh`/`dv` and returns its (unweighted) HPWL
+/// A design at a placement under cost parameters: what every kernel reads.
+#[derive(Clone, Copy)]
+pub(crate) struct At<'a> {
+    pub(crate) netlist: &'a Netlist,
+    pub(crate) placement: &'a Placement,
+    pub(crate) params: &'a CostParams,
+}
+
+/// The horizontal and vertical routing-demand maps a kernel adds to.
+pub(crate) struct Demand<'a> {
+    pub(crate) dh: &'a mut Array2<f64>,
+    pub(crate) dv: &'a mut Array2<f64>,
+}
+
+/// Adds `sign` × the routing demand of one net to `demand` and returns its (unweighted) HPWL
 /// and its driver's cell; leaves the net's distinct cells in `cells`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn add_net(
-    dh: &mut Array2<f64>,
-    dv: &mut Array2<f64>,
-    netlist: &Netlist,
-    placement: &Placement,
+    demand: Demand,
+    at: At,
     net: usize,
-    params: &CostParams,
     sign: f64,
     cells: &mut Vec<(usize, usize)>,
 ) -> (f64, (usize, usize)) {
-    add_net_where(dh, dv, netlist, placement, net, params, sign, cells, |_| {
-        true
-    })
+    add_net_where(demand, at, net, sign, cells, |_| true)
 }
 
 /// [`add_net`] over the pins that `keep` accepts (by pin index) only; the first kept pin is the
 /// driver. A net with no kept pin adds nothing and has HPWL 0. Used by
 /// [`crate::cost::partial::PartialCost`], where unplaced macros are absent.
-#[allow(clippy::too_many_arguments)]
 #[inline]
 pub(crate) fn add_net_where(
-    dh: &mut Array2<f64>,
-    dv: &mut Array2<f64>,
-    netlist: &Netlist,
-    placement: &Placement,
+    demand: Demand,
+    at: At,
     net: usize,
-    params: &CostParams,
     sign: f64,
     cells: &mut Vec<(usize, usize)>,
     keep: impl Fn(usize) -> bool,
 ) -> (f64, (usize, usize)) {
+    let Demand { dh, dv } = demand;
+    let At {
+        netlist,
+        placement,
+        params,
+    } = at;
     let start = netlist.net_pin_start()[net] as usize;
     let end = netlist.net_pin_start()[net + 1] as usize;
     cells.clear();
@@ -360,6 +370,11 @@ fn net_chunk(num_nets: usize) -> usize {
 
 /// The raw accumulators of a whole placement (nets in parallel chunks, deterministic).
 pub(crate) fn raw_full(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Raw {
+    let at = At {
+        netlist,
+        placement,
+        params,
+    };
     let mut raw = Raw::zeros(params);
     for n in 0..netlist.num_nodes() {
         add_node(&mut raw, netlist, placement, n, params, 1.0);
@@ -375,9 +390,11 @@ pub(crate) fn raw_full(netlist: &Netlist, placement: &Placement, params: &CostPa
             let mut cells = Vec::new();
             let mut hpwl = 0.0;
             for net in s..(s + chunk).min(nets) {
-                let (h, _) = add_net(
-                    &mut dh, &mut dv, netlist, placement, net, params, 1.0, &mut cells,
-                );
+                let demand = Demand {
+                    dh: &mut dh,
+                    dv: &mut dv,
+                };
+                let (h, _) = add_net(demand, at, net, 1.0, &mut cells);
                 hpwl += netlist.net_weight()[net] * h;
             }
             (hpwl, dh, dv)

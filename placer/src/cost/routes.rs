@@ -15,7 +15,7 @@
 
 use netlists::{Netlist, Placement};
 
-use crate::cost::{CostParams, Raw, add_net_where, route_net};
+use crate::cost::{At, CostParams, Demand, Raw, add_net_where, route_net};
 
 /// Each net's last routing, plus scratch for the nets touched by a change.
 #[derive(Debug, Clone)]
@@ -115,17 +115,16 @@ impl NetRoutes {
     ) {
         for &net in &self.touched {
             let net = net as usize;
-            let (h, d) = add_net_where(
-                &mut raw.dh,
-                &mut raw.dv,
+            let demand = Demand {
+                dh: &mut raw.dh,
+                dv: &mut raw.dv,
+            };
+            let at = At {
                 netlist,
                 placement,
-                net,
                 params,
-                1.0,
-                &mut self.cells,
-                &keep,
-            );
+            };
+            let (h, d) = add_net_where(demand, at, net, 1.0, &mut self.cells, &keep);
             self.net_hpwl[net] = h;
             self.net_driver[net] = d;
             self.net_cells[net].clear();

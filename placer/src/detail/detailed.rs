@@ -166,17 +166,13 @@ pub fn detailed_place(
                 }
             }
         }
-        changed += global_moves(
+        let space = RowSpace {
             netlist,
             rows,
-            &segs,
-            &row_segs,
-            &off,
-            placement,
-            &mut seg_cells,
-            &mut report,
-            &late,
-        );
+            segs: &segs,
+            row_segs: &row_segs,
+        };
+        changed += global_moves(&space, &off, placement, &mut seg_cells, &mut report, &late);
         if changed == 0 {
             break;
         }
@@ -234,20 +230,32 @@ const GAP_REACH: usize = 6;
 /// Cells closer than this many widths to their optimal point are left alone.
 const SKIP_NEAR: f64 = 1.0;
 
+/// The free row space detailed placement moves cells in: the rows, their free segments, and
+/// each row's segments.
+#[derive(Clone, Copy)]
+struct RowSpace<'a> {
+    netlist: &'a Netlist,
+    rows: &'a [Row],
+    segs: &'a [Segment],
+    row_segs: &'a [Vec<usize>],
+}
+
 /// Global moves: each cell tries the free gaps nearest its optimal point in the rows around it
 /// and moves to the best one when that lowers the exact HPWL. Returns the accepted moves.
-#[allow(clippy::too_many_arguments)]
 fn global_moves(
-    netlist: &Netlist,
-    rows: &[Row],
-    segs: &[Segment],
-    row_segs: &[Vec<usize>],
+    space: &RowSpace,
     off: &PinOffsets,
     placement: &mut Placement,
     seg_cells: &mut [Vec<usize>],
     report: &mut DetailReport,
     late: &dyn Fn() -> bool,
 ) -> usize {
+    let RowSpace {
+        netlist,
+        rows,
+        segs,
+        row_segs,
+    } = *space;
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let mut by_y: Vec<usize> = (0..rows.len()).collect();
     by_y.sort_by(|&a, &b| rows[a].y.total_cmp(&rows[b].y));

@@ -550,10 +550,7 @@ impl<'a> PlaceEnv<'a> {
                 &self.grid,
                 nl.node_width()[m],
                 nl.node_height()[m],
-                x,
-                y,
-                w,
-                h,
+                &Obstacle { x, y, w, h },
             );
             // Its wire mask was computed a step ago; it changed only if the macro just placed
             // shares a net with it.

@@ -28,6 +28,7 @@
 //! ([`crate::detail::segments`]) the std-cell legalizer will fill. Everything runs in
 //! a fixed order or with fixed work splits, so a seed gives one result for any thread count.
 
+use crate::global::{Xy, XyMut};
 use std::time::Instant;
 
 use netlists::{Netlist, NodeKind, Placement};
@@ -238,13 +239,17 @@ impl Problem<'_> {
         wa_gradient(
             self.netlist,
             &self.offsets,
-            &self.x,
-            &self.y,
+            Xy {
+                x: &self.x,
+                y: &self.y,
+            },
             gamma,
             self.max_degree,
             &mut self.wa,
-            &mut self.ngx,
-            &mut self.ngy,
+            XyMut {
+                x: &mut self.ngx,
+                y: &mut self.ngy,
+            },
         );
         // Density of the real movable objects first (for the overflow), then the fillers.
         let m = self.mov.len();
@@ -270,12 +275,15 @@ impl Problem<'_> {
         self.dgy.resize(self.objects(), 0.0);
         self.charges.gradient(
             &self.grid,
-            px,
-            py,
-            &self.ex,
-            &self.ey,
-            &mut self.dgx,
-            &mut self.dgy,
+            Xy { x: px, y: py },
+            Xy {
+                x: &self.ex,
+                y: &self.ey,
+            },
+            XyMut {
+                x: &mut self.dgx,
+                y: &mut self.dgy,
+            },
         );
         let (mut wl_norm, mut den_norm) = (0.0, 0.0);
         for k in 0..self.objects() {

@@ -18,6 +18,7 @@
 //! sequentially in object order and gradients gathered in parallel: results do not depend on the
 //! number of threads.
 
+use crate::global::{Xy, XyMut};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -307,18 +308,10 @@ impl Charges {
         }
     }
 
-    /// Energy gradient of each object (`−Σ ov ξ`), written into `gx`, `gy`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn gradient(
-        &self,
-        grid: &BinGrid,
-        x: &[f64],
-        y: &[f64],
-        ex: &[f64],
-        ey: &[f64],
-        gx: &mut [f64],
-        gy: &mut [f64],
-    ) {
+    /// Energy gradient of each object at centres `pos` in the electric field `field` (per bin):
+    /// `−Σ ov ξ`, written into `grad`.
+    pub fn gradient(&self, grid: &BinGrid, pos: Xy, field: Xy, grad: XyMut) {
+        let (x, y, ex, ey, gx, gy) = (pos.x, pos.y, field.x, field.y, grad.x, grad.y);
         gx.par_iter_mut()
             .zip(gy.par_iter_mut())
             .enumerate()

@@ -10,3 +10,21 @@
 pub mod analytic;
 pub mod density;
 pub mod wirelength;
+
+/// Per-node coordinates as two parallel slices (centres, fields, ...).
+#[derive(Debug, Clone, Copy)]
+pub struct Xy<'a> {
+    /// x values.
+    pub x: &'a [f64],
+    /// y values.
+    pub y: &'a [f64],
+}
+
+/// Per-node outputs as two parallel mutable slices (gradients).
+#[derive(Debug)]
+pub struct XyMut<'a> {
+    /// x values.
+    pub x: &'a mut [f64],
+    /// y values.
+    pub y: &'a mut [f64],
+}

@@ -12,6 +12,7 @@
 //! parallel, each writing only its own slice, and node gradients are summed pin by pin in the
 //! node→pin order. The result is identical for any number of threads.
 
+use crate::global::{Xy, XyMut};
 use netlists::{Netlist, Placement};
 use rayon::prelude::*;
 
@@ -74,20 +75,18 @@ pub struct WaScratch {
     gy: Vec<f64>,
 }
 
-/// Weighted WA wirelength of all nets with 2..=`max_degree` pins at node centres `x`, `y`, and
-/// its gradient with respect to each node centre, written into `grad_x`, `grad_y`.
-#[allow(clippy::too_many_arguments)]
+/// Weighted WA wirelength of all nets with 2..=`max_degree` pins at node centres `pos`, and
+/// its gradient with respect to each node centre, written into `grad`.
 pub fn wa_gradient(
     netlist: &Netlist,
     offsets: &PinOffsets,
-    x: &[f64],
-    y: &[f64],
+    pos: Xy,
     gamma: f64,
     max_degree: usize,
     scratch: &mut WaScratch,
-    grad_x: &mut [f64],
-    grad_y: &mut [f64],
+    grad: XyMut,
 ) -> f64 {
+    let (x, y, grad_x, grad_y) = (pos.x, pos.y, grad.x, grad.y);
     let np = netlist.num_pins();
     scratch.gx.resize(np, 0.0);
     scratch.gy.resize(np, 0.0);

@@ -17,6 +17,7 @@
 //! Soft macros are only moved inside the canvas; 90°-rotated hard macros get the nearest legal
 //! orientation (E→N, W→S, FE→FN, FW→FS).
 
+use netlists::geom::Rect;
 use netlists::{Netlist, NodeKind, Orientation, Placement};
 
 /// Why legalization failed.
@@ -77,30 +78,6 @@ pub struct LegalizeReport {
 /// stay non-overlapping after rounding (µm-scale designs; far below any grid).
 const GAP: f64 = 1e-6;
 
-#[derive(Debug, Clone, Copy)]
-struct Rect {
-    x0: f64,
-    y0: f64,
-    x1: f64,
-    y1: f64,
-}
-
-impl Rect {
-    fn centred(x: f64, y: f64, w: f64, h: f64) -> Rect {
-        // The same expressions as `legality::check`, so what passes here passes there.
-        Rect {
-            x0: x - w / 2.0,
-            y0: y - h / 2.0,
-            x1: x + w / 2.0,
-            y1: y + h / 2.0,
-        }
-    }
-
-    fn overlaps(&self, o: &Rect) -> bool {
-        self.x1.min(o.x1) - self.x0.max(o.x0) > 0.0 && self.y1.min(o.y1) - self.y0.max(o.y0) > 0.0
-    }
-}
-
 /// Movable hard-macro area over the canvas area left by blockages and fixed hard macros, in
 /// percent.
 pub fn hard_utilization(netlist: &Netlist) -> f64 {
@@ -122,15 +99,6 @@ pub fn hard_utilization(netlist: &Netlist) -> f64 {
         }
     }
     100.0 * used / free.max(f64::MIN_POSITIVE)
-}
-
-fn canvas_rect(fp: &netlists::Floorplan) -> Rect {
-    Rect {
-        x0: fp.x_min,
-        y0: fp.y_min,
-        x1: fp.x_min + fp.width,
-        y1: fp.y_min + fp.height,
-    }
 }
 
 fn blockage_rects(fp: &netlists::Floorplan) -> Vec<Rect> {
@@ -279,7 +247,7 @@ pub fn nearest_legal_centre(
     y: f64,
 ) -> Option<(f64, f64)> {
     let fp = netlist.floorplan();
-    let canvas = canvas_rect(fp);
+    let canvas = fp.canvas();
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let mut obstacles: Vec<Rect> = blockage_rects(fp);
     for m in 0..netlist.num_nodes() {
@@ -296,7 +264,7 @@ pub fn legalize(
     placement: &mut Placement,
 ) -> Result<LegalizeReport, LegalizeError> {
     let fp = netlist.floorplan();
-    let canvas = canvas_rect(fp);
+    let canvas = fp.canvas();
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let name = |n: usize| netlist.node_name()[n].clone();
     let mut report = LegalizeReport::default();
@@ -478,7 +446,8 @@ pub fn legalize(
 
 #[cfg(test)]
 mod tests {
-    use super::{Rect, nearest_legal, nearest_legal_by_sorting};
+    use super::{nearest_legal, nearest_legal_by_sorting};
+    use netlists::geom::Rect;
     use proptest::prelude::*;
 
     proptest! {

@@ -172,7 +172,7 @@ pub fn position_mask_among(
     // Difference array of forbidden boxes.
     let mut diff = vec![0i32; (rows + 1) * (cols + 1)];
     for o in obstacles {
-        let (c0, c1, r0, r1) = forbidden_range(grid, w, h, o.x, o.y, o.w, o.h);
+        let (c0, c1, r0, r1) = forbidden_range(grid, w, h, o);
         if c0 < c1 && r0 < r1 {
             diff[r0 * (cols + 1) + c0] += 1;
             diff[r0 * (cols + 1) + c1] -= 1;
@@ -201,17 +201,9 @@ pub fn position_mask_among(
 }
 
 /// Columns `c0..c1` and rows `r0..r1` of centres where a `w × h` macro overlaps (positive
-/// area) an `ow × oh` obstacle centred at `(ox, oy)`.
-#[allow(clippy::too_many_arguments)]
-fn forbidden_range(
-    grid: &MaskGrid,
-    w: f64,
-    h: f64,
-    ox: f64,
-    oy: f64,
-    ow: f64,
-    oh: f64,
-) -> (usize, usize, usize, usize) {
+/// area) obstacle `o`.
+fn forbidden_range(grid: &MaskGrid, w: f64, h: f64, o: &Obstacle) -> (usize, usize, usize, usize) {
+    let (ox, oy, ow, oh) = (o.x, o.y, o.w, o.h);
     let (c0, c1) = open_range(
         grid.cols,
         |c| grid.cx(c),
@@ -232,21 +224,11 @@ fn forbidden_range(
 }
 
 /// Clears, in a position mask of a `w × h` macro, the centres that would overlap (positive area)
-/// an obstacle of size `ow × oh` centred at `(ox, oy)`: the incremental update of
+/// `obstacle`: the incremental update of
 /// [`position_mask`] when one more macro is placed. Same comparisons, so the result equals a
 /// full recomputation.
-#[allow(clippy::too_many_arguments)]
-pub fn forbid_box(
-    mask: &mut [bool],
-    grid: &MaskGrid,
-    w: f64,
-    h: f64,
-    ox: f64,
-    oy: f64,
-    ow: f64,
-    oh: f64,
-) {
-    let (c0, c1, r0, r1) = forbidden_range(grid, w, h, ox, oy, ow, oh);
+pub fn forbid_box(mask: &mut [bool], grid: &MaskGrid, w: f64, h: f64, obstacle: &Obstacle) {
+    let (c0, c1, r0, r1) = forbidden_range(grid, w, h, obstacle);
     for r in r0..r1 {
         mask[r * grid.cols + c0..r * grid.cols + c1].fill(false);
     }
