@@ -4,7 +4,8 @@ use std::path::Path;
 
 use ndarray::Array2;
 use netlists::{Netlist, NodeKind, Placement};
-use placer::cost::{CostParams, proxy_cost_with_maps};
+use placer::cost::legality::Violation;
+use placer::cost::{CostMaps, CostParams, ProxyCost, proxy_cost_with_maps};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -28,6 +29,44 @@ impl Heatmap {
             Heatmap::HCongestion => "H congestion",
             Heatmap::VCongestion => "V congestion",
         }
+    }
+}
+
+/// Flylines are drawn only for nets of at most this many pins: a larger net (a clock, a reset)
+/// is a solid fan that hides the floorplan. The legend says so when it skipped one.
+pub const MAX_FLYLINE_PINS: usize = 64;
+
+/// What a picture says about a placement, computed once by the caller (a flow's own figures, so
+/// the picture and the report agree) or by [`Scored::compute`].
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// The proxy cost and its parts.
+    pub cost: ProxyCost,
+    /// The maps behind it (heat maps).
+    pub maps: CostMaps,
+    /// Macro legality violations (drawn in red; their count is in the title).
+    pub violations: Vec<Violation>,
+}
+
+impl Scored {
+    /// Scores `placement` (violations against no reference: fixed macros are checked in place).
+    pub fn compute(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Scored {
+        let (cost, maps) = proxy_cost_with_maps(netlist, placement, params);
+        let violations = placer::cost::legality::check(netlist, placement, None);
+        Scored {
+            cost,
+            maps,
+            violations,
+        }
+    }
+}
+
+/// The unit of a design's coordinates, for axis labels.
+pub fn unit_of(netlist: &Netlist) -> &'static str {
+    match netlist.format() {
+        netlists::SourceFormat::CircuitTraining => "µm",
+        netlists::SourceFormat::Bookshelf => "DBU",
+        _ => "design units",
     }
 }
 
@@ -125,13 +164,40 @@ pub fn render_floorplan(
     params: &CostParams,
     opts: &PlotOptions,
 ) -> Result<PixelMap, VizError> {
+    let scored = Scored::compute(netlist, placement, params);
+    render_scored(path, netlist, placement, params, opts, &scored)
+}
+
+/// [`render_floorplan`] with the scores already computed (no cost evaluation here).
+pub fn render_scored(
+    path: &Path,
+    netlist: &Netlist,
+    placement: &Placement,
+    params: &CostParams,
+    opts: &PlotOptions,
+    scored: &Scored,
+) -> Result<PixelMap, VizError> {
     ensure_font()?;
+    let pic = Picture {
+        nl: netlist,
+        pl: placement,
+        params,
+        scored,
+    };
     crate::write_picture(
         path,
         (opts.width, opts.height),
-        |root| draw(root, netlist, placement, params, opts),
-        |root| draw(root, netlist, placement, params, opts),
+        |root| draw(root, &pic, opts),
+        |root| draw(root, &pic, opts),
     )
+}
+
+/// One placement to draw, with its scores.
+struct Picture<'a> {
+    nl: &'a Netlist,
+    pl: &'a Placement,
+    params: &'a CostParams,
+    scored: &'a Scored,
 }
 
 /// Draws two or more placements of one design side by side, each with its metrics in its title
@@ -172,23 +238,74 @@ fn draw_panels<DB: DrawingBackend>(
             method: label.to_string(),
             ..PlotOptions::default()
         };
-        draw(area, netlist, pl, params, &opts)?;
+        let scored = Scored::compute(netlist, pl, params);
+        let pic = Picture {
+            nl: netlist,
+            pl,
+            params,
+            scored: &scored,
+        };
+        draw(area, &pic, &opts)?;
     }
     Ok(())
 }
 
+/// Greedy word wrap of `parts` (joined by " · ") into lines no wider than `max_px` as the
+/// backend measures them with `font`.
+fn wrap_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    parts: &[String],
+    font: &TextStyle,
+    max_px: u32,
+) -> Vec<String> {
+    let fits = |s: &str| {
+        area.estimate_text_size(s, font)
+            .map_or(s.chars().count() as u32 * 8 <= max_px, |(w, _)| w <= max_px)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for p in parts {
+        let cand = if cur.is_empty() {
+            p.clone()
+        } else {
+            format!("{cur} · {p}")
+        };
+        if cur.is_empty() || fits(&cand) {
+            cur = cand;
+        } else {
+            lines.push(std::mem::take(&mut cur));
+            cur = p.clone();
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Widens `view` (x0, y0, x1, y1) around its centre so that one design unit spans the same
+/// number of pixels on both axes of a `w_px × h_px` plotting area.
+pub fn equal_scale_view(view: (f64, f64, f64, f64), w_px: f64, h_px: f64) -> (f64, f64, f64, f64) {
+    let (vw, vh) = (view.2 - view.0, view.3 - view.1);
+    if !(vw > 0.0 && vh > 0.0 && w_px > 0.0 && h_px > 0.0) {
+        return view;
+    }
+    let scale = (vw / w_px).max(vh / h_px);
+    let (cx, cy) = ((view.0 + view.2) / 2.0, (view.1 + view.3) / 2.0);
+    let (hw, hh) = (scale * w_px / 2.0, scale * h_px / 2.0);
+    (cx - hw, cy - hh, cx + hw, cy + hh)
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    nl: &Netlist,
-    pl: &Placement,
-    params: &CostParams,
+    pic: &Picture,
     opts: &PlotOptions,
 ) -> Result<PixelMap, VizError> {
+    let (nl, pl, params) = (pic.nl, pic.pl, pic.params);
     let de =
         |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| VizError::Draw(e.to_string());
     root.fill(&colors::BACKGROUND).map_err(de)?;
-    let (cost, maps) = proxy_cost_with_maps(nl, pl, params);
-    let violations = placer::cost::legality::check(nl, pl, None);
+    let (cost, maps, violations) = (&pic.scored.cost, &pic.scored.maps, &pic.scored.violations);
     let (x0, y0) = (params.canvas_x, params.canvas_y);
     let (x1, y1) = (x0 + params.canvas_width, y0 + params.canvas_height);
     // The view: the canvas, widened to show objects outside it.
@@ -210,42 +327,74 @@ fn draw<DB: DrawingBackend>(
     }
     let bar_w = if opts.heatmap.is_some() { 110 } else { 0 };
     let legend_h = 26u32;
-    let (upper, legend) = root.split_vertically(opts.height.saturating_sub(legend_h));
-    draw_legend(&legend, nl, opts).map_err(de)?;
-    let (main, bar) = upper.split_horizontally(opts.width.saturating_sub(bar_w));
+    let (panel_w, panel_h) = root.dim_in_pixel();
+    let (upper, legend) = root.split_vertically(panel_h.saturating_sub(legend_h));
+    let skipped = draw_legend(&legend, nl, opts).map_err(de)?;
+    let (main, bar) = upper.split_horizontally(panel_w.saturating_sub(bar_w));
     let w = cost.weights;
     let legal = if violations.is_empty() {
         "legal".to_string()
     } else {
         format!("{} violations", violations.len())
     };
-    let title = format!(
-        "{} · {} · HPWL {:.4e} · proxy {:.4} = {}·WL {:.4} + {}·den {:.4} + {}·cong {:.4} · {}",
-        nl.design(),
-        opts.method,
-        cost.hpwl,
-        cost.proxy_cost,
-        w.wirelength,
-        cost.wirelength_cost,
-        w.density,
-        cost.density_cost,
-        w.congestion,
-        cost.congestion_cost,
-        legal
-    );
-    let font = ("sans-serif", (opts.width / 65).clamp(11, 20));
-    let mut chart = ChartBuilder::on(&main)
-        .caption(&title, font)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
+    let mut parts = vec![
+        nl.design().to_string(),
+        opts.method.clone(),
+        format!("HPWL {:.4e}", cost.hpwl),
+        format!("proxy {:.4}", cost.proxy_cost),
+        format!(
+            "= {}·WL {:.4} + {}·den {:.4} + {}·cong {:.4}",
+            w.wirelength,
+            cost.wirelength_cost,
+            w.density,
+            cost.density_cost,
+            w.congestion,
+            cost.congestion_cost
+        ),
+        legal,
+    ];
+    if skipped > 0 {
+        parts.push(format!(
+            "flylines skip {skipped} nets over {MAX_FLYLINE_PINS} pins"
+        ));
+    }
+    let (main_w, main_h) = main.dim_in_pixel();
+    let font_px = (main_w / 60).clamp(11, 18);
+    let title_font = ("sans-serif", font_px).into_font().color(&BLACK);
+    let lines = wrap_title(&main, &parts, &title_font, main_w.saturating_sub(16));
+    let line_h = font_px + 4;
+    let title_h = 8 + line_h * lines.len() as u32;
+    let (title_area, plot_area) = main.split_vertically(title_h);
+    for (k, line) in lines.iter().enumerate() {
+        let tw = title_area
+            .estimate_text_size(line, &title_font)
+            .map_or(0, |s| s.0);
+        let x = (main_w.saturating_sub(tw) / 2) as i32;
+        title_area
+            .draw(&Text::new(
+                line.clone(),
+                (x, 6 + (k as u32 * line_h) as i32),
+                title_font.clone(),
+            ))
+            .map_err(de)?;
+    }
+    // Equal scale: the view is widened so that a design unit is as many pixels across as up.
+    let (margin, x_label, y_label) = (12u32, 40u32, 70u32);
+    let plot_w = main_w.saturating_sub(2 * margin + y_label) as f64;
+    let plot_h = main_h.saturating_sub(title_h + 2 * margin + x_label) as f64;
+    let view = equal_scale_view(view, plot_w, plot_h);
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(margin)
+        .x_label_area_size(x_label)
+        .y_label_area_size(y_label)
         .build_cartesian_2d(view.0..view.2, view.1..view.3)
         .map_err(de)?;
+    let unit = unit_of(nl);
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_desc("x (design units: µm for CT, DBU for Bookshelf)")
-        .y_desc("y")
+        .x_desc(format!("x ({unit})"))
+        .y_desc(format!("y ({unit})"))
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(de)?;
@@ -363,7 +512,7 @@ fn draw<DB: DrawingBackend>(
     }
     // Violating hard macros (overlap or outside the canvas) get red outlines.
     let mut bad = vec![false; nl.num_nodes()];
-    for v in &violations {
+    for v in violations {
         match v {
             placer::cost::legality::Violation::Overlap { a, b, .. } => {
                 for name in [a, b] {
@@ -452,9 +601,13 @@ fn draw<DB: DrawingBackend>(
             )
         }))
         .map_err(de)?;
-    // Flylines of the heaviest nets (weight, then degree).
+    // Flylines of the heaviest nets (weight, then degree) of 2..=MAX_FLYLINE_PINS pins.
     if opts.nets > 0 {
-        let mut nets: Vec<usize> = (0..nl.num_nets()).collect();
+        let mut nets: Vec<usize> = (0..nl.num_nets())
+            .filter(|&n| {
+                (2..=MAX_FLYLINE_PINS).contains(&nl.net_pins(netlists::NetId(n as u32)).len())
+            })
+            .collect();
         nets.sort_by(|&a, &b| {
             let key = |n: usize| {
                 (
@@ -500,11 +653,24 @@ fn draw<DB: DrawingBackend>(
 
 /// One row under the chart: a swatch and a name per kind of object the picture can show (only
 /// those the design has, plus flylines when drawn and the violation outline).
+/// Returns how many nets flylines skip for their size (0 when none are drawn).
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     nl: &Netlist,
     opts: &PlotOptions,
-) -> Result<(), plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<usize, plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
+    let skipped = if opts.nets > 0 {
+        (0..nl.num_nets())
+            .filter(|&n| nl.net_pins(netlists::NetId(n as u32)).len() > MAX_FLYLINE_PINS)
+            .count()
+    } else {
+        0
+    };
+    let flyline_label = if skipped > 0 {
+        format!("flyline (nets of ≤ {MAX_FLYLINE_PINS} pins)")
+    } else {
+        "flyline".to_string()
+    };
     let has = |k: NodeKind| nl.node_kind().contains(&k);
     let has_fixed_hard =
         (0..nl.num_nodes()).any(|i| nl.node_kind()[i] == NodeKind::HardMacro && nl.node_fixed()[i]);
@@ -525,7 +691,7 @@ fn draw_legend<DB: DrawingBackend>(
         items.push(("port", colors::PORT.filled()));
     }
     if opts.nets > 0 {
-        items.push(("flyline", RGBColor(150, 30, 150).filled()));
+        items.push((&flyline_label, RGBColor(150, 30, 150).filled()));
     }
     items.push(("violation", colors::VIOLATION.stroke_width(2)));
     let font = ("sans-serif", 12).into_font().color(&BLACK);
@@ -536,7 +702,7 @@ fn draw_legend<DB: DrawingBackend>(
         area.draw(&Text::new(label.to_string(), (x + 19, y + 1), font.clone()))?;
         x += 19 + 7 * label.chars().count() as i32 + 18;
     }
-    Ok(())
+    Ok(skipped)
 }
 
 fn draw_color_bar<DB: DrawingBackend>(
@@ -650,6 +816,97 @@ mod tests {
         assert!(seen.len() > 10);
         // No temporary file left beside it.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Bounding box `(x0, y0, x1, y1)` in pixels of the pixels of colour `c`.
+    fn bbox_of(img: &image::RgbImage, c: RGBColor) -> (u32, u32, u32, u32) {
+        let mut b = (u32::MAX, u32::MAX, 0, 0);
+        for (x, y, p) in img.enumerate_pixels() {
+            if p.0 == [c.0, c.1, c.2] {
+                b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
+            }
+        }
+        b
+    }
+
+    #[test]
+    fn square_canvas_is_square_in_png_and_svg() {
+        let (nl, pl, params) = toy();
+        let dir = tempfile::tempdir().unwrap();
+        // Wide, tall and nearly square pictures, with and without a colour bar.
+        for (w, h, heat) in [
+            (1200, 600, None),
+            (500, 900, None),
+            (1200, 1050, None),
+            (900, 800, Some(Heatmap::Density)),
+        ] {
+            let opts = PlotOptions {
+                width: w,
+                height: h,
+                heatmap: heat,
+                nets: 1,
+                method: "a method name long enough to need a second title line".into(),
+            };
+            let png = dir.path().join("sq.png");
+            let map = render_floorplan(&png, &nl, &pl, &params, &opts).unwrap();
+            let (a, b) = (map.to_px(0.0, 0.0), map.to_px(100.0, 100.0));
+            let (pw, ph) = ((b.0 - a.0).abs(), (b.1 - a.1).abs());
+            assert!((pw - ph).abs() <= 1, "{w}x{h}: canvas {pw} x {ph} px");
+            if heat.is_none() {
+                // Measured on the pixels: the canvas colour spans a square.
+                let img = image::open(&png).unwrap().to_rgb8();
+                let bb = bbox_of(&img, colors::CANVAS);
+                let (bw, bh) = (bb.2 - bb.0, bb.3 - bb.1);
+                assert!(bw.abs_diff(bh) <= 2, "{w}x{h}: canvas pixels {bw} x {bh}");
+                assert!(bw as i32 >= pw - 4, "{w}x{h}: {bw} vs {pw}");
+            }
+            let svg_path = dir.path().join("sq.svg");
+            render_floorplan(&svg_path, &nl, &pl, &params, &opts).unwrap();
+            let svg = std::fs::read_to_string(&svg_path).unwrap();
+            let canvas_fill = format!(
+                "fill=\"#{:02X}{:02X}{:02X}\"",
+                colors::CANVAS.0,
+                colors::CANVAS.1,
+                colors::CANVAS.2
+            );
+            let rect = svg
+                .split("<rect")
+                .find(|r| r.contains(&canvas_fill))
+                .unwrap_or_else(|| panic!("no canvas rectangle in the SVG"));
+            let attr = |k: &str| -> f64 {
+                let i = rect.find(&format!(" {k}=\"")).unwrap() + k.len() + 3;
+                rect[i..].split('"').next().unwrap().parse().unwrap()
+            };
+            let (sw, sh) = (attr("width"), attr("height"));
+            assert!((sw - sh).abs() <= 1.0, "{w}x{h} svg: canvas {sw} x {sh}");
+        }
+    }
+
+    #[test]
+    fn titles_wrap_to_the_picture_width() {
+        ensure_font().unwrap();
+        let mut buf = vec![0u8; 300 * 100 * 3];
+        let root = BitMapBackend::with_buffer(&mut buf, (300, 100)).into_drawing_area();
+        let font = ("sans-serif", 14).into_font().color(&BLACK);
+        let parts: Vec<String> = [
+            "design",
+            "method",
+            "HPWL 1.2345e6",
+            "proxy 0.6123",
+            "= 1·WL 0.1 + 0.5·den 0.6 + 0.5·cong 0.9",
+            "legal",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let lines = wrap_title(&root, &parts, &font, 200);
+        assert!(lines.len() >= 2, "{lines:?}");
+        for l in &lines {
+            let w = root.estimate_text_size(l, &font).unwrap().0;
+            // A single part wider than the limit stays whole; every joined line fits.
+            assert!(w <= 200 || !l.contains(" · "), "{l}: {w} px");
+        }
+        assert_eq!(lines.join(" · "), parts.join(" · "));
     }
 
     #[test]
