@@ -2,13 +2,16 @@
 //! result with the same evaluator, adds imported placements from other tools, and writes a
 //! markdown, CSV and JSON table plus a side-by-side picture of the best run of each.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
-use clap::Parser;
+use anyhow::{Context, Result};
+use placer::cost::CostParams;
+use placer::report::RunContext;
 
-use crate::{CostArgs, Input, InputError, read};
+use crate::place::{FlowArg, MacrosArg, MethodArg, PlaceArgs};
+use crate::{CostArgs, Input, InputError, bad_arg, ensure_arg, read};
 
 /// Options of `compare`.
 #[derive(clap::Args, Debug, Clone)]
@@ -24,8 +27,8 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 1)]
     pub seeds: u64,
     /// `macro` (macros only) or `full` (then every std cell) for greedy, ea, sa and rl.
-    #[arg(long, default_value = "macro")]
-    pub flow: String,
+    #[arg(long, value_enum, default_value = "macro")]
+    pub flow: FlowArg,
     /// Checkpoint directory for rl.
     #[arg(long)]
     pub policy: Option<PathBuf>,
@@ -58,33 +61,26 @@ struct RunRow {
     note: String,
 }
 
-#[derive(Parser)]
-struct PlaceOnly {
-    #[command(flatten)]
-    args: crate::place::PlaceArgs,
-}
-
-/// Scores `file` (a `.pl` or `.plc`) on the design of `input` with the shared evaluator;
-/// `reference` holds the input's own positions (where fixed nodes must stay).
+/// Scores the placement in `file` (`.plc` or `.pl`) applied to the design already read: proxy
+/// cost, geometric HPWL, macro legality against the input placement, row legality when the
+/// design has rows. Only the placement file is read.
 fn score(
-    input: &Input,
-    cost: &CostArgs,
+    design: &netlists::Design,
+    params: &CostParams,
     file: &Path,
-    reference: &netlists::Placement,
-) -> Result<(netlists::Design, RunRow)> {
-    let is_plc = file.extension().is_some_and(|e| e == "plc");
-    let with = Input {
-        plc: is_plc.then(|| file.to_path_buf()),
-        pl: (!is_plc).then(|| file.to_path_buf()),
-        ..input.clone()
-    };
-    let (d, _) = read(&with)?;
-    let params = cost.params(d.netlist.floorplan())?;
-    let c = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
-    let legal = placer::cost::legality::check(&d.netlist, &d.placement, Some(reference)).is_empty();
-    let rows = placer::detail::rows_of(&d.netlist);
-    let cells_legal = (!d.netlist.floorplan().rows.is_empty())
-        .then(|| placer::detail::check_cells(&d.netlist, &rows, &d.placement).is_empty());
+) -> Result<(netlists::Placement, RunRow)> {
+    let nl = &design.netlist;
+    let placement = if file.extension().is_some_and(|e| e == "plc") {
+        netlists::plc::read_plc(file, nl, &design.placement).map(|x| x.0)
+    } else {
+        netlists::bookshelf::read_pl(file, nl, &design.placement)
+    }
+    .map_err(InputError)?;
+    let c = placer::cost::proxy_cost(nl, &placement, params);
+    let legal = placer::cost::legality::check(nl, &placement, Some(&design.placement)).is_empty();
+    let cells_legal = (!nl.floorplan().rows.is_empty()).then(|| {
+        placer::detail::check_cells(nl, &placer::detail::rows_of(nl), &placement).is_empty()
+    });
     let row = RunRow {
         method: String::new(),
         seed: None,
@@ -93,13 +89,85 @@ fn score(
         wirelength_cost: c.wirelength_cost,
         density_cost: c.density_cost,
         congestion_cost: c.congestion_cost,
-        hpwl: placer::cost::hpwl::geometric_hpwl(&d.netlist, &d.placement),
+        hpwl: placer::cost::hpwl::geometric_hpwl(nl, &placement),
         legal,
         cells_legal,
         wall_seconds: None,
         note: String::new(),
     };
-    Ok((d, row))
+    Ok((placement, row))
+}
+
+/// The `place` settings of one compare run: method `m`, `seed`, the compare's budget, threads
+/// and flow; the rest at `place`'s defaults.
+fn run_args(m: &str, seed: u64, args: &CompareArgs, dir: PathBuf) -> Result<PlaceArgs> {
+    let method = |m: &str| match m {
+        "greedy" => MethodArg::Greedy,
+        "ea" => MethodArg::Ea,
+        "rl" => MethodArg::Rl,
+        _ => MethodArg::Sa,
+    };
+    let full = m == "analytic" || args.flow == FlowArg::Full;
+    let policy = if m == "rl" {
+        Some(
+            args.policy
+                .clone()
+                .ok_or_else(|| bad_arg("--methods rl needs --policy DIR"))?,
+        )
+    } else {
+        None
+    };
+    Ok(PlaceArgs {
+        method: method(m),
+        flow: if full { FlowArg::Full } else { FlowArg::Macro },
+        macros: match m {
+            "analytic" => MacrosArg::Analytic,
+            "greedy" => MacrosArg::Greedy,
+            "ea" => MacrosArg::Ea,
+            "rl" => MacrosArg::Rl,
+            _ => MacrosArg::Sa,
+        },
+        policy,
+        time_limit: args.time_limit,
+        seed,
+        threads: args.threads,
+        no_pictures: true,
+        out: dir,
+        ..PlaceArgs::default()
+    })
+}
+
+/// One method's line of the summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+struct MethodSummary {
+    method: String,
+    runs: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proxy_mean: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proxy_std: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hpwl_mean: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hpwl_std: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    legal: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cells_legal: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wall_mean: Option<f64>,
+}
+
+/// `compare.json`.
+#[derive(Debug, Clone, serde::Serialize)]
+struct CompareReport {
+    design: String,
+    time_limit: f64,
+    seeds: u64,
+    summary: Vec<MethodSummary>,
+    runs: Vec<RunRow>,
 }
 
 fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -164,36 +232,35 @@ fn run_coloquinte(
 
 /// Runs `compare`.
 pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()> {
-    anyhow::ensure!(
+    ensure_arg(
         args.time_limit > 0.0 && args.time_limit.is_finite(),
-        "--time-limit: expected a positive number of seconds, found {}",
-        args.time_limit
-    );
-    anyhow::ensure!(args.seeds >= 1, "--seeds: expected at least 1");
-    anyhow::ensure!(
-        args.flow == "macro" || args.flow == "full",
-        "--flow: expected `macro` or `full`, found `{}`",
-        args.flow
-    );
+        format!(
+            "--time-limit: expected a positive number of seconds, found {}",
+            args.time_limit
+        ),
+    )?;
+    ensure_arg(args.seeds >= 1, "--seeds: expected at least 1".into())?;
     let known = ["greedy", "ea", "sa", "rl", "analytic", "coloquinte"];
     for m in &args.methods {
-        if !known.contains(&m.as_str()) {
-            bail!(
+        ensure_arg(
+            known.contains(&m.as_str()),
+            format!(
                 "--methods: unknown method `{m}` (expected some of {})",
                 known.join(", ")
-            );
-        }
+            ),
+        )?;
     }
     let mut imports = Vec::new();
     for spec in &args.imports {
         let Some((name, file)) = spec.split_once('=') else {
-            bail!("--import: expected NAME=FILE, found `{spec}`");
+            return Err(bad_arg(format!("--import: expected NAME=FILE, found `{spec}`")).into());
         };
         imports.push((name.to_string(), PathBuf::from(file)));
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
-    let (design, _) = read(input)?;
+    let (design, parse_secs) = read(input)?;
+    let params = cost.params(design.netlist.floorplan())?;
     let mut rows: Vec<RunRow> = Vec::new();
     let mut placements: Vec<(String, netlists::Placement, f64)> = Vec::new();
     for m in &args.methods {
@@ -201,10 +268,10 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             let dir = args.out.join("runs").join("coloquinte");
             match run_coloquinte(input, &dir)? {
                 Ok((pl, seconds)) => {
-                    let (d, mut row) = score(input, cost, &pl, &design.placement)?;
+                    let (p, mut row) = score(&design, &params, &pl)?;
                     row.method = m.clone();
                     row.wall_seconds = Some(seconds);
-                    placements.push((m.clone(), d.placement, row.hpwl));
+                    placements.push((m.clone(), p, row.hpwl));
                     rows.push(row);
                 }
                 Err(why) => {
@@ -229,58 +296,37 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
         }
         for seed in 1..=args.seeds {
             let dir = args.out.join("runs").join(format!("{m}-s{seed}"));
-            let mut argv: Vec<String> = vec!["place".into()];
-            let full = m == "analytic" || args.flow == "full";
-            if full {
-                argv.extend(["--flow".into(), "full".into(), "--macros".into(), m.clone()]);
-                if m != "analytic" {
-                    argv.extend(["--method".into(), m.clone()]);
-                }
-            } else {
-                argv.extend(["--method".into(), m.clone()]);
-            }
-            if m == "rl" {
-                let p = args
-                    .policy
-                    .as_ref()
-                    .context("--methods rl needs --policy DIR")?;
-                argv.extend(["--policy".into(), p.display().to_string()]);
-            }
-            argv.extend([
-                "--time-limit".into(),
-                args.time_limit.to_string(),
-                "--seed".into(),
-                seed.to_string(),
-                "--no-pictures".into(),
-                "--out".into(),
-                dir.display().to_string(),
-            ]);
-            if let Some(t) = args.threads {
-                argv.extend(["--threads".into(), t.to_string()]);
-            }
-            let parsed = PlaceOnly::try_parse_from(&argv)
-                .map_err(|e| anyhow::anyhow!("internal argument error: {e}"))?;
+            let place_args = run_args(m, seed, args, dir.clone())?;
             eprintln!(">> {m} seed {seed}");
-            crate::place::place(input, cost, &parsed.args)
+            let ctx = RunContext {
+                netlist: input.netlist.display().to_string(),
+                start_placement: input
+                    .plc
+                    .as_ref()
+                    .or(input.pl.as_ref())
+                    .map(|p| p.display().to_string()),
+                parse_seconds: parse_secs,
+                ..RunContext::default()
+            };
+            let run = crate::place::run(&design, &params, &place_args, ctx)
                 .with_context(|| format!("{m} (seed {seed})"))?;
-            let report: serde_json::Value = serde_json::from_slice(
-                &std::fs::read(dir.join("report.json")).context("reading a run's report.json")?,
-            )?;
-            let file = dir.join(report["placement_file"].as_str().unwrap_or_default());
-            let (d, mut row) = score(input, cost, &file, &design.placement)?;
+            crate::output::write_run(&dir, &design.netlist, &params, &run, false)?;
+            // Scored from the written file, so the table is what a user gets.
+            let file = dir.join(&run.report.placement_file);
+            let (p, mut row) = score(&design, &params, &file)?;
             row.method = m.clone();
             row.seed = Some(seed);
-            row.wall_seconds = report["wall_seconds"].as_f64();
-            placements.push((m.clone(), d.placement, row.proxy_cost));
+            row.wall_seconds = Some(run.report.wall_seconds);
+            placements.push((m.clone(), p, row.proxy_cost));
             rows.push(row);
         }
     }
     for (name, file) in &imports {
-        let (d, mut row) = score(input, cost, file, &design.placement)
+        let (p, mut row) = score(&design, &params, file)
             .with_context(|| format!("--import {name}={}", file.display()))?;
         row.method = name.clone();
         row.note = "imported".into();
-        placements.push((name.clone(), d.placement, row.proxy_cost));
+        placements.push((name.clone(), p, row.proxy_cost));
         rows.push(row);
     }
 
@@ -311,7 +357,12 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
         if ok.is_empty() {
             let note = rs.first().map_or("", |r| r.note.as_str());
             md.push_str(&format!("| {name} | 0 | — | — | — | — | {note} |\n"));
-            summary.push(serde_json::json!({"method": name, "runs": 0, "note": note}));
+            summary.push(MethodSummary {
+                method: name.clone(),
+                runs: 0,
+                note: Some(note.to_string()),
+                ..MethodSummary::default()
+            });
             continue;
         }
         let (pm, ps) = mean_std(&ok.iter().map(|r| r.proxy_cost).collect::<Vec<_>>());
@@ -334,17 +385,27 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             ok.len(),
             ok.len()
         ));
-        summary.push(serde_json::json!({
-            "method": name, "runs": ok.len(),
-            "proxy_mean": pm, "proxy_std": ps, "hpwl_mean": hm, "hpwl_std": hs,
-            "legal": legal, "cells_legal": cells.iter().filter(|&&c| c).count(),
-            "wall_mean": (!walls.is_empty()).then(|| mean_std(&walls).0),
-        }));
+        summary.push(MethodSummary {
+            method: name.clone(),
+            runs: ok.len(),
+            note: None,
+            proxy_mean: Some(pm),
+            proxy_std: Some(ps),
+            hpwl_mean: Some(hm),
+            hpwl_std: Some(hs),
+            legal: Some(legal),
+            cells_legal: Some(cells.iter().filter(|&&c| c).count()),
+            wall_mean: (!walls.is_empty()).then(|| mean_std(&walls).0),
+        });
     }
     md.push_str("\nScored by `macroplace eval`'s evaluator (proxy = 1·WL + 0.5·density + 0.5·congestion unless --weights); std dev over seeds.\n");
     let out = &args.out;
-    netlists::io::write_atomic(&out.join("compare.md"), |w| w.write_all(md.as_bytes()))
-        .map_err(InputError)?;
+    let write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| {
+        let path = out.join(name);
+        netlists::io::write_atomic(&path, |w| f(w))
+            .with_context(|| format!("writing {}", path.display()))
+    };
+    write("compare.md", &mut |w| w.write_all(md.as_bytes()))?;
     let mut csv = String::from(
         "method,seed,proxy_cost,wirelength_cost,density_cost,congestion_cost,hpwl,legal,cells_legal,wall_seconds,file,note\n",
     );
@@ -365,20 +426,18 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             r.note.replace(',', ";"),
         ));
     }
-    netlists::io::write_atomic(&out.join("compare.csv"), |w| w.write_all(csv.as_bytes()))
-        .map_err(InputError)?;
-    let json = serde_json::json!({
-        "design": design.netlist.design(),
-        "time_limit": args.time_limit,
-        "seeds": args.seeds,
-        "summary": summary,
-        "runs": rows,
-    });
-    netlists::io::write_atomic(&out.join("compare.json"), |w| {
+    write("compare.csv", &mut |w| w.write_all(csv.as_bytes()))?;
+    let json = CompareReport {
+        design: design.netlist.design().to_string(),
+        time_limit: args.time_limit,
+        seeds: args.seeds,
+        summary,
+        runs: rows.clone(),
+    };
+    write("compare.json", &mut |w| {
         serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::other)?;
         writeln!(w)
-    })
-    .map_err(InputError)?;
+    })?;
     // Best run of each method, side by side (at most six panels).
     let mut best: Vec<(String, &netlists::Placement)> = Vec::new();
     for name in &names {
@@ -392,7 +451,6 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
     }
     best.truncate(6);
     if !best.is_empty() {
-        let params = cost.params(design.netlist.floorplan())?;
         let panels: Vec<(&str, &netlists::Placement)> =
             best.iter().map(|(n, p)| (n.as_str(), *p)).collect();
         let w = 600 * panels.len() as u32;

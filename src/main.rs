@@ -1,8 +1,12 @@
 //! `macroplace`: the command-line front end. Only this crate knows about clap, anyhow, devices
 //! and seeds; the libraries take plain values.
 //!
-//! Exit status: 0 on success, 2 on bad input (one line `path:line: what was expected, what was
-//! found` on stderr), 1 on any other failure.
+//! Exit status: 0 on success; 2 on bad input — a malformed input file (one line `path:line:
+//! what was expected, what was found` on stderr) or a bad option value; 1 on any other failure,
+//! writing the outputs included (a full disk is not the user's input).
+//!
+//! Modules: [`place`] (`place`: arguments → a flow → a typed report), [`output`] (the one
+//! writer of a run's files), [`compare`], [`train`] (`train`, `eval-policy`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,6 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use netlists::{ReadOptions, bookshelf, ct, plc, stats};
 
 mod compare;
+mod output;
 mod place;
 mod train;
 
@@ -225,26 +230,26 @@ impl CostArgs {
         p.square_soft = self.square_soft;
         p.soft_pin_offsets = self.soft_pin_offsets;
         if let Some((w, h)) = self.canvas {
-            anyhow::ensure!(
+            ensure_arg(
                 w > 0.0 && h > 0.0,
-                "--canvas: expected positive sizes, found {w},{h}"
-            );
+                format!("--canvas: expected positive sizes, found {w},{h}"),
+            )?;
             p.canvas_width = w;
             p.canvas_height = h;
         }
         if let Some((c, r)) = self.grid {
-            anyhow::ensure!(
+            ensure_arg(
                 c >= 1.0 && r >= 1.0 && c.fract() == 0.0 && r.fract() == 0.0,
-                "--grid: expected positive integers, found {c},{r}"
-            );
+                format!("--grid: expected positive integers, found {c},{r}"),
+            )?;
             p.grid_cols = c as usize;
             p.grid_rows = r as usize;
         }
         if let Some((h, v)) = self.routes {
-            anyhow::ensure!(
+            ensure_arg(
                 h > 0.0 && v > 0.0,
-                "--routes: expected positive values, found {h},{v}"
-            );
+                format!("--routes: expected positive values, found {h},{v}"),
+            )?;
             p.h_routes_per_um = h;
             p.v_routes_per_um = v;
         }
@@ -307,6 +312,37 @@ impl std::fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// A bad option value: reported as one line with exit status 2, like bad input files.
+#[derive(Debug)]
+struct BadArg(String);
+
+impl std::fmt::Display for BadArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for BadArg {}
+
+/// A bad option value (`--flag: expected …, found …`).
+fn bad_arg(msg: impl Into<String>) -> BadArg {
+    BadArg(msg.into())
+}
+
+/// `Err(bad_arg(msg))` unless `ok`.
+fn ensure_arg(ok: bool, msg: String) -> Result<(), BadArg> {
+    if ok { Ok(()) } else { Err(BadArg(msg)) }
+}
+
+/// The exit status of a failure: 2 for bad input (a file or an option value), 1 otherwise.
+fn exit_status(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<InputError>().is_some() || e.downcast_ref::<BadArg>().is_some() {
+        2
+    } else {
+        1
+    }
+}
 
 fn read(input: &Input) -> Result<(netlists::Design, f64)> {
     let t = Instant::now();
@@ -483,12 +519,13 @@ fn plot(
 ) -> Result<()> {
     let (d, _) = read(input)?;
     let params = args.params(d.netlist.floorplan())?;
-    anyhow::ensure!(
+    ensure_arg(
         size.0 >= 200.0 && size.1 >= 200.0 && size.0 <= 20000.0 && size.1 <= 20000.0,
-        "--size: expected 200..20000 pixels each way, found {},{}",
-        size.0,
-        size.1
-    );
+        format!(
+            "--size: expected 200..20000 pixels each way, found {},{}",
+            size.0, size.1
+        ),
+    )?;
     let opts = viz::PlotOptions {
         width: size.0 as u32,
         height: size.1 as u32,
@@ -619,14 +656,14 @@ fn run(cli: Cli) -> Result<()> {
             let (nl, pl) = netlists::generate::generate(&opts).map_err(InputError)?;
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
             let (nf, pf) = (out.join("netlist.pb.txt"), out.join("initial.plc"));
-            ct::write_ct(&nf, &nl, &pl).map_err(InputError)?;
+            ct::write_ct(&nf, &nl, &pl).with_context(|| format!("writing {}", nf.display()))?;
             plc::write_plc(
                 &pf,
                 &nl,
                 &pl,
                 &[("macroplace generate seed".into(), seed.to_string())],
             )
-            .map_err(InputError)?;
+            .with_context(|| format!("writing {}", pf.display()))?;
             println!(
                 "wrote {} and {} ({} hard macros, {} clusters, {} ports, {} nets)",
                 nf.display(),
@@ -646,13 +683,13 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let code = exit_status(&e);
             if let Some(InputError(inner)) = e.downcast_ref::<InputError>() {
                 eprintln!("error: {inner}");
-                ExitCode::from(2)
             } else {
                 eprintln!("error: {e:#}");
-                ExitCode::from(1)
             }
+            ExitCode::from(code)
         }
     }
 }

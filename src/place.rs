@@ -1,19 +1,22 @@
-//! `macroplace place`: runs a placement flow ([`placer::macros::flow`]) and writes the placement in the
-//! input's own format, `report.json` (with the cost trajectory), the pictures and `report.html`.
+//! `macroplace place`: turns the arguments into a flow's options, runs the flow
+//! ([`placer::macros::flow`], [`policies::search`], [`placer::full`]), and hands the typed
+//! [`Report`] to the one writer ([`crate::output`]). [`run`] is the same job for `compare`,
+//! which calls it directly.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use netlists::Extra;
+use placer::cost::CostParams;
 use placer::macros::anneal::Budget;
 use placer::macros::flow::{Method, PlaceOptions, PlaceResult};
+use placer::report::{FullRun, Report, RunContext, Scores, SearchReport};
 
-use crate::{CostArgs, Input, InputError, read};
+use crate::{CostArgs, Input, read};
 
 /// Options of `place` beyond the input and cost settings.
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct PlaceArgs {
     /// Placement method.
     #[arg(long, value_enum, default_value = "sa")]
@@ -139,7 +142,7 @@ pub enum RefineArg {
 }
 
 /// `--method`.
-#[derive(Copy, Clone, Debug, clap::ValueEnum)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum MethodArg {
     /// Wire-mask greedy decoding, then cluster placement.
     Greedy,
@@ -173,37 +176,165 @@ fn worker_pool(args: &PlaceArgs) -> Result<(rayon::ThreadPool, usize)> {
     Ok((pool, threads))
 }
 
-/// Runs `place`.
-pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
-    anyhow::ensure!(
-        args.time_limit > 0.0 && args.time_limit.is_finite(),
-        "--time-limit: expected a positive number of seconds, found {}",
-        args.time_limit
-    );
-    if args.flow == FlowArg::Full {
-        return place_full(input, cost, args);
+impl Default for PlaceArgs {
+    /// The values clap gives when only `--out` is set (a test keeps the two equal), with
+    /// `--out` empty: for `compare`, which sets what it varies.
+    fn default() -> Self {
+        PlaceArgs {
+            method: MethodArg::Sa,
+            time_limit: 60.0,
+            iterations: None,
+            seed: 1,
+            threads: None,
+            chains: 2,
+            start_acceptance: None,
+            mask_grid: 128,
+            cluster_moves: 100_000,
+            out: PathBuf::new(),
+            no_pictures: false,
+            policy: None,
+            samples: 16,
+            beam: 4,
+            expand: 4,
+            refine: RefineArg::None,
+            search_time: None,
+            device: "auto".into(),
+            flow: FlowArg::Macro,
+            macros: MacrosArg::Analytic,
+            macro_time: None,
+            target_density: None,
+            cell_target_density: None,
+            bins: None,
+            detail_passes: 12,
+        }
     }
-    let (d, parse_secs) = read(input)?;
-    let nl = &d.netlist;
-    let params = cost.params(nl.floorplan())?;
-    let (pool, threads) = worker_pool(args)?;
+}
 
+/// A finished run: the placement, its report and what its pictures need.
+pub struct Outcome {
+    /// The placement.
+    pub placement: netlists::Placement,
+    /// Its report.
+    pub report: Report,
+    /// Its scores (cost maps, every violation).
+    pub scores: Scores,
+}
+
+/// Runs `place`: reads the input, runs the flow, writes every output, prints a summary.
+pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
+    let (d, parse_secs) = read(input)?;
+    let params = cost.params(d.netlist.floorplan())?;
+    let ctx = RunContext {
+        netlist: input.netlist.display().to_string(),
+        start_placement: input
+            .plc
+            .as_ref()
+            .or(input.pl.as_ref())
+            .map(|p| p.display().to_string()),
+        parse_seconds: parse_secs,
+        ..RunContext::default()
+    };
+    let outcome = run(&d, &params, args, ctx)?;
+    crate::output::write_run(&args.out, &d.netlist, &params, &outcome, !args.no_pictures)?;
+    print_summary(&outcome.report);
+    println!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// Runs the flow `args` asks for on `design` and reports it (nothing is written).
+pub fn run(
+    design: &netlists::Design,
+    params: &CostParams,
+    args: &PlaceArgs,
+    mut ctx: RunContext,
+) -> Result<Outcome> {
+    crate::ensure_arg(
+        args.time_limit > 0.0 && args.time_limit.is_finite(),
+        format!(
+            "--time-limit: expected a positive number of seconds, found {}",
+            args.time_limit
+        ),
+    )?;
+    let (pool, threads) = worker_pool(args)?;
+    ctx.threads = threads;
+    ctx.placement_file = crate::output::placement_file_name(&design.netlist);
+    if args.flow == FlowArg::Full {
+        return run_full(design, params, args, ctx, &pool);
+    }
     let t = Instant::now();
-    let run = run_macro_flow(&d, &params, args, args.method, args.time_limit, &pool)?;
-    let wall = t.elapsed().as_secs_f64();
-    write_outputs(
-        input,
-        &d,
-        &params,
-        args,
-        &run.opts,
+    let run = run_macro_flow(design, params, args, args.method, args.time_limit, &pool)?;
+    ctx.wall_seconds = t.elapsed().as_secs_f64();
+    ctx.search = run.search;
+    let (report, scores) = Report::macro_flow(
+        &design.netlist,
+        params,
+        ctx,
         &run.label,
-        run.search,
+        &run.opts,
         &run.result,
-        wall,
-        parse_secs,
-        threads,
-    )
+    );
+    Ok(Outcome {
+        placement: run.result.placement,
+        report,
+        scores,
+    })
+}
+
+/// The summary `place` prints.
+fn print_summary(r: &Report) {
+    use placer::report::FlowDetails;
+    println!("design           {}", r.design);
+    match &r.details {
+        FlowDetails::Macro(m) => {
+            println!(
+                "method           {} (seed {}, {} threads)",
+                r.method, r.seed, r.threads
+            );
+            for s in &m.stages {
+                println!(
+                    "  {:<24} {:>8.3} s  proxy {:.6}",
+                    s.name, s.seconds, s.proxy
+                );
+            }
+            println!("hpwl             {:.6}", r.hpwl);
+            println!("wirelength cost  {:.10}", r.wirelength_cost);
+            println!("density cost     {:.10}", r.density_cost);
+            println!("congestion cost  {:.10}", r.congestion_cost);
+            println!("proxy cost       {:.10}", r.proxy_cost);
+            if r.legal {
+                println!("legal            yes");
+            } else {
+                println!("legal            no: {} violations", r.violation_count);
+            }
+        }
+        FlowDetails::Full(f) => {
+            println!(
+                "flow             full, macros {} (seed {}, {} threads)",
+                f.macros, r.seed, r.threads
+            );
+            for s in &f.macro_stages {
+                println!(
+                    "  {:<34} {:>8.3} s  proxy {:.6}",
+                    s.name, s.seconds, s.proxy
+                );
+            }
+            for s in &f.stages {
+                println!("  {:<34} {:>8.3} s  hpwl {:.6e}", s.name, s.seconds, s.hpwl);
+            }
+            println!(
+                "hpwl             {:.6e} (macro-only {:.6e})",
+                r.hpwl, r.hpwl_macro_only
+            );
+            println!("overflow         {:.4}", f.overflow);
+            println!("proxy cost       {:.6}", r.proxy_cost);
+            println!(
+                "legal            macros {}, std cells {}",
+                if r.legal { "yes" } else { "no" },
+                if f.cells_legal { "yes" } else { "no" }
+            );
+        }
+    }
+    println!("wall time        {:.3} s", r.wall_seconds);
 }
 
 /// A macro flow's outcome.
@@ -211,13 +342,13 @@ struct MacroRun {
     result: PlaceResult,
     label: String,
     opts: PlaceOptions,
-    search: Option<serde_json::Value>,
+    search: Option<SearchReport>,
 }
 
 /// Runs the macro placer `method_arg` on `d` within `time_limit` seconds (in `pool`).
 fn run_macro_flow(
     d: &netlists::Design,
-    params: &placer::cost::CostParams,
+    params: &CostParams,
     args: &PlaceArgs,
     method_arg: MethodArg,
     time_limit: f64,
@@ -280,7 +411,7 @@ fn run_macro_flow(
         let choice: policies::DeviceChoice = args
             .device
             .parse()
-            .map_err(|e| anyhow::anyhow!("--device: {e}"))?;
+            .map_err(|e| crate::bad_arg(format!("--device: {e}")))?;
         let device = policies::resolve_device(choice)?;
         let dir = args
             .policy
@@ -322,16 +453,7 @@ fn run_macro_flow(
         });
         bar.finish_and_clear();
         let (r, found) = r.with_context(|| "rl placement failed")?;
-        search_report = Some(serde_json::json!({
-            "policy": dir.display().to_string(),
-            "policy_update": side.update,
-            "policy_designs": side.designs,
-            "device": policies::device::describe(device),
-            "options": so,
-            "best_decoder": found.decoder,
-            "best_proxy": found.proxy,
-            "episodes": found.episodes,
-        }));
+        search_report = Some(found.report(dir, &side, &policies::device::describe(device), &so));
         r
     } else {
         let r = pool.install(|| {
@@ -348,231 +470,17 @@ fn run_macro_flow(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_outputs(
-    input: &Input,
+/// `--flow full`: macros by --macros, then every std cell.
+fn run_full(
     d: &netlists::Design,
-    params: &placer::cost::CostParams,
+    params: &CostParams,
     args: &PlaceArgs,
-    opts: &PlaceOptions,
-    method: &str,
-    search: Option<serde_json::Value>,
-    r: &PlaceResult,
-    wall: f64,
-    parse_secs: f64,
-    threads: usize,
-) -> Result<()> {
+    mut ctx: RunContext,
+    pool: &rayon::ThreadPool,
+) -> Result<Outcome> {
     let nl = &d.netlist;
-    let out = &args.out;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let name = nl.design().to_string();
-    let c = &r.cost;
-    let legal = r.violations.is_empty();
-    let placement_file = match nl.extra() {
-        Extra::Ct(_) => {
-            let f = format!("{name}.plc");
-            let header = vec![
-                ("macroplace method".to_string(), method.to_string()),
-                ("macroplace seed".to_string(), opts.seed.to_string()),
-                ("macroplace HPWL".to_string(), c.hpwl.to_string()),
-                (
-                    "macroplace Wirelength cost".to_string(),
-                    c.wirelength_cost.to_string(),
-                ),
-                (
-                    "macroplace Density cost".to_string(),
-                    c.density_cost.to_string(),
-                ),
-                (
-                    "macroplace Congestion cost".to_string(),
-                    c.congestion_cost.to_string(),
-                ),
-                (
-                    "macroplace Proxy cost".to_string(),
-                    c.proxy_cost.to_string(),
-                ),
-                ("macroplace Legal".to_string(), legal.to_string()),
-            ];
-            netlists::plc::write_plc(&out.join(&f), nl, &r.placement, &header)
-                .map_err(InputError)?;
-            f
-        }
-        _ => {
-            let f = format!("{name}.pl");
-            netlists::bookshelf::write_pl(&out.join(&f), nl, &r.placement).map_err(InputError)?;
-            f
-        }
-    };
-    // Macro-only HPWL (nets restricted to macro and port pins) beside the full one.
-    let hpwl_full = placer::cost::hpwl::geometric_hpwl(nl, &r.placement);
-    let hpwl_macro = placer::cost::hpwl::macro_hpwl(nl, &r.placement);
-    let report = serde_json::json!({
-        "design": nl.design(),
-        "method": method,
-        "netlist": input.netlist.display().to_string(),
-        "start_placement": input.plc.as_ref().or(input.pl.as_ref()).map(|p| p.display().to_string()),
-        "placement_file": placement_file,
-        "seed": opts.seed,
-        "options": opts,
-        "search": search,
-        "threads": threads,
-        "params": params,
-        "wall_seconds": wall,
-        "parse_seconds": parse_secs,
-        "hpwl": c.hpwl,
-        "hpwl_geometric": hpwl_full,
-        "hpwl_macro_only": hpwl_macro,
-        "wirelength_cost": c.wirelength_cost,
-        "density_cost": c.density_cost,
-        "congestion_cost": c.congestion_cost,
-        "proxy_cost": c.proxy_cost,
-        "weights": [c.weights.wirelength, c.weights.density, c.weights.congestion],
-        "legal": legal,
-        "violation_count": r.violations.len(),
-        "violations": r.violations.iter().take(100).collect::<Vec<_>>(),
-        "legalize": r.legalize,
-        "stages": r.stages,
-        "counters": r.counters,
-        "trajectory": r.trajectory,
-    });
-    let report_path = out.join("report.json");
-    netlists::io::write_atomic(&report_path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
-        writeln!(w)
-    })
-    .map_err(InputError)?;
-
-    println!("design           {}", nl.design());
-    println!(
-        "method           {method} (seed {}, {threads} threads)",
-        opts.seed
-    );
-    for s in &r.stages {
-        println!(
-            "  {:<24} {:>8.3} s  proxy {:.6}",
-            s.name, s.seconds, s.proxy
-        );
-    }
-    println!("hpwl             {:.6}", c.hpwl);
-    println!("wirelength cost  {:.10}", c.wirelength_cost);
-    println!("density cost     {:.10}", c.density_cost);
-    println!("congestion cost  {:.10}", c.congestion_cost);
-    println!("proxy cost       {:.10}", c.proxy_cost);
-    if legal {
-        println!("legal            yes");
-    } else {
-        println!("legal            no: {} violations", r.violations.len());
-    }
-    println!("wall time        {wall:.3} s");
-
-    if !args.no_pictures {
-        write_pictures(
-            out,
-            nl,
-            &r.placement,
-            params,
-            method,
-            &placement_file,
-            c,
-            legal,
-            wall,
-        )?;
-    }
-    println!("wrote {}", out.display());
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_pictures(
-    out: &Path,
-    nl: &netlists::Netlist,
-    pl: &netlists::Placement,
-    params: &placer::cost::CostParams,
-    method: &str,
-    placement_file: &str,
-    c: &placer::cost::ProxyCost,
-    legal: bool,
-    wall: f64,
-) -> Result<()> {
-    let plot = |file: &str, heatmap: Option<viz::Heatmap>, nets: usize, size: (u32, u32)| {
-        let opts = viz::PlotOptions {
-            width: size.0,
-            height: size.1,
-            heatmap,
-            nets,
-            method: method.to_string(),
-        };
-        viz::render_floorplan(&out.join(file), nl, pl, params, &opts).map(|_| ())
-    };
-    plot("floorplan.png", None, 20, (1200, 1050))?;
-    plot("floorplan.svg", None, 0, (1200, 1050))?;
-    plot("density.png", Some(viz::Heatmap::Density), 0, (900, 800))?;
-    plot("hcong.png", Some(viz::Heatmap::HCongestion), 0, (900, 800))?;
-    plot("vcong.png", Some(viz::Heatmap::VCongestion), 0, (900, 800))?;
-    let series = viz::load_curves(&out.join("report.json"), &["best".to_string()])?;
-    viz::render_curves(
-        &out.join("trajectory.png"),
-        &format!("{} — {method}", nl.design()),
-        &series,
-        900,
-        500,
-    )?;
-    let html = viz::HtmlReport {
-        title: format!("{} — {method}", nl.design()),
-        metrics: vec![
-            ("HPWL".into(), format!("{:.6e}", c.hpwl)),
-            (
-                "wirelength cost".into(),
-                format!("{:.6}", c.wirelength_cost),
-            ),
-            ("density cost".into(), format!("{:.6}", c.density_cost)),
-            (
-                "congestion cost".into(),
-                format!("{:.6}", c.congestion_cost),
-            ),
-            (
-                format!(
-                    "proxy cost ({}·WL + {}·density + {}·congestion)",
-                    c.weights.wirelength, c.weights.density, c.weights.congestion
-                ),
-                format!("{:.6}", c.proxy_cost),
-            ),
-            (
-                "legal".into(),
-                if legal { "yes".into() } else { "no".into() },
-            ),
-            ("wall time".into(), format!("{wall:.2} s")),
-        ],
-        pictures: vec![
-            (
-                "floorplan (20 heaviest nets as flylines)".into(),
-                "floorplan.png".into(),
-            ),
-            ("density".into(), "density.png".into()),
-            ("horizontal congestion".into(), "hcong.png".into()),
-            ("vertical congestion".into(), "vcong.png".into()),
-            ("best proxy cost over time".into(), "trajectory.png".into()),
-        ],
-        files: vec![
-            placement_file.to_string(),
-            "report.json".into(),
-            "floorplan.svg".into(),
-        ],
-    };
-    viz::write_report_html(&out.join("report.html"), &html)?;
-    Ok(())
-}
-
-/// `place --flow full`: macros by --macros, then every std cell; writes the placement,
-/// `report.json`, the pictures and `report.html`.
-fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
-    let (d, parse_secs) = read(input)?;
-    let nl = &d.netlist;
-    let params = cost.params(nl.floorplan())?;
-    let (pool, threads) = worker_pool(args)?;
     let t = Instant::now();
     let mut macro_stages = Vec::new();
-    let mut search = None;
     let (start, mode, label) = match args.macros {
         MacrosArg::Analytic => (
             d.placement.clone(),
@@ -587,9 +495,9 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
                 _ => MethodArg::Rl,
             };
             let budget = args.macro_time.unwrap_or(0.5 * args.time_limit);
-            let run = run_macro_flow(&d, &params, args, method, budget, &pool)?;
+            let run = run_macro_flow(d, params, args, method, budget, pool)?;
             macro_stages = run.result.stages.clone();
-            search = run.search;
+            ctx.search = run.search;
             (
                 run.result.placement,
                 placer::full::MacroMode::Fixed,
@@ -625,184 +533,18 @@ fn place_full(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let r = pool
         .install(|| placer::full::place_full(nl, &start, &fo))
         .context("full placement failed")?;
-    let wall = t.elapsed().as_secs_f64();
-    let pl = &r.placement;
-    let (violations, cell_violations) = placer::full::check_full(nl, pl, Some(&d.placement));
-    let c = placer::cost::proxy_cost(nl, pl, &params);
-    let hpwl_full = placer::cost::hpwl::geometric_hpwl(nl, pl);
-    let hpwl_macro = placer::cost::hpwl::macro_hpwl(nl, pl);
-    let rows = placer::detail::rows_of(nl);
-    let out = &args.out;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let name = nl.design().to_string();
-    let legal = violations.is_empty();
-    let cells_legal = cell_violations.is_empty();
-    let placement_file = match nl.extra() {
-        Extra::Ct(_) => {
-            let f = format!("{name}.plc");
-            let header = vec![
-                (
-                    "macroplace flow".to_string(),
-                    format!("full, macros {label}"),
-                ),
-                ("macroplace seed".to_string(), args.seed.to_string()),
-                ("macroplace HPWL".to_string(), hpwl_full.to_string()),
-                ("macroplace Legal".to_string(), legal.to_string()),
-                (
-                    "macroplace Cells legal".to_string(),
-                    cells_legal.to_string(),
-                ),
-            ];
-            netlists::plc::write_plc(&out.join(&f), nl, pl, &header).map_err(InputError)?;
-            f
-        }
-        _ => {
-            let f = format!("{name}.pl");
-            netlists::bookshelf::write_pl(&out.join(&f), nl, pl).map_err(InputError)?;
-            f
-        }
+    ctx.wall_seconds = t.elapsed().as_secs_f64();
+    let run = FullRun {
+        macros: &label,
+        macro_stages: &macro_stages,
+        options: &fo,
+        result: &r,
+        reference: &d.placement,
     };
-    // The global placement trajectories, one after the other, for the curve picture.
-    let mut trajectory = Vec::new();
-    let mut base = 0.0;
-    for traj in &r.gp_trajectories {
-        for p in traj {
-            trajectory.push(serde_json::json!({
-                "seconds": base + p.seconds,
-                "iteration": p.iteration,
-                "hpwl": p.hpwl,
-                "overflow": p.overflow,
-                "lambda": p.lambda,
-                "gamma": p.gamma,
-            }));
-        }
-        base += traj.last().map_or(0.0, |p| p.seconds);
-    }
-    let report = serde_json::json!({
-        "design": nl.design(),
-        "flow": "full",
-        "method": format!("full ({label} macros)"),
-        "macros": label,
-        "netlist": input.netlist.display().to_string(),
-        "placement_file": placement_file,
-        "seed": args.seed,
-        "options": fo,
-        "threads": threads,
-        "wall_seconds": wall,
-        "parse_seconds": parse_secs,
-        "hpwl": hpwl_full,
-        "hpwl_macro_only": hpwl_macro,
-        "overflow": r.overflow,
-        "proxy_cost": c.proxy_cost,
-        "wirelength_cost": c.wirelength_cost,
-        "density_cost": c.density_cost,
-        "congestion_cost": c.congestion_cost,
-        "legal": legal,
-        "violation_count": violations.len(),
-        "violations": violations.iter().take(100).collect::<Vec<_>>(),
-        "cells_legal": cells_legal,
-        "cell_violation_count": cell_violations.len(),
-        "cell_violations": cell_violations.iter().take(100).collect::<Vec<_>>(),
-        "macro_stages": macro_stages,
-        "search": search,
-        "rows": {
-            "count": rows.len(),
-            "height": rows.first().map(|r| r.height),
-            "site_width": rows.first().map(|r| r.site_width),
-            "synthesized": nl.floorplan().rows.is_empty(),
-        },
-        "stages": r.stages,
-        "macro_legalize": r.macro_legalize,
-        "cell_legalize": r.rows,
-        "detail": r.detail,
-        "trajectory": trajectory,
-    });
-    netlists::io::write_atomic(&out.join("report.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
-        writeln!(w)
+    let (report, scores) = Report::full_flow(nl, params, ctx, run);
+    Ok(Outcome {
+        placement: r.placement,
+        report,
+        scores,
     })
-    .map_err(InputError)?;
-    println!("design           {}", nl.design());
-    println!(
-        "flow             full, macros {label} (seed {}, {threads} threads)",
-        args.seed
-    );
-    for s in &macro_stages {
-        println!(
-            "  {:<34} {:>8.3} s  proxy {:.6}",
-            s.name, s.seconds, s.proxy
-        );
-    }
-    for s in &r.stages {
-        println!("  {:<34} {:>8.3} s  hpwl {:.6e}", s.name, s.seconds, s.hpwl);
-    }
-    println!("hpwl             {hpwl_full:.6e} (macro-only {hpwl_macro:.6e})");
-    println!("overflow         {:.4}", r.overflow);
-    println!("proxy cost       {:.6}", c.proxy_cost);
-    println!(
-        "legal            macros {}, std cells {}",
-        if legal { "yes" } else { "no" },
-        if cells_legal { "yes" } else { "no" }
-    );
-    println!("wall time        {wall:.3} s");
-    if !args.no_pictures {
-        let plot = |file: &str, heatmap: Option<viz::Heatmap>, size: (u32, u32)| {
-            let o = viz::PlotOptions {
-                width: size.0,
-                height: size.1,
-                heatmap,
-                nets: 0,
-                method: format!("full ({label} macros)"),
-            };
-            viz::render_floorplan(&out.join(file), nl, pl, &params, &o).map(|_| ())
-        };
-        plot("floorplan.png", None, (1200, 1050))?;
-        plot("floorplan.svg", None, (1200, 1050))?;
-        plot("density.png", Some(viz::Heatmap::Density), (900, 800))?;
-        let series = viz::load_curves(
-            &out.join("report.json"),
-            &["hpwl".to_string(), "overflow".to_string()],
-        )?;
-        viz::render_curves(
-            &out.join("trajectory.png"),
-            &format!("{} — global placement", nl.design()),
-            &series,
-            900,
-            500,
-        )?;
-        let html = viz::HtmlReport {
-            title: format!("{} — full placement ({label} macros)", nl.design()),
-            metrics: vec![
-                ("HPWL (legal)".into(), format!("{hpwl_full:.6e}")),
-                ("macro-only HPWL".into(), format!("{hpwl_macro:.6e}")),
-                ("overflow".into(), format!("{:.4}", r.overflow)),
-                ("proxy cost".into(), format!("{:.6}", c.proxy_cost)),
-                (
-                    "macros legal".into(),
-                    if legal { "yes" } else { "no" }.into(),
-                ),
-                (
-                    "std cells legal".into(),
-                    if cells_legal { "yes" } else { "no" }.into(),
-                ),
-                ("wall time".into(), format!("{wall:.2} s")),
-            ],
-            pictures: vec![
-                ("floorplan".into(), "floorplan.png".into()),
-                ("density".into(), "density.png".into()),
-                (
-                    "global placement: HPWL and overflow".into(),
-                    "trajectory.png".into(),
-                ),
-            ],
-            files: vec![
-                placement_file.clone(),
-                "report.json".into(),
-                "floorplan.svg".into(),
-            ],
-        };
-        viz::write_report_html(&out.join("report.html"), &html)?;
-    }
-    println!("wrote {}", out.display());
-    Ok(())
 }

@@ -97,16 +97,18 @@ pub struct TrainArgs {
 
 /// Runs `train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
-    anyhow::ensure!(
+    crate::ensure_arg(
         args.plc.is_empty() || args.plc.len() == args.netlists.len(),
-        "--plc: expected one per netlist ({}), found {}",
-        args.netlists.len(),
-        args.plc.len()
-    );
+        format!(
+            "--plc: expected one per netlist ({}), found {}",
+            args.netlists.len(),
+            args.plc.len()
+        ),
+    )?;
     let choice: policies::DeviceChoice = args
         .device
         .parse()
-        .map_err(|e| anyhow::anyhow!("--device: {e}"))?;
+        .map_err(|e| crate::bad_arg(format!("--device: {e}")))?;
     let device = policies::resolve_device(choice)?;
     if args.deterministic {
         tch::set_num_threads(1);
@@ -242,7 +244,7 @@ pub fn eval_policy(args: &EvalPolicyArgs) -> Result<()> {
     let choice: policies::DeviceChoice = args
         .device
         .parse()
-        .map_err(|e| anyhow::anyhow!("--device: {e}"))?;
+        .map_err(|e| crate::bad_arg(format!("--device: {e}")))?;
     let device = policies::resolve_device(choice)?;
     let d = netlists::read_design(
         &args.netlist,

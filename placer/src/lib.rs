@@ -27,6 +27,7 @@ pub mod env;
 pub mod full;
 pub mod global;
 pub mod macros;
+pub mod report;
 
 #[cfg(test)]
 mod tests;

@@ -86,6 +86,37 @@ pub struct SearchResult {
     pub episodes: Vec<Episode>,
 }
 
+impl SearchResult {
+    /// The report of this search for `place`'s `report.json`: the checkpoint (folder, update,
+    /// designs), the device, the settings and every decoding.
+    pub fn report(
+        &self,
+        policy_dir: &std::path::Path,
+        sidecar: &crate::train::Sidecar,
+        device: &str,
+        opts: &SearchOptions,
+    ) -> placer::report::SearchReport {
+        placer::report::SearchReport {
+            policy: policy_dir.display().to_string(),
+            policy_update: sidecar.update,
+            policy_designs: sidecar.designs.clone(),
+            device: device.to_string(),
+            options: serde_json::to_value(opts).unwrap_or(serde_json::Value::Null),
+            best_decoder: self.decoder.to_string(),
+            best_proxy: self.proxy,
+            episodes: self
+                .episodes
+                .iter()
+                .map(|e| placer::report::SearchEpisode {
+                    decoder: e.decoder.to_string(),
+                    proxy: e.proxy,
+                    seconds: e.seconds,
+                })
+                .collect(),
+        }
+    }
+}
+
 struct Best {
     placement: Option<Placement>,
     proxy: f64,

@@ -9,17 +9,7 @@ use plotters::prelude::*;
 use serde_json::Value;
 
 use crate::{VizError, ensure_font};
-
-/// One named series of (x, y) points.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Series {
-    /// Field name (panel title and y label).
-    pub name: String,
-    /// Name of the x quantity.
-    pub x_name: String,
-    /// Points in file order.
-    pub points: Vec<(f64, f64)>,
-}
+pub use placer::report::Series;
 
 /// Errors of [`load_curves`] name the file and line.
 fn bad(path: &Path, line: usize, msg: impl std::fmt::Display) -> VizError {

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use ndarray::Array2;
 use netlists::{Netlist, NodeKind, Placement};
-use placer::cost::legality::Violation;
-use placer::cost::{CostMaps, CostParams, ProxyCost, proxy_cost_with_maps};
+use placer::cost::{CostParams, proxy_cost_with_maps};
+use placer::report::Scores;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -36,28 +36,15 @@ impl Heatmap {
 /// is a solid fan that hides the floorplan. The legend says so when it skipped one.
 pub const MAX_FLYLINE_PINS: usize = 64;
 
-/// What a picture says about a placement, computed once by the caller (a flow's own figures, so
-/// the picture and the report agree) or by [`Scored::compute`].
-#[derive(Debug, Clone)]
-pub struct Scored {
-    /// The proxy cost and its parts.
-    pub cost: ProxyCost,
-    /// The maps behind it (heat maps).
-    pub maps: CostMaps,
-    /// Macro legality violations (drawn in red; their count is in the title).
-    pub violations: Vec<Violation>,
-}
-
-impl Scored {
-    /// Scores `placement` (violations against no reference: fixed macros are checked in place).
-    pub fn compute(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Scored {
-        let (cost, maps) = proxy_cost_with_maps(netlist, placement, params);
-        let violations = placer::cost::legality::check(netlist, placement, None);
-        Scored {
-            cost,
-            maps,
-            violations,
-        }
+/// Scores `placement` for a picture when the caller has none: cost, maps and violations
+/// against no reference (fixed macros are checked in place).
+pub fn score(netlist: &Netlist, placement: &Placement, params: &CostParams) -> Scores {
+    let (cost, maps) = proxy_cost_with_maps(netlist, placement, params);
+    let violations = placer::cost::legality::check(netlist, placement, None);
+    Scores {
+        cost,
+        maps,
+        violations,
     }
 }
 
@@ -164,7 +151,7 @@ pub fn render_floorplan(
     params: &CostParams,
     opts: &PlotOptions,
 ) -> Result<PixelMap, VizError> {
-    let scored = Scored::compute(netlist, placement, params);
+    let scored = score(netlist, placement, params);
     render_scored(path, netlist, placement, params, opts, &scored)
 }
 
@@ -175,7 +162,7 @@ pub fn render_scored(
     placement: &Placement,
     params: &CostParams,
     opts: &PlotOptions,
-    scored: &Scored,
+    scored: &Scores,
 ) -> Result<PixelMap, VizError> {
     ensure_font()?;
     let pic = Picture {
@@ -197,7 +184,7 @@ struct Picture<'a> {
     nl: &'a Netlist,
     pl: &'a Placement,
     params: &'a CostParams,
-    scored: &'a Scored,
+    scored: &'a Scores,
 }
 
 /// Draws two or more placements of one design side by side, each with its metrics in its title
@@ -238,7 +225,7 @@ fn draw_panels<DB: DrawingBackend>(
             method: label.to_string(),
             ..PlotOptions::default()
         };
-        let scored = Scored::compute(netlist, pl, params);
+        let scored = score(netlist, pl, params);
         let pic = Picture {
             nl: netlist,
             pl,

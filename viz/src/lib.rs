@@ -14,7 +14,9 @@ pub mod floorplan;
 pub mod report;
 
 pub use curves::{Series, load_curves, render_curves};
-pub use floorplan::{Heatmap, PixelMap, PlotOptions, render_floorplan, render_side_by_side};
+pub use floorplan::{
+    Heatmap, PixelMap, PlotOptions, render_floorplan, render_scored, render_side_by_side, score,
+};
 pub use report::{HtmlReport, write_report_html};
 
 /// Rendering failures.

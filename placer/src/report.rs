@@ -1,0 +1,481 @@
+//! The typed report of a placement run: what `place` writes as `report.json`, what `compare`
+//! reads back from memory, and what the pictures and `report.html` show. Both flows (macros
+//! only, and the full flow with every std cell) produce one [`Report`]; the fields they share
+//! come first, the flow's own follow ([`FlowDetails`]).
+//!
+//! [`Scores`] carries what a picture needs beyond the report (the cost maps and every
+//! violation), computed once per run: the picture and the report agree by construction.
+//!
+//! Architecture invariant: a report is built only from a flow's result and the run's context
+//! ([`RunContext`]); nothing here reads a file, and the CLI never builds JSON by hand.
+
+use netlists::{Netlist, Placement};
+use serde::Serialize;
+
+use crate::cost::hpwl::{geometric_hpwl, macro_hpwl};
+use crate::cost::legality::Violation;
+use crate::cost::{CostMaps, CostParams, ProxyCost, cost_maps};
+use crate::detail::{DetailReport, RowReport, RowViolation};
+use crate::full::{FullOptions, FullResult, FullStage};
+use crate::macros::anneal::TrajectoryPoint;
+use crate::macros::flow::{Counters, PlaceOptions, PlaceResult, Stage};
+use crate::macros::legalize::LegalizeReport;
+
+/// Violations listed in a report (the count is always complete).
+pub const LISTED_VIOLATIONS: usize = 100;
+
+/// Everything about a run that is not the flow's result: where the input came from and how the
+/// run was set up.
+#[derive(Debug, Clone, Default)]
+pub struct RunContext {
+    /// The netlist file, as given.
+    pub netlist: String,
+    /// The start placement file (`.plc`/`.pl`), if any.
+    pub start_placement: Option<String>,
+    /// The placement file written beside the report (a name inside the output folder).
+    pub placement_file: String,
+    /// Worker threads.
+    pub threads: usize,
+    /// Seconds spent reading the input.
+    pub parse_seconds: f64,
+    /// Seconds the flow ran.
+    pub wall_seconds: f64,
+    /// The policy search that came before the macro placer, if any.
+    pub search: Option<SearchReport>,
+}
+
+/// What a learned policy's search did (filled by `policies`, which placer cannot name).
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchReport {
+    /// The checkpoint folder.
+    pub policy: String,
+    /// Its update count.
+    pub policy_update: u64,
+    /// The designs it trained on.
+    pub policy_designs: Vec<String>,
+    /// The device it ran on.
+    pub device: String,
+    /// The search settings, as the search serialises them.
+    pub options: serde_json::Value,
+    /// Which decoding won.
+    pub best_decoder: String,
+    /// Its exact proxy cost.
+    pub best_proxy: f64,
+    /// Every finished episode, in order.
+    pub episodes: Vec<SearchEpisode>,
+}
+
+/// One decoding of the policy search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchEpisode {
+    /// Which decoder produced it: `greedy`, `beam` or `sample`.
+    pub decoder: String,
+    /// Its exact proxy cost.
+    pub proxy: f64,
+    /// Seconds since the start of the search when it finished.
+    pub seconds: f64,
+}
+
+/// Which flow ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flow {
+    /// Macros only (std cells, if any, stay where the input put them).
+    Macro,
+    /// Macros, then every std cell.
+    Full,
+}
+
+/// The settings the flow ran with.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum RunOptions {
+    /// Of the macro flow.
+    Macro(PlaceOptions),
+    /// Of the full flow.
+    Full(FullOptions),
+}
+
+/// The report of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Design name.
+    pub design: String,
+    /// Which flow ran.
+    pub flow: Flow,
+    /// The method's label (`sa`, `rl+sa`, `full (analytic macros)`, ...).
+    pub method: String,
+    /// The input netlist file.
+    pub netlist: String,
+    /// The start placement file, if any.
+    pub start_placement: Option<String>,
+    /// The placement file written beside the report.
+    pub placement_file: String,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// The flow's settings.
+    pub options: RunOptions,
+    /// The policy search, if a policy placed the macros.
+    pub search: Option<SearchReport>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Cost-model settings.
+    pub params: CostParams,
+    /// Seconds the flow ran.
+    pub wall_seconds: f64,
+    /// Seconds spent reading the input.
+    pub parse_seconds: f64,
+    /// The headline HPWL: the proxy's (macro flow) or the geometric one of the legal placement
+    /// (full flow).
+    pub hpwl: f64,
+    /// Geometric HPWL (every pin offset applied).
+    pub hpwl_geometric: f64,
+    /// HPWL of the nets restricted to macro and port pins.
+    pub hpwl_macro_only: f64,
+    /// Wirelength cost.
+    pub wirelength_cost: f64,
+    /// Density cost.
+    pub density_cost: f64,
+    /// Congestion cost.
+    pub congestion_cost: f64,
+    /// Proxy cost.
+    pub proxy_cost: f64,
+    /// Weights of wirelength, density and congestion.
+    pub weights: [f64; 3],
+    /// Whether the macros are legal.
+    pub legal: bool,
+    /// Macro violations.
+    pub violation_count: usize,
+    /// The first [`LISTED_VIOLATIONS`] of them.
+    pub violations: Vec<Violation>,
+    /// What only this flow reports.
+    #[serde(flatten)]
+    pub details: FlowDetails,
+}
+
+/// The part of a report only one flow has.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum FlowDetails {
+    /// Macro flow.
+    Macro(MacroDetails),
+    /// Full flow.
+    Full(Box<FullDetails>),
+}
+
+/// What the macro flow reports beyond the shared fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct MacroDetails {
+    /// What the first legalization did.
+    pub legalize: LegalizeReport,
+    /// Stages in order.
+    pub stages: Vec<Stage>,
+    /// Counters of the main stage.
+    pub counters: Counters,
+    /// Best cost over time.
+    pub trajectory: Vec<TrajectoryPoint>,
+}
+
+/// The rows the std cells went into.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowsInfo {
+    /// Row count.
+    pub count: usize,
+    /// Height of the first row.
+    pub height: Option<f64>,
+    /// Site width of the first row.
+    pub site_width: Option<f64>,
+    /// Whether the rows were synthesized (the design has none).
+    pub synthesized: bool,
+}
+
+/// One global-placement iteration on the run's clock (stages one after the other).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct GpTracePoint {
+    /// Seconds since the first global placement started.
+    pub seconds: f64,
+    /// Iteration within its stage.
+    pub iteration: usize,
+    /// Exact HPWL.
+    pub hpwl: f64,
+    /// Overflow.
+    pub overflow: f64,
+    /// Density weight.
+    pub lambda: f64,
+    /// WA smoothness.
+    pub gamma: f64,
+}
+
+/// What the full flow reports beyond the shared fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct FullDetails {
+    /// The macro placer's label.
+    pub macros: String,
+    /// Overflow at the end of the last global placement.
+    pub overflow: f64,
+    /// Whether every std cell is legal in its row.
+    pub cells_legal: bool,
+    /// Std-cell violations.
+    pub cell_violation_count: usize,
+    /// The first [`LISTED_VIOLATIONS`] of them.
+    pub cell_violations: Vec<RowViolation>,
+    /// Stages of the macro placer when it was not the mixed-size analytic one.
+    pub macro_stages: Vec<Stage>,
+    /// The rows.
+    pub rows: RowsInfo,
+    /// Stages in order.
+    pub stages: Vec<FullStage>,
+    /// What the macro legalizer did.
+    pub macro_legalize: LegalizeReport,
+    /// What Abacus did.
+    pub cell_legalize: RowReport,
+    /// What detailed placement did.
+    pub detail: DetailReport,
+    /// Global placement, iteration by iteration.
+    pub trajectory: Vec<GpTracePoint>,
+}
+
+/// What the pictures need beyond the report, computed once per run.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    /// The proxy cost.
+    pub cost: ProxyCost,
+    /// The maps behind it.
+    pub maps: CostMaps,
+    /// Every macro violation (against the run's reference placement).
+    pub violations: Vec<Violation>,
+}
+
+/// One curve of a run (or of a log): a name, the x quantity's name, points in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Field name (panel title and y label).
+    pub name: String,
+    /// Name of the x quantity.
+    pub x_name: String,
+    /// Points in order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// The fields a report shares between flows, from a placement and its scores.
+struct Shared {
+    hpwl_geometric: f64,
+    hpwl_macro_only: f64,
+    legal: bool,
+    violation_count: usize,
+    violations: Vec<Violation>,
+}
+
+impl Shared {
+    fn of(netlist: &Netlist, placement: &Placement, violations: &[Violation]) -> Shared {
+        Shared {
+            hpwl_geometric: geometric_hpwl(netlist, placement),
+            hpwl_macro_only: macro_hpwl(netlist, placement),
+            legal: violations.is_empty(),
+            violation_count: violations.len(),
+            violations: violations.iter().take(LISTED_VIOLATIONS).cloned().collect(),
+        }
+    }
+}
+
+impl Report {
+    /// The report of a macro flow (`label` names the method, e.g. `rl+sa`) and the scores its
+    /// pictures need (one cost-map evaluation; cost and violations are the flow's own).
+    pub fn macro_flow(
+        netlist: &Netlist,
+        params: &CostParams,
+        ctx: RunContext,
+        label: &str,
+        opts: &PlaceOptions,
+        result: &PlaceResult,
+    ) -> (Report, Scores) {
+        let c = &result.cost;
+        let shared = Shared::of(netlist, &result.placement, &result.violations);
+        let report = Report {
+            design: netlist.design().to_string(),
+            flow: Flow::Macro,
+            method: label.to_string(),
+            netlist: ctx.netlist,
+            start_placement: ctx.start_placement,
+            placement_file: ctx.placement_file,
+            seed: opts.seed,
+            options: RunOptions::Macro(opts.clone()),
+            search: ctx.search,
+            threads: ctx.threads,
+            params: params.clone(),
+            wall_seconds: ctx.wall_seconds,
+            parse_seconds: ctx.parse_seconds,
+            hpwl: c.hpwl,
+            hpwl_geometric: shared.hpwl_geometric,
+            hpwl_macro_only: shared.hpwl_macro_only,
+            wirelength_cost: c.wirelength_cost,
+            density_cost: c.density_cost,
+            congestion_cost: c.congestion_cost,
+            proxy_cost: c.proxy_cost,
+            weights: [
+                c.weights.wirelength,
+                c.weights.density,
+                c.weights.congestion,
+            ],
+            legal: shared.legal,
+            violation_count: shared.violation_count,
+            violations: shared.violations,
+            details: FlowDetails::Macro(MacroDetails {
+                legalize: result.legalize.clone(),
+                stages: result.stages.clone(),
+                counters: result.counters.clone(),
+                trajectory: result.trajectory.clone(),
+            }),
+        };
+        let scores = Scores {
+            cost: c.clone(),
+            maps: cost_maps(netlist, &result.placement, params),
+            violations: result.violations.clone(),
+        };
+        (report, scores)
+    }
+
+    /// The report of a full flow. Scores the placement once: cost and maps, macro legality
+    /// against `run.reference`, row legality.
+    pub fn full_flow(
+        netlist: &Netlist,
+        params: &CostParams,
+        ctx: RunContext,
+        run: FullRun,
+    ) -> (Report, Scores) {
+        let r = run.result;
+        let pl = &r.placement;
+        let (violations, cell_violations) =
+            crate::full::check_full(netlist, pl, Some(run.reference));
+        let (c, maps) = crate::cost::proxy_cost_with_maps(netlist, pl, params);
+        let shared = Shared::of(netlist, pl, &violations);
+        let rows = crate::detail::rows_of(netlist);
+        // The global placement trajectories, one after the other, on one clock.
+        let mut trajectory = Vec::new();
+        let mut base = 0.0;
+        for traj in &r.gp_trajectories {
+            for p in traj {
+                trajectory.push(GpTracePoint {
+                    seconds: base + p.seconds,
+                    iteration: p.iteration,
+                    hpwl: p.hpwl,
+                    overflow: p.overflow,
+                    lambda: p.lambda,
+                    gamma: p.gamma,
+                });
+            }
+            base += traj.last().map_or(0.0, |p| p.seconds);
+        }
+        let report = Report {
+            design: netlist.design().to_string(),
+            flow: Flow::Full,
+            method: format!("full ({} macros)", run.macros),
+            netlist: ctx.netlist,
+            start_placement: ctx.start_placement,
+            placement_file: ctx.placement_file,
+            seed: run.options.gp.seed,
+            options: RunOptions::Full(run.options.clone()),
+            search: ctx.search,
+            threads: ctx.threads,
+            params: params.clone(),
+            wall_seconds: ctx.wall_seconds,
+            parse_seconds: ctx.parse_seconds,
+            hpwl: shared.hpwl_geometric,
+            hpwl_geometric: shared.hpwl_geometric,
+            hpwl_macro_only: shared.hpwl_macro_only,
+            wirelength_cost: c.wirelength_cost,
+            density_cost: c.density_cost,
+            congestion_cost: c.congestion_cost,
+            proxy_cost: c.proxy_cost,
+            weights: [
+                c.weights.wirelength,
+                c.weights.density,
+                c.weights.congestion,
+            ],
+            legal: shared.legal,
+            violation_count: shared.violation_count,
+            violations: shared.violations,
+            details: FlowDetails::Full(Box::new(FullDetails {
+                macros: run.macros.to_string(),
+                overflow: r.overflow,
+                cells_legal: cell_violations.is_empty(),
+                cell_violation_count: cell_violations.len(),
+                cell_violations: cell_violations
+                    .into_iter()
+                    .take(LISTED_VIOLATIONS)
+                    .collect(),
+                macro_stages: run.macro_stages.to_vec(),
+                rows: RowsInfo {
+                    count: rows.len(),
+                    height: rows.first().map(|r| r.height),
+                    site_width: rows.first().map(|r| r.site_width),
+                    synthesized: netlist.floorplan().rows.is_empty(),
+                },
+                stages: r.stages.clone(),
+                macro_legalize: r.macro_legalize.clone(),
+                cell_legalize: r.rows.clone(),
+                detail: r.detail.clone(),
+                trajectory,
+            })),
+        };
+        let scores = Scores {
+            cost: c,
+            maps,
+            violations,
+        };
+        (report, scores)
+    }
+
+    /// Whether every std cell is legal in its row (`None` for a macro flow, which does not
+    /// place cells).
+    pub fn cells_legal(&self) -> Option<bool> {
+        match &self.details {
+            FlowDetails::Macro(_) => None,
+            FlowDetails::Full(f) => Some(f.cells_legal),
+        }
+    }
+
+    /// The run's curves: best proxy over time (macro flow), or HPWL and overflow over global
+    /// placement time (full flow).
+    pub fn curves(&self) -> Vec<Series> {
+        let series = |name: &str, points: Vec<(f64, f64)>| Series {
+            name: name.to_string(),
+            x_name: "seconds".to_string(),
+            points,
+        };
+        match &self.details {
+            FlowDetails::Macro(m) => vec![series(
+                "best",
+                m.trajectory.iter().map(|p| (p.seconds, p.best)).collect(),
+            )],
+            FlowDetails::Full(f) => vec![
+                series(
+                    "hpwl",
+                    f.trajectory.iter().map(|p| (p.seconds, p.hpwl)).collect(),
+                ),
+                series(
+                    "overflow",
+                    f.trajectory
+                        .iter()
+                        .map(|p| (p.seconds, p.overflow))
+                        .collect(),
+                ),
+            ],
+        }
+    }
+}
+
+/// A full flow's result and what a report of it needs besides the run context.
+#[derive(Debug, Clone, Copy)]
+pub struct FullRun<'a> {
+    /// The macro placer's label (`analytic`, `sa`, `rl+sa`, ...).
+    pub macros: &'a str,
+    /// Its stages when it ran before the cells (empty for `analytic`).
+    pub macro_stages: &'a [Stage],
+    /// The full flow's settings.
+    pub options: &'a FullOptions,
+    /// Its result.
+    pub result: &'a FullResult,
+    /// The input placement (fixed nodes must not have moved).
+    pub reference: &'a Placement,
+}
