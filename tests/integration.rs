@@ -12,33 +12,8 @@ use netlists::{
     Design, NodeKind, Orientation, ReadOptions, bookshelf, ct, plc, read_design, stats,
 };
 
-fn shared() -> PathBuf {
-    let p = std::env::var_os("MACROPLACE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    assert!(
-        p.join("benchmarks/README.md").exists(),
-        "shared benchmarks not found at {} (set MACROPLACE_SHARED)",
-        p.display()
-    );
-    p
-}
-
-fn bench(rel: &str) -> PathBuf {
-    shared().join("benchmarks").join(rel)
-}
-
-fn read(rel: &str, plc: Option<&str>) -> Design {
-    let opts = ReadOptions {
-        plc: plc.map(bench),
-        ..Default::default()
-    };
-    read_design(&bench(rel), &opts).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-fn rel_close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * b.abs().max(1e-300)
-}
+mod support;
+use support::*;
 
 #[test]
 fn ct_ariane133_counts_match_readme() {
@@ -405,9 +380,6 @@ fn ct_objects_and_pins_are_consistent_on_ariane133() {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-fn macroplace() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_macroplace"))
-}
 
 #[test]
 fn cli_info_json_has_the_documented_keys() {
@@ -666,25 +638,6 @@ fn google_macro_tiles_unit_test_values() {
         "density {}",
         c.density_cost
     );
-}
-
-/// A small deterministic generator for test moves (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 #[test]
