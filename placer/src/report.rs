@@ -278,6 +278,57 @@ impl Shared {
     }
 }
 
+/// The headline of a report: which flow, method and settings, and the placement's scores.
+struct Head<'a> {
+    flow: Flow,
+    method: String,
+    seed: u64,
+    options: RunOptions,
+    hpwl: f64,
+    cost: &'a ProxyCost,
+    shared: Shared,
+}
+
+impl Head<'_> {
+    /// The report: this headline, the run's context and the flow's own details.
+    fn assemble(
+        self,
+        netlist: &Netlist,
+        params: &CostParams,
+        ctx: RunContext,
+        details: FlowDetails,
+    ) -> Report {
+        let c = self.cost;
+        Report {
+            design: netlist.design().to_string(),
+            flow: self.flow,
+            method: self.method,
+            netlist: ctx.netlist,
+            start_placement: ctx.start_placement,
+            placement_file: ctx.placement_file,
+            seed: self.seed,
+            options: self.options,
+            search: ctx.search,
+            threads: ctx.threads,
+            params: params.clone(),
+            wall_seconds: ctx.wall_seconds,
+            parse_seconds: ctx.parse_seconds,
+            hpwl: self.hpwl,
+            hpwl_geometric: self.shared.hpwl_geometric,
+            hpwl_macro_only: self.shared.hpwl_macro_only,
+            wirelength_cost: c.wirelength_cost,
+            density_cost: c.density_cost,
+            congestion_cost: c.congestion_cost,
+            proxy_cost: c.proxy_cost,
+            weights: [c.weights.wirelength, c.weights.density, c.weights.congestion],
+            legal: self.shared.legal,
+            violation_count: self.shared.violation_count,
+            violations: self.shared.violations,
+            details,
+        }
+    }
+}
+
 impl Report {
     /// The report of a macro flow (`label` names the method, e.g. `rl+sa`) and the scores its
     /// pictures need (one cost-map evaluation; cost and violations are the flow's own).
@@ -291,42 +342,26 @@ impl Report {
     ) -> (Report, Scores) {
         let c = &result.cost;
         let shared = Shared::of(netlist, &result.placement, &result.violations);
-        let report = Report {
-            design: netlist.design().to_string(),
+        let head = Head {
             flow: Flow::Macro,
             method: label.to_string(),
-            netlist: ctx.netlist,
-            start_placement: ctx.start_placement,
-            placement_file: ctx.placement_file,
             seed: opts.seed,
             options: RunOptions::Macro(opts.clone()),
-            search: ctx.search,
-            threads: ctx.threads,
-            params: params.clone(),
-            wall_seconds: ctx.wall_seconds,
-            parse_seconds: ctx.parse_seconds,
             hpwl: c.hpwl,
-            hpwl_geometric: shared.hpwl_geometric,
-            hpwl_macro_only: shared.hpwl_macro_only,
-            wirelength_cost: c.wirelength_cost,
-            density_cost: c.density_cost,
-            congestion_cost: c.congestion_cost,
-            proxy_cost: c.proxy_cost,
-            weights: [
-                c.weights.wirelength,
-                c.weights.density,
-                c.weights.congestion,
-            ],
-            legal: shared.legal,
-            violation_count: shared.violation_count,
-            violations: shared.violations,
-            details: FlowDetails::Macro(MacroDetails {
+            cost: c,
+            shared,
+        };
+        let report = head.assemble(
+            netlist,
+            params,
+            ctx,
+            FlowDetails::Macro(MacroDetails {
                 legalize: result.legalize.clone(),
                 stages: result.stages.clone(),
                 counters: result.counters.clone(),
                 trajectory: result.trajectory.clone(),
             }),
-        };
+        );
         let scores = Scores {
             cost: c.clone(),
             maps: cost_maps(netlist, &result.placement, params),
@@ -366,36 +401,20 @@ impl Report {
             }
             base += traj.last().map_or(0.0, |p| p.seconds);
         }
-        let report = Report {
-            design: netlist.design().to_string(),
+        let head = Head {
             flow: Flow::Full,
             method: format!("full ({} macros)", run.macros),
-            netlist: ctx.netlist,
-            start_placement: ctx.start_placement,
-            placement_file: ctx.placement_file,
             seed: run.options.gp.seed,
             options: RunOptions::Full(run.options.clone()),
-            search: ctx.search,
-            threads: ctx.threads,
-            params: params.clone(),
-            wall_seconds: ctx.wall_seconds,
-            parse_seconds: ctx.parse_seconds,
             hpwl: shared.hpwl_geometric,
-            hpwl_geometric: shared.hpwl_geometric,
-            hpwl_macro_only: shared.hpwl_macro_only,
-            wirelength_cost: c.wirelength_cost,
-            density_cost: c.density_cost,
-            congestion_cost: c.congestion_cost,
-            proxy_cost: c.proxy_cost,
-            weights: [
-                c.weights.wirelength,
-                c.weights.density,
-                c.weights.congestion,
-            ],
-            legal: shared.legal,
-            violation_count: shared.violation_count,
-            violations: shared.violations,
-            details: FlowDetails::Full(Box::new(FullDetails {
+            cost: &c,
+            shared,
+        };
+        let report = head.assemble(
+            netlist,
+            params,
+            ctx,
+            FlowDetails::Full(Box::new(FullDetails {
                 macros: run.macros.to_string(),
                 overflow: r.overflow,
                 cells_legal: cell_violations.is_empty(),
@@ -417,7 +436,7 @@ impl Report {
                 detail: r.detail.clone(),
                 trajectory,
             })),
-        };
+        );
         let scores = Scores {
             cost: c,
             maps,

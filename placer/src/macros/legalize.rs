@@ -113,32 +113,38 @@ fn blockage_rects(fp: &netlists::Floorplan) -> Vec<Rect> {
         .collect()
 }
 
-/// Nearest legal centre to `(x, y)` for a `w × h` macro among `obstacles` in the canvas
-/// `[cx0, cx1] × [cy0, cy1]`, or `None`.
-fn nearest_legal(
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
-    obstacles: &[Rect],
-    canvas: Rect,
-) -> Option<(f64, f64)> {
+/// Whether a `w × h` macro centred at `(cx, cy)` lies in `canvas` and overlaps no obstacle.
+fn fits(cx: f64, cy: f64, w: f64, h: f64, obstacles: &[Rect], canvas: Rect) -> bool {
+    let r = Rect::centred(cx, cy, w, h);
+    r.x0 >= canvas.x0
+        && r.y0 >= canvas.y0
+        && r.x1 <= canvas.x1
+        && r.y1 <= canvas.y1
+        && !obstacles.iter().any(|o| r.overlaps(o))
+}
+
+/// What [`nearest_legal`] searches: the answer outright (the macro cannot fit the canvas, or
+/// the clamped target fits), or the clamped target `(x, y)` and the candidate coordinates along
+/// each axis (canvas edges, obstacle edges pushed out by half the macro) sorted by distance.
+enum Search {
+    Done(Option<(f64, f64)>),
+    Grid {
+        x: f64,
+        y: f64,
+        xs: Vec<f64>,
+        ys: Vec<f64>,
+    },
+}
+
+fn search_space(x: f64, y: f64, w: f64, h: f64, obstacles: &[Rect], canvas: Rect) -> Search {
     let (lx, hx) = (canvas.x0 + w / 2.0, canvas.x1 - w / 2.0);
     let (ly, hy) = (canvas.y0 + h / 2.0, canvas.y1 - h / 2.0);
     if lx > hx || ly > hy {
-        return None;
+        return Search::Done(None);
     }
-    let fits = |cx: f64, cy: f64| {
-        let r = Rect::centred(cx, cy, w, h);
-        r.x0 >= canvas.x0
-            && r.y0 >= canvas.y0
-            && r.x1 <= canvas.x1
-            && r.y1 <= canvas.y1
-            && !obstacles.iter().any(|o| r.overlaps(o))
-    };
     let (x, y) = (x.clamp(lx, hx), y.clamp(ly, hy));
-    if fits(x, y) {
-        return Some((x, y));
+    if fits(x, y, w, h, obstacles, canvas) {
+        return Search::Done(Some((x, y)));
     }
     let mut xs = vec![x, lx, hx];
     let mut ys = vec![y, ly, hy];
@@ -153,6 +159,24 @@ fn nearest_legal(
     };
     prep(&mut xs, lx, hx, x);
     prep(&mut ys, ly, hy, y);
+    Search::Grid { x, y, xs, ys }
+}
+
+/// Nearest legal centre to `(x, y)` for a `w × h` macro among `obstacles` in `canvas`, or
+/// `None`.
+fn nearest_legal(
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    obstacles: &[Rect],
+    canvas: Rect,
+) -> Option<(f64, f64)> {
+    let (x, y, xs, ys) = match search_space(x, y, w, h, obstacles, canvas) {
+        Search::Done(r) => return r,
+        Search::Grid { x, y, xs, ys } => (x, y, xs, ys),
+    };
+    let fits = |cx: f64, cy: f64| fits(cx, cy, w, h, obstacles, canvas);
     // Candidates `(xs[i], ys[j])` in increasing (squared distance, i, j): a best-first walk of
     // the sorted grid. The key of `(i, j)` is at least that of `(i, j - 1)` and that of
     // `(i, 0)` at least that of `(i - 1, 0)` (both lists are sorted by distance), so popping the
@@ -192,36 +216,11 @@ fn nearest_legal_by_sorting(
     obstacles: &[Rect],
     canvas: Rect,
 ) -> Option<(f64, f64)> {
-    let (lx, hx) = (canvas.x0 + w / 2.0, canvas.x1 - w / 2.0);
-    let (ly, hy) = (canvas.y0 + h / 2.0, canvas.y1 - h / 2.0);
-    if lx > hx || ly > hy {
-        return None;
-    }
-    let fits = |cx: f64, cy: f64| {
-        let r = Rect::centred(cx, cy, w, h);
-        r.x0 >= canvas.x0
-            && r.y0 >= canvas.y0
-            && r.x1 <= canvas.x1
-            && r.y1 <= canvas.y1
-            && !obstacles.iter().any(|o| r.overlaps(o))
+    let (x, y, xs, ys) = match search_space(x, y, w, h, obstacles, canvas) {
+        Search::Done(r) => return r,
+        Search::Grid { x, y, xs, ys } => (x, y, xs, ys),
     };
-    let (x, y) = (x.clamp(lx, hx), y.clamp(ly, hy));
-    if fits(x, y) {
-        return Some((x, y));
-    }
-    let mut xs = vec![x, lx, hx];
-    let mut ys = vec![y, ly, hy];
-    for o in obstacles {
-        xs.extend([o.x0 - w / 2.0 - GAP, o.x1 + w / 2.0 + GAP]);
-        ys.extend([o.y0 - h / 2.0 - GAP, o.y1 + h / 2.0 + GAP]);
-    }
-    let prep = |v: &mut Vec<f64>, lo: f64, hi: f64, c: f64| {
-        v.retain(|&t| t >= lo && t <= hi);
-        v.sort_by(|a, b| (a - c).abs().total_cmp(&(b - c).abs()).then(a.total_cmp(b)));
-        v.dedup();
-    };
-    prep(&mut xs, lx, hx, x);
-    prep(&mut ys, ly, hy, y);
+    let fits = |cx: f64, cy: f64| fits(cx, cy, w, h, obstacles, canvas);
     let mut cands: Vec<(f64, u32, u32)> = Vec::with_capacity(xs.len() * ys.len());
     for (i, &cx) in xs.iter().enumerate() {
         for (j, &cy) in ys.iter().enumerate() {
