@@ -2,30 +2,17 @@
 //! full proxy evaluation of ariane133 clustered (44.5k pins, 24×21 grid), one incremental hard
 //! macro move on ariane133, and the HPWL of flat nvdla (623k pins) on one thread.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use netlists::{NodeKind, ReadOptions, read_design};
+use netlists::NodeKind;
 use placer::cost::{CostParams, hpwl, proxy_cost};
 
-fn shared() -> PathBuf {
-    std::env::var_os("MACROPLACE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-        .join("benchmarks")
-}
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 fn cost(c: &mut Criterion) {
-    let b = shared();
-    let d = read_design(
-        &b.join("ct/ariane133_ng45/netlist.pb.txt.gz"),
-        &ReadOptions {
-            plc: Some(b.join("ct/ariane133_ng45/initial.plc")),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let d = support::ariane133();
     let params = CostParams::from_floorplan(d.netlist.floorplan());
     let mut g = c.benchmark_group("cost");
     g.warm_up_time(Duration::from_secs(1));
@@ -49,13 +36,8 @@ fn cost(c: &mut Criterion) {
         .collect();
     let mut st =
         placer::cost::incremental::CostState::new(&d.netlist, d.placement.clone(), params.clone());
-    let mut seed = 1u64;
-    let mut rnd = move || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = support::Rng(1);
+    let mut rnd = move || rng.unit();
     let (w, h) = (params.canvas_width, params.canvas_height);
     g.bench_function("incremental_move_ariane133", |bch| {
         bch.iter_batched(
@@ -93,11 +75,7 @@ fn cost(c: &mut Criterion) {
         })
     });
 
-    let flat = read_design(
-        &b.join("ct-flat/nvdla_ng45/netlist.pb.txt.gz"),
-        &ReadOptions::default(),
-    )
-    .unwrap();
+    let flat = support::read("ct-flat/nvdla_ng45/netlist.pb.txt.gz", None);
     let fparams = CostParams::from_floorplan(flat.netlist.floorplan());
     g.bench_function("hpwl_flat_nvdla_1thread", |bch| {
         bch.iter(|| hpwl(&flat.netlist, &flat.placement, &fparams))

@@ -6,31 +6,17 @@
 //! the partial placement's exact proxy cost (the shaped reward and channels 7–8 that training
 //! uses, `EnvOptions::live_cost`).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use netlists::{ReadOptions, read_design};
 use placer::cost::CostParams;
 use placer::env::{EnvOptions, Observation, PlaceEnv};
 
-fn shared() -> PathBuf {
-    std::env::var_os("MACROPLACE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-        .join("benchmarks")
-}
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 fn env(c: &mut Criterion) {
-    let b = shared();
-    let d = read_design(
-        &b.join("ct/ariane133_ng45/netlist.pb.txt.gz"),
-        &ReadOptions {
-            plc: Some(b.join("ct/ariane133_ng45/initial.plc")),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let d = support::ariane133();
     let params = CostParams::from_floorplan(d.netlist.floorplan());
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -49,7 +35,7 @@ fn env(c: &mut Criterion) {
         };
         let mut env = PlaceEnv::new(&d.netlist, &d.placement, &params, &opts);
         let mut obs = Observation::default();
-        let mut seed = 1u64;
+        let mut rng = support::Rng(1);
         let mut legal: Vec<usize> = Vec::new();
         g.bench_function(name, |bch| {
             bch.iter(|| {
@@ -60,13 +46,10 @@ fn env(c: &mut Criterion) {
                         env.observe(&mut obs);
                         legal.clear();
                         legal.extend((0..obs.legal.len()).filter(|&k| obs.legal[k]));
-                        seed = seed
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
                         let a = if legal.is_empty() {
-                            (seed >> 33) as usize % obs.legal.len()
+                            rng.below(obs.legal.len())
                         } else {
-                            legal[(seed >> 33) as usize % legal.len()]
+                            legal[rng.below(legal.len())]
                         };
                         ret += env.step(a).unwrap().reward;
                     }

@@ -2,20 +2,15 @@
 //! `../shared`): CT ariane133 clustered (11 MB gzipped text, with its `.plc`), flat CT nvdla
 //! (623k pins, gzipped) and Bookshelf ibm01 (IBM-MS).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-fn shared() -> PathBuf {
-    std::env::var_os("MACROPLACE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-        .join("benchmarks")
-}
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 fn parse(c: &mut Criterion) {
-    let b = shared();
+    let b = support::shared().join("benchmarks");
     let ariane = b.join("ct/ariane133_ng45/netlist.pb.txt.gz");
     let ariane_plc = b.join("ct/ariane133_ng45/initial.plc");
     let nvdla = b.join("ct-flat/nvdla_ng45/netlist.pb.txt.gz");

@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use placer::cost::CostParams;
-use placer::report::RunContext;
 
 use crate::place::{FlowArg, MacrosArg, MethodArg, PlaceArgs};
 use crate::{CostArgs, Input, InputError, bad_arg, ensure_arg, read};
@@ -298,16 +297,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             let dir = args.out.join("runs").join(format!("{m}-s{seed}"));
             let place_args = run_args(m, seed, args, dir.clone())?;
             eprintln!(">> {m} seed {seed}");
-            let ctx = RunContext {
-                netlist: input.netlist.display().to_string(),
-                start_placement: input
-                    .plc
-                    .as_ref()
-                    .or(input.pl.as_ref())
-                    .map(|p| p.display().to_string()),
-                parse_seconds: parse_secs,
-                ..RunContext::default()
-            };
+            let ctx = input.run_context(parse_secs);
             let run = crate::place::run(&design, &params, &place_args, ctx)
                 .with_context(|| format!("{m} (seed {seed})"))?;
             crate::output::write_run(&dir, &design.netlist, &params, &run, false)?;

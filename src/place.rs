@@ -224,16 +224,7 @@ pub struct Outcome {
 pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let (d, parse_secs) = read(input)?;
     let params = cost.params(d.netlist.floorplan())?;
-    let ctx = RunContext {
-        netlist: input.netlist.display().to_string(),
-        start_placement: input
-            .plc
-            .as_ref()
-            .or(input.pl.as_ref())
-            .map(|p| p.display().to_string()),
-        parse_seconds: parse_secs,
-        ..RunContext::default()
-    };
+    let ctx = input.run_context(parse_secs);
     let outcome = run(&d, &params, args, ctx)?;
     crate::output::write_run(&args.out, &d.netlist, &params, &outcome, !args.no_pictures)?;
     print_summary(&outcome.report);

@@ -5,7 +5,6 @@
 //! The benchmarks are read from `$MACROPLACE_SHARED/benchmarks` (default `../shared`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use netlists::model::{CtRole, Extra};
 use netlists::{
@@ -380,23 +379,15 @@ fn ct_objects_and_pins_are_consistent_on_ariane133() {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-
 #[test]
 fn cli_info_json_has_the_documented_keys() {
-    let out = macroplace()
+    let v = macroplace()
         .arg("info")
         .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
         .arg("--plc")
         .arg(bench("ct/ariane133_ng45/initial.plc"))
         .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run_json();
     for key in [
         "nodes",
         "hard_macros",
@@ -418,13 +409,10 @@ fn cli_info_json_has_the_documented_keys() {
     assert_eq!(v["pins"], 44_514);
     assert_eq!(v["grid_cols"], 24);
     // Text output too.
-    let out = macroplace()
+    let text = macroplace()
         .arg("info")
         .arg(bench("bookshelf/toy_simple/simple.aux"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+        .run_ok();
     assert!(text.contains("hard macros  6 (2 fixed)"), "{text}");
 }
 
@@ -432,14 +420,12 @@ fn cli_info_json_has_the_documented_keys() {
 fn cli_convert_both_ways() {
     let dir = tempfile::tempdir().unwrap();
     let ct_dir = dir.path().join("ct");
-    let st = macroplace()
+    macroplace()
         .arg("convert")
         .arg(bench("bookshelf/ibm01_ms/ibm01.aux"))
         .args(["--to", "ct", "--out"])
         .arg(&ct_dir)
-        .status()
-        .unwrap();
-    assert!(st.success());
+        .run_ok();
     let d = ct::read_ct(
         &ct_dir.join("netlist.pb.txt"),
         Some(&ct_dir.join("ibm01.plc")),
@@ -459,16 +445,14 @@ fn cli_convert_both_ways() {
     assert!(rel_close(hd, hs, 1e-9), "{hs} vs {hd}");
 
     let bs_dir = dir.path().join("bs");
-    let st = macroplace()
+    macroplace()
         .arg("convert")
         .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
         .arg("--plc")
         .arg(bench("ct/ariane133_ng45/initial.plc"))
         .args(["--to", "bookshelf", "--out"])
         .arg(&bs_dir)
-        .status()
-        .unwrap();
-    assert!(st.success());
+        .run_ok();
     let a = read(
         "ct/ariane133_ng45/netlist.pb.txt.gz",
         Some("ct/ariane133_ng45/initial.plc"),
@@ -496,30 +480,29 @@ fn cli_bad_input_is_one_line_with_status_2_and_no_output() {
     let bad = dir.path().join("netlist.pb.txt");
     std::fs::write(&bad, "node {\n  name: \"a\"\n  attr {\n    key: \"type\"\n    value {\n      placeholder: \"PORT\"\n    }\n  }\n}\nnode {\n  name: \"b\"\n  input: \"zz\"\n}\n").unwrap();
     let out_dir = dir.path().join("out");
-    let out = macroplace()
+    let (code, err) = macroplace()
         .arg("convert")
         .arg(&bad)
         .args(["--to", "bookshelf", "--out"])
         .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
+        .run_fail();
+    assert_eq!(code, 2);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("netlist.pb.txt:11:"), "{err}");
     assert!(!out_dir.exists(), "output written despite bad input");
 
-    // A write that fails (target is a directory) leaves no temporary file behind.
+    // A write that fails (target is a directory) is not bad input: exit 1, named, and no
+    // temporary file left behind.
     let ok_dir = dir.path().join("ok");
     std::fs::create_dir_all(ok_dir.join("netlist.pb.txt")).unwrap();
-    let out = macroplace()
+    let (code, err) = macroplace()
         .arg("convert")
         .arg(bench("bookshelf/toy_simple/simple.aux"))
         .args(["--to", "ct", "--out"])
         .arg(&ok_dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+        .run_fail();
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("netlist.pb.txt"), "{err}");
     let leftovers: Vec<_> = std::fs::read_dir(&ok_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -527,14 +510,35 @@ fn cli_bad_input_is_one_line_with_status_2_and_no_output() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
+    // `place` whose output folder is a file: exit 1 (an output failure), not 2.
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, "x").unwrap();
+    let (code, err) = macroplace()
+        .arg("place")
+        .arg(bench("bookshelf/toy_simple/simple.aux"))
+        .args(["--method", "greedy", "--no-pictures", "--out"])
+        .arg(&not_a_dir)
+        .run_fail();
+    assert_eq!(code, 1, "{err}");
+    // A bad option value is bad input: exit 2, one line naming the flag.
+    let (code, err) = macroplace()
+        .arg("place")
+        .arg(bench("bookshelf/toy_simple/simple.aux"))
+        .args(["--time-limit", "-1", "--out"])
+        .arg(dir.path().join("never"))
+        .run_fail();
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--time-limit"), "{err}");
+    assert!(!dir.path().join("never").exists());
+
     // A missing file: exit 2, named.
-    let out = macroplace()
+    let (code, err) = macroplace()
         .arg("info")
         .arg(dir.path().join("nope.aux"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.aux"));
+        .run_fail();
+    assert_eq!(code, 2);
+    assert!((err).contains("nope.aux"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -730,20 +734,13 @@ fn full_evaluation_is_bit_identical_for_1_and_2_threads() {
 
 #[test]
 fn cli_eval_json_matches_golden_and_reports_legality() {
-    let out = macroplace()
+    let v = macroplace()
         .arg("eval")
         .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
         .arg("--plc")
         .arg(bench("ct/ariane133_ng45/initial.plc"))
         .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run_json();
     for key in [
         "hpwl",
         "wirelength_cost",
@@ -774,15 +771,13 @@ fn cli_eval_json_matches_golden_and_reports_legality() {
     );
 
     // Weights and the square variant from the command line.
-    let out = macroplace()
+    let v = macroplace()
         .arg("eval")
         .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
         .arg("--plc")
         .arg(bench("ct/ariane133_ng45/initial.plc"))
         .args(["--weights", "1,1,0.5", "--square-soft", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run_json();
     assert!(
         rel_close(v["proxy_cost"].as_f64().unwrap(), 1.0204302570027148, 1e-9),
         "{}",
@@ -790,7 +785,7 @@ fn cli_eval_json_matches_golden_and_reports_legality() {
     );
 
     // Explicit parameters for a netlist without .plc (the TILOS 0P1M1m case).
-    let out = macroplace()
+    let v = macroplace()
         .arg("eval")
         .arg(bench("ct-toy/tilos_0P1M1m/netlist.pb.txt"))
         .args([
@@ -806,9 +801,7 @@ fn cli_eval_json_matches_golden_and_reports_legality() {
             "2",
             "--json",
         ])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run_json();
     assert!(
         rel_close(v["proxy_cost"].as_f64().unwrap(), 0.6875, 1e-9),
         "{}",
@@ -816,14 +809,12 @@ fn cli_eval_json_matches_golden_and_reports_legality() {
     );
 
     // Bad option value: a clear error.
-    let out = macroplace()
+    let (_, err) = macroplace()
         .arg("eval")
         .arg(bench("ct-toy/tilos_0P1M1m/netlist.pb.txt"))
         .args(["--grid", "0,5"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--grid"));
+        .run_fail();
+    assert!((err).contains("--grid"));
 }
 
 #[test]
@@ -837,7 +828,7 @@ fn cli_plot_png_svg_compare_and_curves() {
         ("d.png", vec!["--heatmap", "density"]),
     ] {
         let out = dir.path().join(name);
-        let st = macroplace()
+        macroplace()
             .arg("plot")
             .arg(&nl)
             .arg("--plc")
@@ -845,18 +836,12 @@ fn cli_plot_png_svg_compare_and_curves() {
             .args(&extra)
             .arg("--out")
             .arg(&out)
-            .output()
-            .unwrap();
-        assert!(
-            st.status.success(),
-            "{}",
-            String::from_utf8_lossy(&st.stderr)
-        );
+            .run_ok();
         assert!(std::fs::metadata(&out).unwrap().len() > 10_000, "{name}");
     }
     // Side by side with the legalized placement.
     let out = dir.path().join("both.png");
-    let st = macroplace()
+    macroplace()
         .arg("plot")
         .arg(&nl)
         .arg("--plc")
@@ -865,13 +850,7 @@ fn cli_plot_png_svg_compare_and_curves() {
         .arg(bench("ct/ariane133_ng45/legalized.plc"))
         .arg("--out")
         .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+        .run_ok();
     // Curves from a JSON-lines log.
     let log = dir.path().join("log.jsonl");
     std::fs::write(
@@ -880,29 +859,21 @@ fn cli_plot_png_svg_compare_and_curves() {
     )
     .unwrap();
     let out = dir.path().join("curve.png");
-    let st = macroplace()
+    macroplace()
         .arg("plot-curve")
         .arg(&log)
         .args(["--field", "proxy", "--out"])
         .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+        .run_ok();
     assert!(out.exists());
     // A bad extension fails without leaving files.
     let bad = dir.path().join("x.bmp");
-    let st = macroplace()
+    macroplace()
         .arg("plot")
         .arg(&nl)
         .arg("--out")
         .arg(&bad)
-        .output()
-        .unwrap();
-    assert!(!st.status.success());
+        .run_fail();
     assert!(!bad.exists());
 }
 
@@ -916,34 +887,23 @@ fn place_cli(netlist: &Path, plc: Option<&Path>, extra: &[&str], out: &Path) -> 
     if let Some(p) = plc {
         cmd.arg("--plc").arg(p);
     }
-    let o = cmd
-        .args(extra)
+    cmd.args(extra)
         .arg("--time-limit")
         .arg("300")
         .arg("--out")
         .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+        .run_ok();
+    json_file(&out.join("report.json"))
 }
 
 fn eval_cli(netlist: &Path, flag: &str, file: &Path) -> serde_json::Value {
-    let o = macroplace()
+    macroplace()
         .arg("eval")
         .arg(netlist)
         .arg(flag)
         .arg(file)
         .arg("--json")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+        .run_json()
 }
 
 #[test]
@@ -1092,7 +1052,7 @@ fn cli_place_on_ibm01_reports_macro_and_full_hpwl() {
 fn cli_generate_writes_a_design_every_command_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gen");
-    let o = macroplace()
+    macroplace()
         .args([
             "generate",
             "--macros",
@@ -1104,20 +1064,15 @@ fn cli_generate_writes_a_design_every_command_accepts() {
             "--out",
         ])
         .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        .run_ok();
     let (nl, plc) = (out.join("netlist.pb.txt"), out.join("initial.plc"));
-    let o = macroplace()
+    let v = macroplace()
         .arg("info")
         .arg(&nl)
         .arg("--plc")
         .arg(&plc)
         .arg("--json")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        .run_json();
     assert_eq!(v["hard_macros"], 12);
     assert_eq!(v["soft_macros"], 60);
     let r = place_cli(
@@ -1140,7 +1095,7 @@ fn cli_generate_writes_a_design_every_command_accepts() {
 fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
     let dir = tempfile::tempdir().unwrap();
     let design_dir = dir.path().join("gen");
-    let o = macroplace()
+    macroplace()
         .args([
             "generate",
             "--macros",
@@ -1152,9 +1107,7 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
             "--out",
         ])
         .arg(&design_dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        .run_ok();
     let out = dir.path().join("train");
     let train = |updates: &str, resume: bool| {
         let mut c = macroplace();
@@ -1177,8 +1130,7 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
         if resume {
             c.arg("--resume");
         }
-        let o = c.output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        c.run_ok();
     };
     train("2", false);
     let log = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
@@ -1207,13 +1159,12 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
     ] {
         assert!(first.get(key).is_some(), "log lacks {key}");
     }
-    let side: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("policy.json")).unwrap()).unwrap();
+    let side = json_file(&out.join("policy.json"));
     assert_eq!(side["update"], 2);
     assert!(out.join("policy.safetensors").is_file());
     // Same command, same log (deterministic on CPU).
     let again = dir.path().join("again");
-    let o = macroplace()
+    macroplace()
         .arg("train")
         .arg(design_dir.join("netlist.pb.txt"))
         .arg("--plc")
@@ -1230,9 +1181,7 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
             "--out",
         ])
         .arg(&again)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+        .run_ok();
     let strip = |s: &str| -> Vec<serde_json::Value> {
         s.lines()
             .map(|l| {
@@ -1257,14 +1206,12 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
     let log = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 3);
     let png = dir.path().join("curve.png");
-    let o = macroplace()
+    macroplace()
         .arg("plot-curve")
         .arg(out.join("train.jsonl"))
         .args(["--field", "mean_return", "--field", "entropy", "--out"])
         .arg(&png)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        .run_ok();
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
 }
 
@@ -1272,7 +1219,7 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
 fn cli_place_rl_with_every_refinement_is_legal_reproducible_and_scores_like_eval() {
     let dir = tempfile::tempdir().unwrap();
     let design_dir = dir.path().join("gen");
-    let o = macroplace()
+    macroplace()
         .args([
             "generate",
             "--macros",
@@ -1284,15 +1231,13 @@ fn cli_place_rl_with_every_refinement_is_legal_reproducible_and_scores_like_eval
         ])
         .arg("--out")
         .arg(&design_dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        .run_ok();
     let (nl, plc) = (
         design_dir.join("netlist.pb.txt"),
         design_dir.join("initial.plc"),
     );
     let ckpt = dir.path().join("ckpt");
-    let o = macroplace()
+    macroplace()
         .arg("train")
         .arg(&nl)
         .arg("--plc")
@@ -1309,19 +1254,15 @@ fn cli_place_rl_with_every_refinement_is_legal_reproducible_and_scores_like_eval
         ])
         .args(["--device", "cpu", "--deterministic", "--out"])
         .arg(&ckpt)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        .run_ok();
     // Without a policy, rl is refused with a message naming the option.
-    let o = macroplace()
+    let (_, err) = macroplace()
         .arg("place")
         .arg(&nl)
         .args(["--method", "rl", "--out"])
         .arg(dir.path().join("none"))
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--policy"));
+        .run_fail();
+    assert!((err).contains("--policy"));
     for refine in ["none", "sa", "ea"] {
         let mut files = Vec::new();
         for threads in ["1", "2"] {
@@ -1505,7 +1446,7 @@ fn cli_compare_scores_methods_seeds_and_imports_with_one_evaluator() {
     let nl = bench("ct-toy/google_sample_clustered/netlist.pb.txt");
     let plc = bench("ct-toy/google_sample_clustered/initial.plc");
     let out = dir.path().join("cmp");
-    let o = macroplace()
+    let (_, stderr) = macroplace()
         .arg("compare")
         .arg(&nl)
         .arg("--plc")
@@ -1515,18 +1456,10 @@ fn cli_compare_scores_methods_seeds_and_imports_with_one_evaluator() {
         .arg(format!("start={}", plc.display()))
         .arg("--out")
         .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+        .run_ok_both();
     // Coloquinte is skipped with a message (CT input, and not installed here).
-    assert!(String::from_utf8_lossy(&o.stderr).contains("coloquinte"));
-    let j: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("compare.json")).unwrap()).unwrap();
+    assert!(stderr.contains("coloquinte"), "{stderr}");
+    let j = json_file(&out.join("compare.json"));
     let runs = j["runs"].as_array().unwrap();
     let count = |m: &str| runs.iter().filter(|r| r["method"] == m).count();
     assert_eq!((count("greedy"), count("sa"), count("start")), (2, 2, 1));
@@ -1556,17 +1489,15 @@ fn cli_compare_scores_methods_seeds_and_imports_with_one_evaluator() {
     assert_eq!(csv.lines().count(), 1 + runs.len());
     assert!(out.join("compare.png").exists());
     // A bad import is refused with the file named.
-    let o = macroplace()
+    let (_, err) = macroplace()
         .arg("compare")
         .arg(&nl)
         .args(["--methods", "greedy", "--time-limit", "2", "--import"])
         .arg("x=/nonexistent/file.plc")
         .arg("--out")
         .arg(dir.path().join("cmp2"))
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/file.plc"));
+        .run_fail();
+    assert!((err).contains("/nonexistent/file.plc"));
 }
 
 #[test]
@@ -1616,7 +1547,7 @@ fn shipped_checkpoints_load_and_place_ariane133_legally() {
     // The expert-iteration checkpoint's greedy decoding beats wire-mask greedy (the issue's
     // learning target; docs/results.md: 0.7256 against 0.7655), both in the environment's
     // protocol as eval-policy prints them.
-    let o = macroplace()
+    let text = macroplace()
         .arg("eval-policy")
         .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
         .arg("--plc")
@@ -1624,10 +1555,7 @@ fn shipped_checkpoints_load_and_place_ariane133_legally() {
         .arg("--policy")
         .arg(root.join("ariane133-expert30"))
         .args(["--episodes", "1", "--device", "cpu"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout).to_string();
+        .run_ok();
     let value = |label: &str| -> f64 {
         let line = text.lines().find(|l| l.starts_with(label)).unwrap();
         line[label.len()..]

@@ -5,17 +5,11 @@
 //! Usage: `contact NETLIST PLC [GRID]`.
 mod common;
 
-use placer::env::{EnvOptions, PlaceEnv};
+use placer::env::PlaceEnv;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let d = common::read_with_plc(&args[1], &args[2]);
-    let grid = args.get(3).map_or(64, |g| g.parse().expect("grid"));
-    let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
-    let eo = EnvOptions {
-        grid,
-        ..EnvOptions::default()
-    };
+    let (d, params, eo) = common::env_setup(&args);
     let mut env = PlaceEnv::new(&d.netlist, &d.placement, &params, &eo);
     let betas: Vec<f64> = std::env::var("BETAS")
         .map_or(vec![0.0, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0], |v| {

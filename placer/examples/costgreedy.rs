@@ -6,17 +6,11 @@ mod common;
 
 use netlists::NodeId;
 use placer::cost::partial::PartialCost;
-use placer::env::{EnvOptions, PlaceEnv};
+use placer::env::PlaceEnv;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let d = common::read_with_plc(&args[1], &args[2]);
-    let grid = args.get(3).map_or(64, |g| g.parse().expect("grid"));
-    let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
-    let eo = EnvOptions {
-        grid,
-        ..EnvOptions::default()
-    };
+    let (d, params, eo) = common::env_setup(&args);
     let mut env = PlaceEnv::new(&d.netlist, &d.placement, &params, &eo);
     let mut present = vec![true; d.netlist.num_nodes()];
     for &n in env.order() {

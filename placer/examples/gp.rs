@@ -1,5 +1,7 @@
 //! Development aid: the full flow (analytic global placement, macro legalization, Abacus,
 //! detailed placement) on a design; `FIXED=1` keeps the macros where the input puts them.
+mod common;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let d =
@@ -26,15 +28,7 @@ fn main() {
         ..Default::default()
     };
     if env("GPONLY").is_some() {
-        let movable: Vec<bool> = (0..nl.num_nodes())
-            .map(|n| {
-                !nl.node_fixed()[n]
-                    && matches!(
-                        nl.node_kind()[n],
-                        netlists::NodeKind::StdCell | netlists::NodeKind::HardMacro
-                    )
-            })
-            .collect();
+        let movable = common::movable_cells_and_macros(nl);
         let t = std::time::Instant::now();
         let g = placer::global::analytic::global_place(nl, &d.placement, &movable, &opts.gp);
         println!(
@@ -48,15 +42,7 @@ fn main() {
         return;
     }
     if env("DEBUG").is_some() {
-        let movable: Vec<bool> = (0..nl.num_nodes())
-            .map(|n| {
-                !nl.node_fixed()[n]
-                    && matches!(
-                        nl.node_kind()[n],
-                        netlists::NodeKind::StdCell | netlists::NodeKind::HardMacro
-                    )
-            })
-            .collect();
+        let movable = common::movable_cells_and_macros(nl);
         let g = placer::global::analytic::global_place(nl, &d.placement, &movable, &opts.gp);
         let mut pl = g.placement;
         placer::macros::legalize::legalize(nl, &mut pl).unwrap();

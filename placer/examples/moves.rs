@@ -8,13 +8,7 @@ fn main() {
     let hard = placer::cost::legality::hard_macros(&d.netlist);
     let mut st =
         placer::cost::incremental::CostState::new(&d.netlist, d.placement.clone(), params.clone());
-    let mut seed = 1u64;
-    let mut rnd = move || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rnd = common::uniform(1);
     let n: usize = args.get(3).map_or(20000, |s| s.parse().expect("count"));
     let t = std::time::Instant::now();
     let mut acc = 0.0;

@@ -320,7 +320,11 @@ impl Head<'_> {
             density_cost: c.density_cost,
             congestion_cost: c.congestion_cost,
             proxy_cost: c.proxy_cost,
-            weights: [c.weights.wirelength, c.weights.density, c.weights.congestion],
+            weights: [
+                c.weights.wirelength,
+                c.weights.density,
+                c.weights.congestion,
+            ],
             legal: self.shared.legal,
             violation_count: self.shared.violation_count,
             violations: self.shared.violations,

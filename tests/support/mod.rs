@@ -93,6 +93,8 @@ pub fn json_file(path: &Path) -> serde_json::Value {
 pub trait Run {
     /// Runs it, asserts success, returns its standard output.
     fn run_ok(&mut self) -> String;
+    /// Runs it, asserts success, returns its standard output and standard error.
+    fn run_ok_both(&mut self) -> (String, String);
     /// Runs it (it prints JSON), asserts success, returns the parsed output.
     fn run_json(&mut self) -> serde_json::Value;
     /// Runs it, asserts failure, returns its exit status and standard error.
@@ -101,6 +103,10 @@ pub trait Run {
 
 impl Run for Command {
     fn run_ok(&mut self) -> String {
+        self.run_ok_both().0
+    }
+
+    fn run_ok_both(&mut self) -> (String, String) {
         let o = self.output().expect("running macroplace");
         assert!(
             o.status.success(),
@@ -109,7 +115,10 @@ impl Run for Command {
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     }
 
     fn run_json(&mut self) -> serde_json::Value {
