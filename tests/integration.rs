@@ -524,7 +524,7 @@ fn cli_bad_input_is_one_line_with_status_2_and_no_output() {
     let (code, err) = macroplace()
         .arg("place")
         .arg(bench("bookshelf/toy_simple/simple.aux"))
-        .args(["--time-limit", "-1", "--out"])
+        .args(["--time-limit", "0", "--out"])
         .arg(dir.path().join("never"))
         .run_fail();
     assert_eq!(code, 2, "{err}");

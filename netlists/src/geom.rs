@@ -6,7 +6,7 @@
 //! legality check uses (`x − w/2`, `x + w/2`), so a box that passes one test passes every other.
 
 use crate::ids::NodeId;
-use crate::model::{Floorplan, Netlist, Placement, footprint};
+use crate::model::{Blockage, Floorplan, Netlist, Placement, footprint};
 
 /// An axis-aligned rectangle: lower-left `(x0, y0)`, upper-right `(x1, y1)`.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
@@ -98,6 +98,13 @@ impl Floorplan {
             self.x_min + self.width,
             self.y_min + self.height,
         )
+    }
+}
+
+impl Blockage {
+    /// The blocked area as a rectangle.
+    pub fn rect(&self) -> Rect {
+        Rect::new(self.x_min, self.y_min, self.x_max, self.y_max)
     }
 }
 

@@ -114,9 +114,12 @@ fn main() {
                 );
             }
             if dsp >= 64.0
-                && obs
-                    .iter()
-                    .any(|o| gp.x[n] > o.0 && gp.x[n] < o.2 && gp.y[n] > o.1 && gp.y[n] < o.3)
+                && obs.iter().any(|o| {
+                    gp.x[n] > o.rect.x0
+                        && gp.x[n] < o.rect.x1
+                        && gp.y[n] > o.rect.y0
+                        && gp.y[n] < o.rect.y1
+                })
             {
                 on_big += 1;
             }
@@ -168,8 +171,8 @@ pub fn on_obstacles(nl: &netlists::Netlist, pl: &netlists::Placement) -> f64 {
         );
         tot += w * h;
         for o in &obs {
-            let ox = (x1.min(o.2) - x0.max(o.0)).max(0.0);
-            let oy = (y1.min(o.3) - y0.max(o.1)).max(0.0);
+            let ox = (x1.min(o.rect.x1) - x0.max(o.rect.x0)).max(0.0);
+            let oy = (y1.min(o.rect.y1) - y0.max(o.rect.y0)).max(0.0);
             on += ox * oy;
         }
     }

@@ -74,12 +74,8 @@ pub fn check(
     reference: Option<&Placement>,
 ) -> Vec<Violation> {
     let fp = netlist.floorplan();
-    let (cx0, cy0, cx1, cy1) = (
-        fp.x_min,
-        fp.y_min,
-        fp.x_min + fp.width,
-        fp.y_min + fp.height,
-    );
+    let canvas = fp.canvas();
+    let (cx0, cy0, cx1, cy1) = (canvas.x0, canvas.y0, canvas.x1, canvas.y1);
     let name = |n: usize| netlist.node_name()[n].clone();
     let mut out = Vec::new();
     let mut hard: Vec<(f64, f64, f64, f64, usize)> = Vec::new();

@@ -70,18 +70,21 @@ pub fn check_cells(netlist: &Netlist, rows: &[Row], placement: &Placement) -> Ve
             }
         }
         let (ry0, ry1) = (rows[r].y, rows[r].y + rows[r].height);
-        for o in obs.iter().filter(|o| o.1 < ry1 - tol && o.3 > ry0 + tol) {
-            let k = list.partition_point(|c| c.1 <= o.0 + tol);
+        for o in obs
+            .iter()
+            .filter(|o| o.rect.y0 < ry1 - tol && o.rect.y1 > ry0 + tol)
+        {
+            let k = list.partition_point(|c| c.1 <= o.rect.x0 + tol);
             for c in &list[k..] {
-                if c.0 >= o.2 - tol {
+                if c.0 >= o.rect.x1 - tol {
                     break;
                 }
                 out.push(RowViolation {
                     cell: name(c.2),
-                    what: if o.4 == usize::MAX {
+                    what: if o.node == usize::MAX {
                         "overlaps a blockage".to_string()
                     } else {
-                        format!("overlaps {}", name(o.4))
+                        format!("overlaps {}", name(o.node))
                     },
                 });
             }

@@ -1,6 +1,7 @@
 //! Rows (the design's or synthesized), the obstacles that cut them, and the free segments
 //! left between obstacles, trimmed inward to the site grid.
 
+use netlists::geom::Rect;
 use netlists::model::Row;
 use netlists::{Netlist, NodeKind, Placement};
 
@@ -22,9 +23,19 @@ pub struct Segment {
     pub x1: f64,
 }
 
-/// Obstacle rectangles `(x0, y0, x1, y1)` for std cells: hard macros, fixed non-std-cell nodes of
+/// Something std cells must not overlap: its rectangle and its node (`usize::MAX` for a
+/// placement blockage).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Obstacle {
+    /// The area it covers.
+    pub rect: Rect,
+    /// Its node, or `usize::MAX` for a blockage.
+    pub node: usize,
+}
+
+/// The obstacles of std cells: hard macros, fixed non-std-cell nodes of
 /// positive area, and blockages.
-pub fn obstacles(netlist: &Netlist, placement: &Placement) -> Vec<(f64, f64, f64, f64, usize)> {
+pub fn obstacles(netlist: &Netlist, placement: &Placement) -> Vec<Obstacle> {
     let mut out = Vec::new();
     let swap = netlist.format() == netlists::SourceFormat::Bookshelf;
     for n in 0..netlist.num_nodes() {
@@ -43,12 +54,17 @@ pub fn obstacles(netlist: &Netlist, placement: &Placement) -> Vec<(f64, f64, f64
             swap,
         );
         if w > 0.0 && h > 0.0 {
-            let (x, y) = (placement.x[n], placement.y[n]);
-            out.push((x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0, n));
+            out.push(Obstacle {
+                rect: Rect::centred(placement.x[n], placement.y[n], w, h),
+                node: n,
+            });
         }
     }
     for b in &netlist.floorplan().blockages {
-        out.push((b.x_min, b.y_min, b.x_max, b.y_max, usize::MAX));
+        out.push(Obstacle {
+            rect: b.rect(),
+            node: usize::MAX,
+        });
     }
     out
 }
@@ -115,8 +131,8 @@ pub fn segments(netlist: &Netlist, rows: &[Row], placement: &Placement) -> Vec<S
         let (ry0, ry1) = (row.y, row.y + row.height);
         let mut cuts: Vec<(f64, f64)> = obs
             .iter()
-            .filter(|o| o.1 < ry1 - 1e-9 && o.3 > ry0 + 1e-9)
-            .map(|o| (o.0, o.2))
+            .filter(|o| o.rect.y0 < ry1 - 1e-9 && o.rect.y1 > ry0 + 1e-9)
+            .map(|o| (o.rect.x0, o.rect.x1))
             .collect();
         cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let sw = row.site_width.max(1e-9);
@@ -157,7 +173,10 @@ pub fn pull_off_obstacles(netlist: &Netlist, rows: &[Row], placement: &mut Place
     let mut moved = 0;
     for n in std_cells(netlist) {
         let (x, y) = (placement.x[n], placement.y[n]);
-        if !obs.iter().any(|o| x > o.0 && x < o.2 && y > o.1 && y < o.3) {
+        if !obs
+            .iter()
+            .any(|o| x > o.rect.x0 && x < o.rect.x1 && y > o.rect.y0 && y < o.rect.y1)
+        {
             continue;
         }
         let mut best: Option<(f64, f64, f64)> = None;

@@ -323,8 +323,8 @@ pub fn global_place(
 ) -> GpResult {
     let t0 = Instant::now();
     let fp = netlist.floorplan();
-    let (cx0, cy0) = (fp.x_min, fp.y_min);
-    let (cx1, cy1) = (fp.x_min + fp.width, fp.y_min + fp.height);
+    let canvas = fp.canvas();
+    let (cx0, cy0, cx1, cy1) = (canvas.x0, canvas.y0, canvas.x1, canvas.y1);
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let swap = netlist.format() == netlists::SourceFormat::Bookshelf;
     let size = |n: usize| {

@@ -17,6 +17,7 @@
 //! (go-with-the-winners). With an iteration budget the run is deterministic for a seed, whatever
 //! the thread count; with a time budget only the stopping point varies.
 
+use netlists::geom::Rect;
 use std::time::Instant;
 
 use netlists::{Netlist, NodeId, NodeKind, Orientation, PinId, Placement};
@@ -140,8 +141,8 @@ struct Ctx<'a> {
     netlist: &'a Netlist,
     hard: Vec<usize>,
     soft: Vec<usize>,
-    blockages: Vec<(f64, f64, f64, f64)>,
-    canvas: (f64, f64, f64, f64),
+    blockages: Vec<Rect>,
+    canvas: Rect,
     side: f64,
 }
 
@@ -150,33 +151,31 @@ impl Ctx<'_> {
     fn hard_ok(&self, pl: &Placement, n: usize, x: f64, y: f64, skip: usize) -> bool {
         let nl = self.netlist;
         let (w, h) = (nl.node_width()[n], nl.node_height()[n]);
-        let (x0, y0, x1, y1) = (x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0);
-        let (cx0, cy0, cx1, cy1) = self.canvas;
-        if x0 < cx0 || y0 < cy0 || x1 > cx1 || y1 > cy1 {
+        let r = Rect::centred(x, y, w, h);
+        let c = &self.canvas;
+        if r.x0 < c.x0 || r.y0 < c.y0 || r.x1 > c.x1 || r.y1 > c.y1 {
             return false;
         }
-        let hit = |a0: f64, b0: f64, a1: f64, b1: f64| {
-            x1.min(a1) - x0.max(a0) > 0.0 && y1.min(b1) - y0.max(b0) > 0.0
-        };
         for &m in &self.hard {
             if m == n || m == skip {
                 continue;
             }
             let (mw, mh) = (nl.node_width()[m], nl.node_height()[m]);
-            let (mx, my) = (pl.x[m], pl.y[m]);
-            if hit(mx - mw / 2.0, my - mh / 2.0, mx + mw / 2.0, my + mh / 2.0) {
+            if r.overlaps(&Rect::centred(pl.x[m], pl.y[m], mw, mh)) {
                 return false;
             }
         }
-        !self
-            .blockages
-            .iter()
-            .any(|&(a0, b0, a1, b1)| hit(a0, b0, a1, b1))
+        !self.blockages.iter().any(|b| r.overlaps(b))
     }
 
     fn clamp_soft(&self, n: usize, x: f64, y: f64) -> (f64, f64) {
         let nl = self.netlist;
-        let (cx0, cy0, cx1, cy1) = self.canvas;
+        let Rect {
+            x0: cx0,
+            y0: cy0,
+            x1: cx1,
+            y1: cy1,
+        } = self.canvas;
         let (w, h) = (
             nl.node_width()[n].min(cx1 - cx0),
             nl.node_height()[n].min(cy1 - cy0),
@@ -289,7 +288,12 @@ fn propose(
         }
         Proposal::Done(st.swap(NodeId(n as u32), NodeId(m as u32)))
     } else if r < 0.9 {
-        let (cx0, cy0, cx1, cy1) = ctx.canvas;
+        let Rect {
+            x0: cx0,
+            y0: cy0,
+            x1: cx1,
+            y1: cy1,
+        } = ctx.canvas;
         let x = cx0 + rng.random::<f64>() * (cx1 - cx0);
         let y = cy0 + rng.random::<f64>() * (cy1 - cy0);
         if !ctx.hard_ok(pl, n, x, y, usize::MAX) {
@@ -330,16 +334,11 @@ pub fn anneal(
             .filter(|&n| netlist.node_kind()[n] == k && !netlist.node_fixed()[n])
             .collect::<Vec<_>>()
     };
-    let fixed_hard: Vec<(f64, f64, f64, f64)> = (0..netlist.num_nodes())
+    let fixed_hard: Vec<Rect> = (0..netlist.num_nodes())
         .filter(|&n| netlist.node_kind()[n] == NodeKind::HardMacro && netlist.node_fixed()[n])
         .map(|n| {
             let (w, h) = (netlist.node_width()[n], netlist.node_height()[n]);
-            (
-                start.x[n] - w / 2.0,
-                start.y[n] - h / 2.0,
-                start.x[n] + w / 2.0,
-                start.y[n] + h / 2.0,
-            )
+            Rect::centred(start.x[n], start.y[n], w, h)
         })
         .collect();
     let ctx = Ctx {
@@ -349,15 +348,10 @@ pub fn anneal(
         blockages: fp
             .blockages
             .iter()
-            .map(|b| (b.x_min, b.y_min, b.x_max, b.y_max))
+            .map(|b| b.rect())
             .chain(fixed_hard)
             .collect(),
-        canvas: (
-            fp.x_min,
-            fp.y_min,
-            fp.x_min + fp.width,
-            fp.y_min + fp.height,
-        ),
+        canvas: fp.canvas(),
         side: fp.width.max(fp.height),
     };
     let chains_n = opts.chains.max(1);

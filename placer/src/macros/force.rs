@@ -81,12 +81,8 @@ pub fn place_soft_macros(
         return report;
     }
     let fp = netlist.floorplan();
-    let (cx0, cy0, cx1, cy1) = (
-        fp.x_min,
-        fp.y_min,
-        fp.x_min + fp.width,
-        fp.y_min + fp.height,
-    );
+    let canvas = fp.canvas();
+    let (cx0, cy0, cx1, cy1) = (canvas.x0, canvas.y0, canvas.x1, canvas.y1);
     let side = fp.width.max(fp.height);
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let mut slot = vec![usize::MAX; netlist.num_nodes()];

@@ -102,15 +102,7 @@ pub fn hard_utilization(netlist: &Netlist) -> f64 {
 }
 
 fn blockage_rects(fp: &netlists::Floorplan) -> Vec<Rect> {
-    fp.blockages
-        .iter()
-        .map(|b| Rect {
-            x0: b.x_min,
-            y0: b.y_min,
-            x1: b.x_max,
-            y1: b.y_max,
-        })
-        .collect()
+    fp.blockages.iter().map(|b| b.rect()).collect()
 }
 
 /// Whether a `w × h` macro centred at `(cx, cy)` lies in `canvas` and overlaps no obstacle.
@@ -172,17 +164,58 @@ fn nearest_legal(
     obstacles: &[Rect],
     canvas: Rect,
 ) -> Option<(f64, f64)> {
-    let (x, y, xs, ys) = match search_space(x, y, w, h, obstacles, canvas) {
-        Search::Done(r) => return r,
-        Search::Grid { x, y, xs, ys } => (x, y, xs, ys),
-    };
-    let fits = |cx: f64, cy: f64| fits(cx, cy, w, h, obstacles, canvas);
-    // Candidates `(xs[i], ys[j])` in increasing (squared distance, i, j): a best-first walk of
-    // the sorted grid. The key of `(i, j)` is at least that of `(i, j - 1)` and that of
-    // `(i, 0)` at least that of `(i - 1, 0)` (both lists are sorted by distance), so popping the
-    // heap gives exactly the order of sorting all `|xs| · |ys|` pairs, which is what
-    // `nearest_legal_by_sorting` (the test oracle) does, in O(k log k) for the k candidates
-    // tried.
+    nearest_by(Target { x, y, w, h }, obstacles, canvas, best_first)
+}
+
+/// [`nearest_legal`] by sorting every candidate pair: the slow, obviously ordered oracle.
+#[cfg(test)]
+fn nearest_legal_by_sorting(
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    obstacles: &[Rect],
+    canvas: Rect,
+) -> Option<(f64, f64)> {
+    nearest_by(Target { x, y, w, h }, obstacles, canvas, by_sorting)
+}
+
+/// A macro's size and the centre it would like.
+#[derive(Clone, Copy)]
+struct Target {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+/// The first candidate of the search space that fits, in the order `walk` visits them.
+fn nearest_by(
+    t: Target,
+    obstacles: &[Rect],
+    canvas: Rect,
+    walk: fn(f64, f64, &[f64], &[f64], &dyn Fn(f64, f64) -> bool) -> Option<(f64, f64)>,
+) -> Option<(f64, f64)> {
+    match search_space(t.x, t.y, t.w, t.h, obstacles, canvas) {
+        Search::Done(r) => r,
+        Search::Grid { x, y, xs, ys } => walk(x, y, &xs, &ys, &|cx, cy| {
+            fits(cx, cy, t.w, t.h, obstacles, canvas)
+        }),
+    }
+}
+
+/// Candidates `(xs[i], ys[j])` in increasing (squared distance to `(x, y)`, i, j): a
+/// best-first walk of the sorted grid. The key of `(i, j)` is at least that of `(i, j - 1)` and
+/// that of `(i, 0)` at least that of `(i - 1, 0)` (both lists are sorted by distance), so
+/// popping the heap gives exactly the order of sorting all `|xs| · |ys|` pairs, which is what
+/// [`by_sorting`] (the test oracle) does, in O(k log k) for the k candidates tried.
+fn best_first(
+    x: f64,
+    y: f64,
+    xs: &[f64],
+    ys: &[f64],
+    fits: &dyn Fn(f64, f64) -> bool,
+) -> Option<(f64, f64)> {
     let key = |i: usize, j: usize| {
         let d: f64 = (xs[i] - x).powi(2) + (ys[j] - y).powi(2);
         // Non-negative floats order like their bit patterns.
@@ -206,21 +239,15 @@ fn nearest_legal(
     None
 }
 
-/// [`nearest_legal`] by sorting every candidate pair: the slow, obviously ordered oracle.
+/// Every candidate pair sorted by (squared distance, i, j), then the first that fits.
 #[cfg(test)]
-fn nearest_legal_by_sorting(
+fn by_sorting(
     x: f64,
     y: f64,
-    w: f64,
-    h: f64,
-    obstacles: &[Rect],
-    canvas: Rect,
+    xs: &[f64],
+    ys: &[f64],
+    fits: &dyn Fn(f64, f64) -> bool,
 ) -> Option<(f64, f64)> {
-    let (x, y, xs, ys) = match search_space(x, y, w, h, obstacles, canvas) {
-        Search::Done(r) => return r,
-        Search::Grid { x, y, xs, ys } => (x, y, xs, ys),
-    };
-    let fits = |cx: f64, cy: f64| fits(cx, cy, w, h, obstacles, canvas);
     let mut cands: Vec<(f64, u32, u32)> = Vec::with_capacity(xs.len() * ys.len());
     for (i, &cx) in xs.iter().enumerate() {
         for (j, &cy) in ys.iter().enumerate() {
