@@ -9,9 +9,13 @@
 //!   node→pin arrays, names and source lines in cold side tables.
 //! - [`Placement`]: separate and mutable; **centres** for every format (Bookshelf corners are
 //!   converted at the boundary).
-//! - Readers/writers: [`bookshelf`], [`ct`], [`plc`]; [`read_design`] picks by file name.
+//! - Readers/writers: [`bookshelf`] and [`ct`] (folders: read, write, and CT's lexer), [`plc`];
+//!   [`read_design`] picks by file name. [`objects`] is the CT object list of any netlist
+//!   (what a `.plc` index means), shared by the CT and `.plc` writers; [`io`] does gzip and
+//!   atomic writes.
+//! - [`geom`]: rectangles, the canvas, the box a node occupies at its orientation.
 //! - [`graph`]: a petgraph view over macros and ports for learned features.
-//! - [`stats`]: the numbers `macroplace info` prints.
+//! - [`stats`]: the numbers `macroplace info` prints; [`generate`]: synthetic designs.
 //!
 //! Errors ([`Error`]) name `file:line` and what was expected versus found; nothing panics on bad
 //! input, and writers replace their output atomically.

@@ -5,11 +5,11 @@
 //!
 //! - [`cost`]: the exact Circuit Training proxy cost (full evaluation, the incremental
 //!   [`cost::incremental::CostState`], the partial-placement [`cost::partial::PartialCost`]),
-//!   HPWL in its flavours ([`cost::hpwl`]) and macro legality ([`cost::legality`]).
+//!   HPWL in its flavours ([`mod@cost::hpwl`]) and macro legality ([`cost::legality`]).
 //! - [`macros`]: macro placement on the proxy — position and wire masks, the legalizer, wire-mask
 //!   greedy, force-directed soft macros, evolutionary search, simulated annealing, and
 //!   [`macros::flow`], which strings them into the `place` methods.
-//! - [`env`]: the sequential placement environment the learned policy trains in (plain `f32`
+//! - [`mod@env`]: the sequential placement environment the learned policy trains in (plain `f32`
 //!   buffers; `policies` turns them into tensors).
 //! - [`global`]: analytic global placement of every node — smooth wirelength, electrostatic
 //!   density, the Nesterov placer.

@@ -939,12 +939,7 @@ fn build_macros(
 ) -> (Netlist, Placement) {
     let mut b = NetlistBuilder::new("macros", SourceFormat::Memory);
     let at = SourceLine::default();
-    for (i, t) in m.iter().enumerate() {
-        let id = b
-            .add_node(&format!("m{i}"), t.0, t.1, NodeKind::HardMacro, t.4, at)
-            .unwrap();
-        b.set_fixed(id, t.4);
-    }
+    add_macros(&mut b, m);
     for i in 0..soft {
         b.add_node(
             &format!("s{i}"),
@@ -956,16 +951,7 @@ fn build_macros(
         )
         .unwrap();
     }
-    let mut fp = netlists::Floorplan::with_canvas(0.0, 0.0, cw, ch, netlists::CanvasSource::Plc);
-    if blockage {
-        fp.blockages.push(netlists::model::Blockage {
-            x_min: 0.0,
-            y_min: 0.0,
-            x_max: cw / 5.0,
-            y_max: ch / 5.0,
-            rate: 1.0,
-        });
-    }
+    let fp = canvas_with_blockage(cw, ch, blockage);
     b.set_floorplan(fp);
     let nl = b.build().unwrap();
     let mut pl = Placement::zeros(nl.num_nodes());
@@ -978,6 +964,32 @@ fn build_macros(
         pl.y[m.len() + i] = 2.0 * ch;
     }
     (nl, pl)
+}
+
+/// A `cw × ch` canvas, with a blockage over its lower-left fifth when asked.
+fn canvas_with_blockage(cw: f64, ch: f64, blockage: bool) -> netlists::Floorplan {
+    let mut fp = netlists::Floorplan::with_canvas(0.0, 0.0, cw, ch, netlists::CanvasSource::Plc);
+    if blockage {
+        fp.blockages.push(netlists::model::Blockage {
+            x_min: 0.0,
+            y_min: 0.0,
+            x_max: cw / 5.0,
+            y_max: ch / 5.0,
+            rate: 1.0,
+        });
+    }
+    fp
+}
+
+/// The hard macros of a `macro_set` (`(w, h, x, y, fixed)`), named `m0`, `m1`, ...
+fn add_macros(b: &mut NetlistBuilder, m: &[(f64, f64, f64, f64, bool)]) {
+    let at = SourceLine::default();
+    for (i, t) in m.iter().enumerate() {
+        let id = b
+            .add_node(&format!("m{i}"), t.0, t.1, NodeKind::HardMacro, t.4, at)
+            .unwrap();
+        b.set_fixed(id, t.4);
+    }
 }
 
 /// Brute force: can the `k` largest movable macros of a `macro_set` be placed at once, clear
@@ -1287,12 +1299,7 @@ fn build_design(
 ) -> (Netlist, Placement) {
     let mut b = NetlistBuilder::new("design", SourceFormat::Memory);
     let at = SourceLine::default();
-    for (i, t) in m.iter().enumerate() {
-        let id = b
-            .add_node(&format!("m{i}"), t.0, t.1, NodeKind::HardMacro, t.4, at)
-            .unwrap();
-        b.set_fixed(id, t.4);
-    }
+    add_macros(&mut b, m);
     let soft = 4;
     for i in 0..soft {
         b.add_node(
@@ -1329,17 +1336,8 @@ fn build_design(
             b.add_pin(netlists::NodeId(node as u32), 0.5, -0.5, dir);
         }
     }
-    let mut fp = netlists::Floorplan::with_canvas(0.0, 0.0, cw, ch, netlists::CanvasSource::Plc);
+    let mut fp = canvas_with_blockage(cw, ch, blockage);
     fp.grid = Some((5, 4));
-    if blockage {
-        fp.blockages.push(netlists::model::Blockage {
-            x_min: 0.0,
-            y_min: 0.0,
-            x_max: cw / 5.0,
-            y_max: ch / 5.0,
-            rate: 1.0,
-        });
-    }
     b.set_floorplan(fp);
     let nl = b.build().unwrap();
     let mut pl = Placement::zeros(nl.num_nodes());

@@ -144,7 +144,8 @@ fn draw_curves<DB: DrawingBackend>(
     let de =
         |e: plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>| VizError::Draw(e.to_string());
     root.fill(&WHITE).map_err(de)?;
-    let root = root.titled(title, ("sans-serif", 20)).map_err(de)?;
+    let words: Vec<String> = title.split(' ').map(str::to_string).collect();
+    let (_, root) = crate::floorplan::draw_title(root, &words, " ", 20).map_err(de)?;
     let panels = root.split_evenly((series.len().max(1), 1));
     for (s, area) in series.iter().zip(panels.iter()) {
         let (mut xmin, mut xmax, mut ymin, mut ymax) = (

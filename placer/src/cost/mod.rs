@@ -11,7 +11,7 @@
 //! Everything is a pure function of `(&Netlist, &Placement, &CostParams)`. The per-cell maps are
 //! returned as `ndarray` arrays indexed `[row, col]` (row 0 at the bottom).
 //!
-//! Files: [`hpwl`] (HPWL under the cost model's pin rules, geometric and macro-only HPWL),
+//! Files: [`mod@hpwl`] (HPWL under the cost model's pin rules, geometric and macro-only HPWL),
 //! `raw` (the accumulators — occupancy, routing demand, blockage — and the two kernels
 //! `add_node`/`add_net` that build them), this module (parameters, normalisation, smoothing,
 //! top-k selections, the public entry points, RUDY), [`incremental`] (`CostState`: the cost

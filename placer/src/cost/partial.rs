@@ -12,7 +12,7 @@
 //! [`PartialCost::place`] puts one node (absent or present) at a position in O(pins of its nets,
 //! cells under it and grid cells): the node's nets are taken out of the demand maps from their
 //! cached cells, the node's area moves, and the nets are routed again over their present pins —
-//! the same [`crate::cost::routes`] bookkeeping as [`crate::cost::incremental::CostState`]. The environment uses it for its
+//! the same `routes` bookkeeping as [`crate::cost::incremental::CostState`]. The environment uses it for its
 //! shaped reward and its density/congestion channels ([`crate::env`]).
 
 use netlists::{Netlist, NodeId, Placement};

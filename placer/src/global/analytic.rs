@@ -322,6 +322,14 @@ pub fn global_place(
     opts: &AnalyticOptions,
 ) -> GpResult {
     let t0 = Instant::now();
+    let point = |iteration, hpwl, overflow, lambda, gamma| GpPoint {
+        iteration,
+        seconds: t0.elapsed().as_secs_f64(),
+        hpwl,
+        overflow,
+        lambda,
+        gamma,
+    };
     let fp = netlist.floorplan();
     let canvas = fp.canvas();
     let (cx0, cy0, cx1, cy1) = (canvas.x0, canvas.y0, canvas.x1, canvas.y1);
@@ -649,14 +657,7 @@ pub fn global_place(
         }
         gamma = gamma_of(overflow);
         if iterations % 10 == 0 {
-            trajectory.push(GpPoint {
-                iteration: iterations,
-                seconds: t0.elapsed().as_secs_f64(),
-                hpwl,
-                overflow,
-                lambda,
-                gamma,
-            });
+            trajectory.push(point(iterations, hpwl, overflow, lambda, gamma));
         }
     }
     if stalled {
@@ -670,14 +671,7 @@ pub fn global_place(
         placement.y[n] = uy[k];
     }
     hpwl = pb.hpwl(&ux, &uy);
-    trajectory.push(GpPoint {
-        iteration: iterations,
-        seconds: t0.elapsed().as_secs_f64(),
-        hpwl,
-        overflow,
-        lambda,
-        gamma,
-    });
+    trajectory.push(point(iterations, hpwl, overflow, lambda, gamma));
     GpResult {
         placement,
         iterations,

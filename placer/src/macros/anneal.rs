@@ -170,12 +170,8 @@ impl Ctx<'_> {
 
     fn clamp_soft(&self, n: usize, x: f64, y: f64) -> (f64, f64) {
         let nl = self.netlist;
-        let Rect {
-            x0: cx0,
-            y0: cy0,
-            x1: cx1,
-            y1: cy1,
-        } = self.canvas;
+        let c = self.canvas;
+        let (cx0, cy0, cx1, cy1) = (c.x0, c.y0, c.x1, c.y1);
         let (w, h) = (
             nl.node_width()[n].min(cx1 - cx0),
             nl.node_height()[n].min(cy1 - cy0),
@@ -288,14 +284,9 @@ fn propose(
         }
         Proposal::Done(st.swap(NodeId(n as u32), NodeId(m as u32)))
     } else if r < 0.9 {
-        let Rect {
-            x0: cx0,
-            y0: cy0,
-            x1: cx1,
-            y1: cy1,
-        } = ctx.canvas;
-        let x = cx0 + rng.random::<f64>() * (cx1 - cx0);
-        let y = cy0 + rng.random::<f64>() * (cy1 - cy0);
+        let c = ctx.canvas;
+        let x = c.x0 + rng.random::<f64>() * (c.x1 - c.x0);
+        let y = c.y0 + rng.random::<f64>() * (c.y1 - c.y0);
         if !ctx.hard_ok(pl, n, x, y, usize::MAX) {
             return Proposal::Illegal;
         }

@@ -167,19 +167,6 @@ fn nearest_legal(
     nearest_by(Target { x, y, w, h }, obstacles, canvas, best_first)
 }
 
-/// [`nearest_legal`] by sorting every candidate pair: the slow, obviously ordered oracle.
-#[cfg(test)]
-fn nearest_legal_by_sorting(
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
-    obstacles: &[Rect],
-    canvas: Rect,
-) -> Option<(f64, f64)> {
-    nearest_by(Target { x, y, w, h }, obstacles, canvas, by_sorting)
-}
-
 /// A macro's size and the centre it would like.
 #[derive(Clone, Copy)]
 struct Target {
@@ -189,13 +176,12 @@ struct Target {
     h: f64,
 }
 
+/// A visiting order of the candidates `(xs[i], ys[j])` around the target `(x, y)`: returns the
+/// first that `fits`.
+type Walk = fn(f64, f64, &[f64], &[f64], &dyn Fn(f64, f64) -> bool) -> Option<(f64, f64)>;
+
 /// The first candidate of the search space that fits, in the order `walk` visits them.
-fn nearest_by(
-    t: Target,
-    obstacles: &[Rect],
-    canvas: Rect,
-    walk: fn(f64, f64, &[f64], &[f64], &dyn Fn(f64, f64) -> bool) -> Option<(f64, f64)>,
-) -> Option<(f64, f64)> {
+fn nearest_by(t: Target, obstacles: &[Rect], canvas: Rect, walk: Walk) -> Option<(f64, f64)> {
     match search_space(t.x, t.y, t.w, t.h, obstacles, canvas) {
         Search::Done(r) => r,
         Search::Grid { x, y, xs, ys } => walk(x, y, &xs, &ys, &|cx, cy| {
@@ -239,7 +225,8 @@ fn best_first(
     None
 }
 
-/// Every candidate pair sorted by (squared distance, i, j), then the first that fits.
+/// Every candidate pair sorted by (squared distance, i, j), then the first that fits: the
+/// slow, obviously ordered oracle of [`best_first`].
 #[cfg(test)]
 fn by_sorting(
     x: f64,
@@ -472,7 +459,7 @@ pub fn legalize(
 
 #[cfg(test)]
 mod tests {
-    use super::{nearest_legal, nearest_legal_by_sorting};
+    use super::{Target, by_sorting, nearest_by, nearest_legal};
     use netlists::geom::Rect;
     use proptest::prelude::*;
 
@@ -495,7 +482,7 @@ mod tests {
             let (w, h) = (w as f64, h as f64);
             prop_assert_eq!(
                 nearest_legal(x, y, w, h, &obstacles, canvas),
-                nearest_legal_by_sorting(x, y, w, h, &obstacles, canvas)
+                nearest_by(Target { x, y, w, h }, &obstacles, canvas, by_sorting)
             );
         }
     }

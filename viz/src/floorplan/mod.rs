@@ -237,11 +237,44 @@ fn draw_panels<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Greedy word wrap of `parts` (joined by " · ") into lines no wider than `max_px` as the
+/// A drawing result on backend `DB`.
+pub(crate) type DrawResult<T, DB> =
+    Result<T, plotters::drawing::DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Draws `parts` joined by `sep` as a centred title wrapped to the area's width (font size
+/// `font_px`); returns the title's height and the area below it.
+pub(crate) fn draw_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    parts: &[String],
+    sep: &str,
+    font_px: u32,
+) -> DrawResult<(u32, DrawingArea<DB, Shift>), DB> {
+    let (w, _) = area.dim_in_pixel();
+    let font = ("sans-serif", font_px).into_font().color(&BLACK);
+    let lines = wrap_title(area, parts, sep, &font, w.saturating_sub(16));
+    let line_h = font_px + 4;
+    let title_h = 8 + line_h * lines.len() as u32;
+    let (title_area, rest) = area.split_vertically(title_h);
+    for (k, line) in lines.iter().enumerate() {
+        let tw = title_area
+            .estimate_text_size(line, &font)
+            .map_or(0, |s| s.0);
+        let x = (w.saturating_sub(tw) / 2) as i32;
+        title_area.draw(&Text::new(
+            line.clone(),
+            (x, 6 + (k as u32 * line_h) as i32),
+            font.clone(),
+        ))?;
+    }
+    Ok((title_h, rest))
+}
+
+/// Greedy word wrap of `parts` (joined by `sep`) into lines no wider than `max_px` as the
 /// backend measures them with `font`.
 fn wrap_title<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     parts: &[String],
+    sep: &str,
     font: &TextStyle,
     max_px: u32,
 ) -> Vec<String> {
@@ -255,7 +288,7 @@ fn wrap_title<DB: DrawingBackend>(
         let cand = if cur.is_empty() {
             p.clone()
         } else {
-            format!("{cur} · {p}")
+            format!("{cur}{sep}{p}")
         };
         if cur.is_empty() || fits(&cand) {
             cur = cand;
@@ -347,24 +380,7 @@ fn draw<DB: DrawingBackend>(
     }
     let (main_w, main_h) = main.dim_in_pixel();
     let font_px = (main_w / 60).clamp(11, 18);
-    let title_font = ("sans-serif", font_px).into_font().color(&BLACK);
-    let lines = wrap_title(&main, &parts, &title_font, main_w.saturating_sub(16));
-    let line_h = font_px + 4;
-    let title_h = 8 + line_h * lines.len() as u32;
-    let (title_area, plot_area) = main.split_vertically(title_h);
-    for (k, line) in lines.iter().enumerate() {
-        let tw = title_area
-            .estimate_text_size(line, &title_font)
-            .map_or(0, |s| s.0);
-        let x = (main_w.saturating_sub(tw) / 2) as i32;
-        title_area
-            .draw(&Text::new(
-                line.clone(),
-                (x, 6 + (k as u32 * line_h) as i32),
-                title_font.clone(),
-            ))
-            .map_err(de)?;
-    }
+    let (title_h, plot_area) = draw_title(&main, &parts, " · ", font_px).map_err(de)?;
     // Equal scale: the view is widened so that a design unit is as many pixels across as up.
     let (margin, x_label, y_label) = (12u32, 40u32, 70u32);
     let plot_w = main_w.saturating_sub(2 * margin + y_label) as f64;

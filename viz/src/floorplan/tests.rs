@@ -160,7 +160,7 @@ fn titles_wrap_to_the_picture_width() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let lines = wrap_title(&root, &parts, &font, 200);
+    let lines = wrap_title(&root, &parts, " · ", &font, 200);
     assert!(lines.len() >= 2, "{lines:?}");
     for l in &lines {
         let w = root.estimate_text_size(l, &font).unwrap().0;
