@@ -251,6 +251,42 @@ fn flylines_skip_huge_nets_and_axes_name_the_unit() {
 }
 
 #[test]
+fn a_last_net_without_pins_draws_no_flyline_and_does_not_panic() {
+    let mut b = NetlistBuilder::new("empty-net", SourceFormat::Bookshelf);
+    let at = SourceLine::default();
+    let m = b
+        .add_node("m", 10.0, 10.0, NodeKind::HardMacro, false, at)
+        .unwrap();
+    let p = b.add_node("p", 0.0, 0.0, NodeKind::Port, true, at).unwrap();
+    b.add_net("a", 1.0, at).unwrap();
+    b.add_pin(m, 0.0, 0.0, PinDir::Output);
+    b.add_pin(p, 0.0, 0.0, PinDir::Input);
+    // `NetDegree : 0` as the last net of a Bookshelf file.
+    b.add_net("empty", 5.0, at).unwrap();
+    b.set_floorplan(Floorplan::with_canvas(
+        0.0,
+        0.0,
+        50.0,
+        50.0,
+        CanvasSource::Plc,
+    ));
+    let nl = b.build().unwrap();
+    let mut pl = Placement::zeros(2);
+    pl.x = vec![20.0, 0.0];
+    pl.y = vec![20.0, 25.0];
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.svg");
+    let opts = PlotOptions {
+        nets: 5,
+        ..PlotOptions::default()
+    };
+    render_floorplan(&path, &nl, &pl, &params, &opts).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches("stroke=\"#961E96\"").count(), 1);
+}
+
+#[test]
 fn svg_parses_and_has_one_rectangle_per_hard_macro() {
     let (nl, pl, params) = toy();
     let dir = tempfile::tempdir().unwrap();
