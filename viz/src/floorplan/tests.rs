@@ -5,6 +5,12 @@ use netlists::model::SourceLine;
 use netlists::{CanvasSource, Floorplan, NetlistBuilder, PinDir, SourceFormat};
 
 /// A 100x100 canvas with two hard macros (one fixed), a soft macro and a port.
+/// The netlist of `b` on a `w × h` canvas at the origin.
+fn build_on_canvas(mut b: NetlistBuilder, w: f64, h: f64) -> Netlist {
+    b.set_floorplan(Floorplan::with_canvas(0.0, 0.0, w, h, CanvasSource::Plc));
+    b.build().unwrap()
+}
+
 fn toy() -> (Netlist, Placement, CostParams) {
     let mut b = NetlistBuilder::new("toy", SourceFormat::Memory);
     let at = SourceLine::default();
@@ -23,14 +29,7 @@ fn toy() -> (Netlist, Placement, CostParams) {
     b.add_pin(m, 5.0, 5.0, PinDir::Input);
     b.add_pin(s, 0.0, 0.0, PinDir::Input);
     b.add_pin(f, 0.0, 0.0, PinDir::Input);
-    b.set_floorplan(Floorplan::with_canvas(
-        0.0,
-        0.0,
-        100.0,
-        100.0,
-        CanvasSource::Plc,
-    ));
-    let nl = b.build().unwrap();
+    let nl = build_on_canvas(b, 100.0, 100.0);
     let mut pl = Placement::zeros(4);
     pl.x = vec![30.0, 80.0, 30.0, 0.0];
     pl.y = vec![70.0, 30.0, 25.0, 50.0];
@@ -211,14 +210,7 @@ fn flylines_skip_huge_nets_and_axes_name_the_unit() {
     for &c in &cells {
         b.add_pin(c, 0.0, 0.0, PinDir::Input);
     }
-    b.set_floorplan(Floorplan::with_canvas(
-        0.0,
-        0.0,
-        100.0,
-        100.0,
-        CanvasSource::Plc,
-    ));
-    let nl = b.build().unwrap();
+    let nl = build_on_canvas(b, 100.0, 100.0);
     let mut pl = Placement::zeros(nl.num_nodes());
     for i in 0..nl.num_nodes() {
         pl.x[i] = 5.0 + (i % 9) as f64 * 10.0;
@@ -263,14 +255,7 @@ fn a_last_net_without_pins_draws_no_flyline_and_does_not_panic() {
     b.add_pin(p, 0.0, 0.0, PinDir::Input);
     // `NetDegree : 0` as the last net of a Bookshelf file.
     b.add_net("empty", 5.0, at).unwrap();
-    b.set_floorplan(Floorplan::with_canvas(
-        0.0,
-        0.0,
-        50.0,
-        50.0,
-        CanvasSource::Plc,
-    ));
-    let nl = b.build().unwrap();
+    let nl = build_on_canvas(b, 50.0, 50.0);
     let mut pl = Placement::zeros(2);
     pl.x = vec![20.0, 0.0];
     pl.y = vec![20.0, 25.0];
