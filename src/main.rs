@@ -364,14 +364,25 @@ fn read(input: &Input) -> Result<(netlists::Design, f64)> {
     Ok((d, t.elapsed().as_secs_f64()))
 }
 
+/// `info --json`: the design's numbers, where they came from and how long reading took.
+#[derive(serde::Serialize)]
+struct InfoJson<'a> {
+    #[serde(flatten)]
+    summary: &'a stats::Summary,
+    parse_seconds: f64,
+    netlist: String,
+}
+
 fn info(input: &Input, json: bool) -> Result<()> {
     let (d, secs) = read(input)?;
     let s = stats::summarize(&d.netlist);
     if json {
-        let mut v = serde_json::to_value(&s)?;
-        v["parse_seconds"] = serde_json::json!(secs);
-        v["netlist"] = serde_json::json!(input.netlist.display().to_string());
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        let out = InfoJson {
+            summary: &s,
+            parse_seconds: secs,
+            netlist: input.netlist.display().to_string(),
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     println!(
@@ -430,9 +441,6 @@ fn info(input: &Input, json: bool) -> Result<()> {
 fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
     let (d, parse_secs) = read(input)?;
     let params = args.params(d.netlist.floorplan())?;
-    let t = Instant::now();
-    let cost = placer::cost::proxy_cost(&d.netlist, &d.placement, &params);
-    let eval_secs = t.elapsed().as_secs_f64();
     // Fixed nodes are checked against the netlist's own positions (before any .plc/.pl).
     let reference = if input.plc.is_some() || input.pl.is_some() {
         let bare = Input {
@@ -444,40 +452,15 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
     } else {
         None
     };
-    let mut violations =
-        placer::cost::legality::check(&d.netlist, &d.placement, reference.as_ref());
-    violations.sort_by(|a, b| b.amount().total_cmp(&a.amount()));
-    // Std cells in rows, when the design has rows (Bookshelf .scl).
-    let rows = &d.netlist.floorplan().rows;
-    let cell_violations =
-        (!rows.is_empty()).then(|| placer::detail::check_cells(&d.netlist, rows, &d.placement));
+    let mut e =
+        placer::report::Evaluation::of(&d.netlist, &d.placement, &params, reference.as_ref());
+    e.parse_seconds = parse_secs;
     if json {
-        let v = serde_json::json!({
-            "design": d.netlist.design(),
-            "hpwl": cost.hpwl,
-            "wirelength_cost": cost.wirelength_cost,
-            "density_cost": cost.density_cost,
-            "congestion_cost": cost.congestion_cost,
-            "proxy_cost": cost.proxy_cost,
-            "weights": [cost.weights.wirelength, cost.weights.density, cost.weights.congestion],
-            "max_density": cost.max_density,
-            "max_h_congestion": cost.max_h_congestion,
-            "max_v_congestion": cost.max_v_congestion,
-            "params": params,
-            "legal": violations.is_empty(),
-            "violation_count": violations.len(),
-            "violations": violations,
-            "cells_legal": cell_violations.as_ref().map(|v| v.is_empty()),
-            "cell_violation_count": cell_violations.as_ref().map(|v| v.len()),
-            "cell_violations": cell_violations.as_ref().map(|v| v.iter().take(100).collect::<Vec<_>>()),
-            "parse_seconds": parse_secs,
-            "eval_seconds": eval_secs,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&e)?);
         return Ok(());
     }
-    let w = cost.weights;
-    println!("design           {}", d.netlist.design());
+    let w = e.weights;
+    println!("design           {}", e.design);
     println!(
         "canvas           {} x {}, grid {} cols x {} rows, smoothing {}",
         params.canvas_width,
@@ -486,38 +469,38 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
         params.grid_rows,
         params.smooth
     );
-    println!("hpwl             {:.6}", cost.hpwl);
-    println!("wirelength cost  {:.10}", cost.wirelength_cost);
-    println!("density cost     {:.10}", cost.density_cost);
-    println!("congestion cost  {:.10}", cost.congestion_cost);
+    println!("hpwl             {:.6}", e.hpwl);
+    println!("wirelength cost  {:.10}", e.wirelength_cost);
+    println!("density cost     {:.10}", e.density_cost);
+    println!("congestion cost  {:.10}", e.congestion_cost);
     println!(
         "proxy cost       {:.10}  (= {}·WL + {}·density + {}·congestion)",
-        cost.proxy_cost, w.wirelength, w.density, w.congestion
+        e.proxy_cost, w[0], w[1], w[2]
     );
-    if violations.is_empty() {
+    if e.legal {
         println!("legal            yes");
     } else {
         println!(
             "legal            no: {} violations, worst:",
-            violations.len()
+            e.violation_count
         );
-        for v in violations.iter().take(5) {
+        for v in e.violations.iter().take(5) {
             println!("  {}", serde_json::to_string(v)?);
         }
     }
-    match &cell_violations {
-        None => println!("std cells        no rows: row legality not checked"),
-        Some(v) if v.is_empty() => println!("std cells        legal in rows"),
-        Some(v) => {
-            println!("std cells        not legal: {} violations, first:", v.len());
+    match (&e.cell_violations, e.cell_violation_count) {
+        (Some(v), Some(n)) if n > 0 => {
+            println!("std cells        not legal: {n} violations, first:");
             for x in v.iter().take(5) {
                 println!("  {}: {}", x.cell, x.what);
             }
         }
+        (Some(_), _) => println!("std cells        legal in rows"),
+        _ => println!("std cells        no rows: row legality not checked"),
     }
     println!(
         "time             parse {parse_secs:.3} s, evaluation {:.3} ms",
-        eval_secs * 1e3
+        e.eval_seconds * 1e3
     );
     Ok(())
 }

@@ -238,6 +238,22 @@ pub struct EvalPolicyArgs {
     pub json: bool,
 }
 
+/// `eval-policy --json`: every decoding's proxy in the environment's protocol.
+#[derive(serde::Serialize)]
+struct EvalPolicyReport {
+    design: String,
+    grid: usize,
+    policy_updates: u64,
+    policy_greedy: f64,
+    policy_sampled_mean: f64,
+    policy_sampled_best: f64,
+    random_mean: f64,
+    random_best: f64,
+    wire_mask_greedy: f64,
+    episodes: usize,
+    policy_seconds: f64,
+}
+
 /// Runs `eval-policy`: the policy's greedy and sampled decodings against random legal and
 /// wire-mask greedy decodings, all in the environment's protocol (spread clusters, exact proxy).
 pub fn eval_policy(args: &EvalPolicyArgs) -> Result<()> {
@@ -281,19 +297,19 @@ pub fn eval_policy(args: &EvalPolicyArgs) -> Result<()> {
     };
     let (sm, sb) = stats(&sampled);
     let (rm, rb) = stats(&random);
-    let v = serde_json::json!({
-        "design": d.netlist.design(),
-        "grid": side.options.grid,
-        "policy_updates": side.update,
-        "policy_greedy": greedy_policy,
-        "policy_sampled_mean": sm,
-        "policy_sampled_best": sb,
-        "random_mean": rm,
-        "random_best": rb,
-        "wire_mask_greedy": wire,
-        "episodes": n,
-        "policy_seconds": policy_secs,
-    });
+    let v = EvalPolicyReport {
+        design: d.netlist.design().to_string(),
+        grid: side.options.grid,
+        policy_updates: side.update,
+        policy_greedy: greedy_policy,
+        policy_sampled_mean: sm,
+        policy_sampled_best: sb,
+        random_mean: rm,
+        random_best: rb,
+        wire_mask_greedy: wire,
+        episodes: n,
+        policy_seconds: policy_secs,
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {

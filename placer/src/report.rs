@@ -502,3 +502,92 @@ pub struct FullRun<'a> {
     /// The input placement (fixed nodes must not have moved).
     pub reference: &'a Placement,
 }
+
+/// What `eval` reports about a placement: the proxy cost with its terms and maxima, macro
+/// legality (every violation, worst first) and, when the design has rows, row legality.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    /// Design name.
+    pub design: String,
+    /// HPWL under the cost model's pin rules.
+    pub hpwl: f64,
+    /// Wirelength cost.
+    pub wirelength_cost: f64,
+    /// Density cost.
+    pub density_cost: f64,
+    /// Congestion cost.
+    pub congestion_cost: f64,
+    /// Proxy cost.
+    pub proxy_cost: f64,
+    /// Weights of wirelength, density and congestion.
+    pub weights: [f64; 3],
+    /// Largest cell density.
+    pub max_density: f64,
+    /// Largest horizontal congestion.
+    pub max_h_congestion: f64,
+    /// Largest vertical congestion.
+    pub max_v_congestion: f64,
+    /// Cost-model settings.
+    pub params: CostParams,
+    /// Whether the macros are legal.
+    pub legal: bool,
+    /// Macro violations.
+    pub violation_count: usize,
+    /// Every macro violation, the largest amount first.
+    pub violations: Vec<Violation>,
+    /// Whether every std cell is legal in its row (`None`: the design has no rows).
+    pub cells_legal: Option<bool>,
+    /// Std-cell violations.
+    pub cell_violation_count: Option<usize>,
+    /// The first [`LISTED_VIOLATIONS`] of them.
+    pub cell_violations: Option<Vec<RowViolation>>,
+    /// Seconds spent reading the input (set by the caller).
+    pub parse_seconds: f64,
+    /// Seconds the proxy evaluation took.
+    pub eval_seconds: f64,
+}
+
+impl Evaluation {
+    /// Scores `placement`; fixed nodes are checked against `reference` when given (the
+    /// netlist's own positions, before a `.plc`/`.pl` moved them).
+    pub fn of(
+        netlist: &Netlist,
+        placement: &Placement,
+        params: &CostParams,
+        reference: Option<&Placement>,
+    ) -> Evaluation {
+        let t = std::time::Instant::now();
+        let c = crate::cost::proxy_cost(netlist, placement, params);
+        let eval_seconds = t.elapsed().as_secs_f64();
+        let mut violations = crate::cost::legality::check(netlist, placement, reference);
+        violations.sort_by(|a, b| b.amount().total_cmp(&a.amount()));
+        let rows = &netlist.floorplan().rows;
+        let cells =
+            (!rows.is_empty()).then(|| crate::detail::check_cells(netlist, rows, placement));
+        Evaluation {
+            design: netlist.design().to_string(),
+            hpwl: c.hpwl,
+            wirelength_cost: c.wirelength_cost,
+            density_cost: c.density_cost,
+            congestion_cost: c.congestion_cost,
+            proxy_cost: c.proxy_cost,
+            weights: [
+                c.weights.wirelength,
+                c.weights.density,
+                c.weights.congestion,
+            ],
+            max_density: c.max_density,
+            max_h_congestion: c.max_h_congestion,
+            max_v_congestion: c.max_v_congestion,
+            params: params.clone(),
+            legal: violations.is_empty(),
+            violation_count: violations.len(),
+            violations,
+            cells_legal: cells.as_ref().map(|v| v.is_empty()),
+            cell_violation_count: cells.as_ref().map(|v| v.len()),
+            cell_violations: cells.map(|v| v.into_iter().take(LISTED_VIOLATIONS).collect()),
+            parse_seconds: 0.0,
+            eval_seconds,
+        }
+    }
+}
