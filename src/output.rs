@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use netlists::{Extra, Netlist};
 use placer::cost::CostParams;
-use placer::report::{FlowDetails, Report};
+use placer::report::{Flow, FlowDetails, Report};
 
 use crate::place::Outcome;
 
@@ -85,7 +85,10 @@ fn yes_no(b: bool) -> String {
 fn write_pictures(out: &Path, nl: &Netlist, params: &CostParams, run: &Outcome) -> Result<()> {
     let r = &run.report;
     // Flylines only where the std cells are not placed (a full flow draws them all as shading).
-    let nets = if r.cells_legal().is_some() { 0 } else { 20 };
+    let nets = match r.flow {
+        Flow::Macro => 20,
+        Flow::Full => 0,
+    };
     let plot = |file: &str, heatmap: Option<viz::Heatmap>, nets: usize, size: (u32, u32)| {
         let opts = viz::PlotOptions {
             width: size.0,

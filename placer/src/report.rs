@@ -384,11 +384,12 @@ impl Report {
     ) -> (Report, Scores) {
         let r = run.result;
         let pl = &r.placement;
-        let (violations, cell_violations) =
-            crate::full::check_full(netlist, pl, Some(run.reference));
+        // The rows once, for the row check and the report (check_full would build them again).
+        let rows = crate::detail::rows_of(netlist);
+        let violations = crate::cost::legality::check(netlist, pl, Some(run.reference));
+        let cell_violations = crate::detail::check_cells(netlist, &rows, pl);
         let (c, maps) = crate::cost::proxy_cost_with_maps(netlist, pl, params);
         let shared = Shared::of(netlist, pl, &violations);
-        let rows = crate::detail::rows_of(netlist);
         // The global placement trajectories, one after the other, on one clock.
         let mut trajectory = Vec::new();
         let mut base = 0.0;
@@ -447,15 +448,6 @@ impl Report {
             violations,
         };
         (report, scores)
-    }
-
-    /// Whether every std cell is legal in its row (`None` for a macro flow, which does not
-    /// place cells).
-    pub fn cells_legal(&self) -> Option<bool> {
-        match &self.details {
-            FlowDetails::Macro(_) => None,
-            FlowDetails::Full(f) => Some(f.cells_legal),
-        }
     }
 
     /// The run's curves: best proxy over time (macro flow), or HPWL and overflow over global
