@@ -6,7 +6,8 @@
 //! writing the outputs included (a full disk is not the user's input).
 //!
 //! Modules: [`place`] (`place`: arguments → a flow → a typed report), [`output`] (the one
-//! writer of a run's files), [`compare`], [`train`] (`train`, `eval-policy`).
+//! writer of a run's files), [`cluster`] (`cluster`), [`compare`], [`train`] (`train`,
+//! `eval-policy`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use netlists::{ReadOptions, bookshelf, ct, plc, stats};
 
+mod cluster;
 mod compare;
 mod output;
 mod place;
@@ -187,6 +189,23 @@ enum Command {
         /// Design name (default: synthetic_<macros>m_<clusters>c_s<seed>).
         #[arg(long)]
         name: Option<String>,
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Groups the std cells of a flat netlist into soft macros (METIS k-way partitioning,
+    /// then break-up of spread clusters by the input placement) and writes the clustered
+    /// design (`netlist.pb.txt`, `initial.plc`, `clusters.json`) into --out.
+    Cluster {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        cost: CostArgs,
+        #[command(flatten)]
+        args: cluster::ClusterArgs,
+        /// Seed of the partitioner.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         /// Output directory (created if missing).
         #[arg(long)]
         out: PathBuf,
@@ -630,6 +649,13 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Convert { input, to, out } => convert(&input, to, &out),
+        Command::Cluster {
+            input,
+            cost,
+            args,
+            seed,
+            out,
+        } => cluster::run(&input, &cost, &args, seed, &out),
         Command::Place { input, cost, args } => place::place(&input, &cost, &args),
         Command::Compare { input, cost, args } => compare::compare(&input, &cost, &args),
         Command::Train { args } => train::train(&args),

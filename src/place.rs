@@ -104,6 +104,9 @@ pub struct PlaceArgs {
     /// full: detailed-placement passes (at most; it stops when a pass changes nothing).
     #[arg(long, default_value_t = 12)]
     pub detail_passes: usize,
+    /// full, flat designs: how the std cells are clustered before the macros are placed.
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterArgs,
 }
 
 /// `--flow`.
@@ -206,6 +209,7 @@ impl Default for PlaceArgs {
             cell_target_density: None,
             bins: None,
             detail_passes: 12,
+            cluster: crate::cluster::ClusterArgs::default(),
         }
     }
 }
@@ -461,7 +465,26 @@ fn run_macro_flow(
     })
 }
 
-/// `--flow full`: macros by --macros, then every std cell.
+/// Whether `--flow full` with a macro placer clusters the design first: it has movable std
+/// cells and no soft macros (a flat netlist).
+fn is_flat(nl: &netlists::Netlist) -> bool {
+    use netlists::NodeKind;
+    nl.count_kind(NodeKind::SoftMacro) == 0
+        && (0..nl.num_nodes()).any(|n| placer::cluster::is_clusterable(nl, n))
+}
+
+/// The least wall time the cells' global placement needs on `nl` (about 600 iterations at
+/// the measured cost per pin and iteration on 2 cores, with a margin), in seconds.
+fn min_cell_seconds(nl: &netlists::Netlist) -> f64 {
+    // Measured: flat ariane133 (381k pins) and ibm01 (50k pins) run global placement at
+    // ~25 ns per pin and iteration; 600 iterations are what the cells need from a clustered
+    // start.
+    (600.0 * 25e-9 * nl.num_pins() as f64).max(1.0)
+}
+
+/// `--flow full`: macros by --macros, then every std cell. On a flat design the std cells are
+/// clustered first and the macro placer runs on the clustered design (Circuit Training's
+/// flow); the cells then start at their cluster's final position.
 fn run_full(
     d: &netlists::Design,
     params: &CostParams,
@@ -472,6 +495,10 @@ fn run_full(
     let nl = &d.netlist;
     let t = Instant::now();
     let mut macro_stages = Vec::new();
+    let mut warnings = Vec::new();
+    let mut clustering = None;
+    let mut cell_init = placer::global::analytic::Init::Centre;
+    let min_cells = min_cell_seconds(nl);
     let (start, mode, label) = match args.macros {
         MacrosArg::Analytic => (
             d.placement.clone(),
@@ -486,14 +513,67 @@ fn run_full(
                 _ => MethodArg::Rl,
             };
             let budget = args.macro_time.unwrap_or(0.5 * args.time_limit);
-            let run = run_macro_flow(d, params, args, method, budget, pool)?;
-            macro_stages = run.result.stages.clone();
-            ctx.search = run.search;
-            (
-                run.result.placement,
-                placer::full::MacroMode::Fixed,
-                run.label,
-            )
+            crate::ensure_arg(
+                budget > 0.0 && budget.is_finite(),
+                format!("--macro-time: expected a positive number of seconds, found {budget}"),
+            )?;
+            // The cells need their minimum after the macros: refuse a budget that cannot
+            // leave it, before anything runs.
+            crate::ensure_arg(
+                budget + min_cells <= args.time_limit,
+                format!(
+                    "--macro-time {budget} leaves {:.1} s of --time-limit {} for the std cells; \
+                     this design's cells need at least {min_cells:.1} s (raise --time-limit or \
+                     lower --macro-time)",
+                    args.time_limit - budget,
+                    args.time_limit
+                ),
+            )?;
+            if is_flat(nl) {
+                let tc = Instant::now();
+                let (c, clustered) =
+                    crate::cluster::cluster_design(d, params, &args.cluster, args.seed)?;
+                let cd = netlists::Design {
+                    netlist: clustered.netlist.clone(),
+                    placement: clustered.placement.clone(),
+                };
+                let cluster_secs = tc.elapsed().as_secs_f64();
+                let tm = Instant::now();
+                let run = run_macro_flow(&cd, params, args, method, budget, pool)?;
+                let macro_seconds = tm.elapsed().as_secs_f64();
+                let start = placer::cluster::spread_cells(
+                    nl,
+                    &d.placement,
+                    &c,
+                    &clustered,
+                    &run.result.placement,
+                    args.seed,
+                );
+                macro_stages.push(placer::macros::flow::Stage {
+                    name: format!("clustering ({} clusters)", c.num_clusters),
+                    seconds: cluster_secs,
+                    proxy: placer::cost::proxy_cost(&cd.netlist, &cd.placement, params)
+                        .proxy_cost,
+                });
+                macro_stages.extend(run.result.stages.iter().cloned());
+                clustering = Some(placer::report::ClusteredRun {
+                    stats: c.stats.clone(),
+                    proxy: run.result.cost.clone(),
+                    macro_seconds,
+                });
+                ctx.search = run.search;
+                cell_init = if std::env::var("MP_CENTRE").is_ok() { placer::global::analytic::Init::Centre } else { placer::global::analytic::Init::Keep };
+                (start, placer::full::MacroMode::Fixed, run.label)
+            } else {
+                let run = run_macro_flow(d, params, args, method, budget, pool)?;
+                macro_stages = run.result.stages.clone();
+                ctx.search = run.search;
+                (
+                    run.result.placement,
+                    placer::full::MacroMode::Fixed,
+                    run.label,
+                )
+            }
         }
     };
     let macros_moving = mode == placer::full::MacroMode::Mixed
@@ -504,6 +584,7 @@ fn run_full(
     let target_density = args
         .target_density
         .unwrap_or(if macros_moving { 0.9 } else { 1.0 });
+    let left = args.time_limit - t.elapsed().as_secs_f64();
     let fo = placer::full::FullOptions {
         mode,
         cell_target_density: Some(args.cell_target_density.unwrap_or(if macros_moving {
@@ -515,22 +596,68 @@ fn run_full(
             bins: args.bins,
             target_density,
             seed: args.seed,
-            seconds: Some((args.time_limit - t.elapsed().as_secs_f64()).max(1.0)),
+            seconds: Some(left.max(min_cells)),
             ..placer::global::analytic::AnalyticOptions::default()
         },
         detail_passes: args.detail_passes,
+        cell_init,
+        min_cell_seconds: min_cells,
         ..placer::full::FullOptions::default()
     };
     let r = pool
         .install(|| placer::full::place_full(nl, &start, &fo))
         .context("full placement failed")?;
     ctx.wall_seconds = t.elapsed().as_secs_f64();
+    if ctx.wall_seconds > args.time_limit + 1.0 {
+        warnings.push(format!(
+            "the run took {:.1} s, {:.1} s over --time-limit {}: the std cells got their \
+             minimum ({min_cells:.1} s of global placement)",
+            ctx.wall_seconds,
+            ctx.wall_seconds - args.time_limit,
+            args.time_limit
+        ));
+    }
+    // Unconverged global placement is said, never returned silently.
+    let target = fo.gp.target_overflow;
+    if r.overflow > 2.0 * target.max(0.1) {
+        warnings.push(format!(
+            "global placement stopped at overflow {:.3} (target {target}): the cells were \
+             legalized from an unconverged placement; give it more --time-limit",
+            r.overflow
+        ));
+    }
+    let default_routes = params.h_routes_per_um == placer::cost::DEFAULT_ROUTES_PER_UM
+        && params.v_routes_per_um == placer::cost::DEFAULT_ROUTES_PER_UM;
+    if nl.floorplan().routing.is_none() && default_routes {
+        warnings.push(format!(
+            "no routing parameters in the input: congestion uses the defaults ({} / {} routes \
+             per µm, {} / {} used by macros); give --routes and --macro-routes, or a .plc \
+             header, for this technology",
+            params.h_routes_per_um,
+            params.v_routes_per_um,
+            params.h_macro_alloc,
+            params.v_macro_alloc
+        ));
+    }
+    if nl.floorplan().grid.is_none()
+        && (params.grid_cols, params.grid_rows) == placer::cost::DEFAULT_GRID
+    {
+        warnings.push(format!(
+            "no grid in the input: the proxy uses {} x {} (give --grid or a .plc header)",
+            params.grid_cols, params.grid_rows
+        ));
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     let run = FullRun {
         macros: &label,
         macro_stages: &macro_stages,
         options: &fo,
         result: &r,
         reference: &d.placement,
+        clustering,
+        warnings,
     };
     let (report, scores) = Report::full_flow(nl, params, ctx, run);
     Ok(Outcome {

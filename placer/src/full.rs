@@ -45,6 +45,13 @@ pub struct FullOptions {
     pub cell_target_density: Option<f64>,
     /// Bins per axis when re-placing the cells (`None`: the global placement's).
     pub cell_bins: Option<usize>,
+    /// Where the cells start with fixed macros: the canvas centre, or where the start
+    /// placement puts them (e.g. at their cluster's position after a clustered macro
+    /// placement).
+    pub cell_init: Init,
+    /// The least wall time the cells' global placement gets, whatever is left of the budget
+    /// (the overrun is the caller's to report).
+    pub min_cell_seconds: f64,
 }
 
 impl Default for FullOptions {
@@ -56,6 +63,8 @@ impl Default for FullOptions {
             detail_passes: 12,
             cell_target_density: None,
             cell_bins: None,
+            cell_init: Init::Centre,
+            min_cell_seconds: 1.0,
         }
     }
 }
@@ -179,9 +188,17 @@ pub fn place_full(
         }
     } else {
         macro_legalize = legalize(netlist, &mut pl)?;
+        if opts.cell_init == Init::Keep {
+            crate::detail::pull_off_obstacles(netlist, &row_list, &mut pl);
+        }
         stage("macro legalization", &mut t, &pl, None);
         AnalyticOptions {
-            init: Init::Centre,
+            init: opts.cell_init,
+            initial_lambda: if opts.cell_init == Init::Keep {
+                opts.replace_lambda
+            } else {
+                opts.gp.initial_lambda
+            },
             ..opts.gp.clone()
         }
     };
@@ -190,8 +207,9 @@ pub fn place_full(
         &pl,
         &cells,
         &AnalyticOptions {
-            // Leave a quarter for legalization and detailed placement.
-            seconds: remaining(&t_all).map(|s| 0.75 * s),
+            // Leave a quarter for legalization and detailed placement; never less than the
+            // minimum.
+            seconds: remaining(&t_all).map(|s| (0.75 * s).max(opts.min_cell_seconds)),
             ..cell_opts
         },
     );

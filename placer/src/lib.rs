@@ -21,6 +21,7 @@
 //! Geometry (rectangles, canvases, orientation-aware boxes) is [`netlists::geom`], shared with
 //! the readers and the pictures.
 
+pub mod cluster;
 pub mod cost;
 pub mod detail;
 pub mod env;

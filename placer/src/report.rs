@@ -233,6 +233,12 @@ pub struct FullDetails {
     pub detail: DetailReport,
     /// Global placement, iteration by iteration.
     pub trajectory: Vec<GpTracePoint>,
+    /// The clustered design the macros were placed on, for a flat design.
+    pub clustering: Option<ClusteredRun>,
+    /// What the report's congestion cost measures.
+    pub congestion_measure: String,
+    /// What the flow wants the user to know (defaults used, budget overruns, no convergence).
+    pub warnings: Vec<String>,
 }
 
 /// What the pictures need beyond the report, computed once per run.
@@ -440,6 +446,11 @@ impl Report {
                 cell_legalize: r.rows.clone(),
                 detail: r.detail.clone(),
                 trajectory,
+                clustering: run.clustering,
+                congestion_measure: "the proxy's congestion term over the full netlist (every \
+                                     std cell routed on the grid)"
+                    .to_string(),
+                warnings: run.warnings,
             })),
         );
         let scores = Scores {
@@ -481,7 +492,7 @@ impl Report {
 }
 
 /// A full flow's result and what a report of it needs besides the run context.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FullRun<'a> {
     /// The macro placer's label (`analytic`, `sa`, `rl+sa`, ...).
     pub macros: &'a str,
@@ -493,6 +504,22 @@ pub struct FullRun<'a> {
     pub result: &'a FullResult,
     /// The input placement (fixed nodes must not have moved).
     pub reference: &'a Placement,
+    /// The clustered design the macros were placed on (flat designs).
+    pub clustering: Option<ClusteredRun>,
+    /// What the flow wants the user to know (defaults used, budget overruns, no convergence).
+    pub warnings: Vec<String>,
+}
+
+/// The clustered stage of the full flow on a flat design: the std cells were grouped into soft
+/// macros ([`crate::cluster`]) and the macro placer ran on that clustered design.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusteredRun {
+    /// What clustering did.
+    pub stats: crate::cluster::ClusterStats,
+    /// The clustered design's proxy cost (and its terms) where the macro placer left it.
+    pub proxy: ProxyCost,
+    /// Seconds the macro placer ran on the clustered design.
+    pub macro_seconds: f64,
 }
 
 /// What `eval` reports about a placement: the proxy cost with its terms and maxima, macro
