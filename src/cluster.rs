@@ -24,8 +24,9 @@ pub struct ClusterArgs {
     #[arg(long, default_value_t = 2.0)]
     pub breakup: f64,
     /// Std-cell utilization a soft macro stands for: its area is its cells' area divided by
-    /// this (Circuit Training's clustered ariane133: 0.5).
-    #[arg(long, default_value_t = 0.5)]
+    /// this (default 1: the sum of its cells' areas; Circuit Training's own clustered
+    /// ariane133 uses 0.5).
+    #[arg(long, default_value_t = 1.0)]
     pub cell_utilization: f64,
 }
 
@@ -34,7 +35,7 @@ impl Default for ClusterArgs {
         ClusterArgs {
             clusters: 500,
             breakup: 2.0,
-            cell_utilization: 0.5,
+            cell_utilization: 1.0,
         }
     }
 }

@@ -28,6 +28,9 @@ pub struct CompareArgs {
     /// `macro` (macros only) or `full` (then every std cell) for greedy, ea, sa and rl.
     #[arg(long, value_enum, default_value = "macro")]
     pub flow: FlowArg,
+    /// full: seconds of each run for the macro placer (default: half of --time-limit).
+    #[arg(long)]
+    pub macro_time: Option<f64>,
     /// Checkpoint directory for rl.
     #[arg(long)]
     pub policy: Option<PathBuf>,
@@ -57,6 +60,9 @@ struct RunRow {
     legal: bool,
     cells_legal: Option<bool>,
     wall_seconds: Option<f64>,
+    /// Full flow on a flat design: the proxy cost of the clustered design the macro placer
+    /// left (what it optimised).
+    clustered_proxy: Option<f64>,
     note: String,
 }
 
@@ -92,6 +98,7 @@ fn score(
         legal,
         cells_legal,
         wall_seconds: None,
+        clustered_proxy: None,
         note: String::new(),
     };
     Ok((placement, row))
@@ -128,6 +135,7 @@ fn run_args(m: &str, seed: u64, args: &CompareArgs, dir: PathBuf) -> Result<Plac
         },
         policy,
         time_limit: args.time_limit,
+        macro_time: args.macro_time,
         seed,
         threads: args.threads,
         no_pictures: true,
@@ -166,7 +174,52 @@ struct CompareReport {
     time_limit: f64,
     seeds: u64,
     summary: Vec<MethodSummary>,
+    /// Full flow on a flat design: Spearman's rank correlation between the clustered proxy and
+    /// the full legal HPWL over every run that has both (does a better proxy mean a better
+    /// placement?).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spearman_clustered_proxy_hpwl: Option<f64>,
     runs: Vec<RunRow>,
+}
+
+/// Ranks of `v` from 1, ties sharing their mean rank.
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
+            j += 1;
+        }
+        let mean = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            r[k] = mean;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Spearman's rank correlation of paired samples (Pearson's correlation of the ranks); `None`
+/// for fewer than three pairs or a constant sample.
+fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() != y.len() || x.len() < 3 {
+        return None;
+    }
+    let (rx, ry) = (ranks(x), ranks(y));
+    let (mx, _) = mean_std(&rx);
+    let (my, _) = mean_std(&ry);
+    let mut sxy = 0.0;
+    let mut sxx = 0.0;
+    let mut syy = 0.0;
+    for (a, b) in rx.iter().zip(&ry) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
 }
 
 fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -287,6 +340,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
                         legal: false,
                         cells_legal: None,
                         wall_seconds: None,
+                        clustered_proxy: None,
                         note: why,
                     });
                 }
@@ -307,6 +361,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             row.method = m.clone();
             row.seed = Some(seed);
             row.wall_seconds = Some(run.report.wall_seconds);
+            row.clustered_proxy = run.report.clustered_proxy();
             placements.push((m.clone(), p, row.proxy_cost));
             rows.push(row);
         }
@@ -388,6 +443,32 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             wall_mean: (!walls.is_empty()).then(|| mean_std(&walls).0),
         });
     }
+    let paired: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| r.clustered_proxy.map(|c| (c, r.hpwl)))
+        .filter(|(c, h)| c.is_finite() && h.is_finite())
+        .collect();
+    let rho = spearman(
+        &paired.iter().map(|p| p.0).collect::<Vec<_>>(),
+        &paired.iter().map(|p| p.1).collect::<Vec<_>>(),
+    );
+    if !paired.is_empty() {
+        md.push_str("\n| method | seed | clustered proxy | full HPWL |\n|---|---|---|---|\n");
+        for r in rows.iter().filter(|r| r.clustered_proxy.is_some()) {
+            md.push_str(&format!(
+                "| {} | {} | {:.4} | {:.4e} |\n",
+                r.method,
+                r.seed.map_or(String::new(), |s| s.to_string()),
+                r.clustered_proxy.unwrap_or(f64::NAN),
+                r.hpwl
+            ));
+        }
+        md.push_str(&format!(
+            "\nSpearman rank correlation, clustered proxy vs full legal HPWL over {} runs: {}\n",
+            paired.len(),
+            rho.map_or("— (fewer than 3 runs or a constant column)".to_string(), |r| format!("{r:.3}"))
+        ));
+    }
     md.push_str("\nScored by `macroplace eval`'s evaluator (proxy = 1·WL + 0.5·density + 0.5·congestion unless --weights); std dev over seeds.\n");
     let out = &args.out;
     let write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| {
@@ -397,11 +478,11 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
     };
     write("compare.md", &mut |w| w.write_all(md.as_bytes()))?;
     let mut csv = String::from(
-        "method,seed,proxy_cost,wirelength_cost,density_cost,congestion_cost,hpwl,legal,cells_legal,wall_seconds,file,note\n",
+        "method,seed,proxy_cost,wirelength_cost,density_cost,congestion_cost,hpwl,legal,cells_legal,wall_seconds,clustered_proxy,file,note\n",
     );
     for r in &rows {
         csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.method,
             r.seed.map_or(String::new(), |s| s.to_string()),
             r.proxy_cost,
@@ -412,6 +493,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             r.legal,
             r.cells_legal.map_or(String::new(), |c| c.to_string()),
             r.wall_seconds.map_or(String::new(), |s| s.to_string()),
+            r.clustered_proxy.map_or(String::new(), |s| s.to_string()),
             r.file,
             r.note.replace(',', ";"),
         ));
@@ -422,6 +504,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
         time_limit: args.time_limit,
         seeds: args.seeds,
         summary,
+        spearman_clustered_proxy_hpwl: rho,
         runs: rows.clone(),
     };
     write("compare.json", &mut |w| {
@@ -456,4 +539,31 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
     print!("{md}");
     println!("wrote {}", out.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ranks, spearman};
+
+    /// The textbook formula 1 − 6 Σd² / (n(n² − 1)), exact without ties.
+    fn spearman_no_ties(x: &[f64], y: &[f64]) -> f64 {
+        let (rx, ry) = (ranks(x), ranks(y));
+        let n = x.len() as f64;
+        let d2: f64 = rx.iter().zip(&ry).map(|(a, b)| (a - b) * (a - b)).sum();
+        1.0 - 6.0 * d2 / (n * (n * n - 1.0))
+    }
+
+    #[test]
+    fn spearman_matches_the_formula_and_handles_ties() {
+        assert_eq!(ranks(&[3.0, 1.0, 2.0, 1.0]), vec![4.0, 1.5, 3.0, 1.5]);
+        let x = [0.61, 0.58, 0.70, 0.55, 0.66, 0.59];
+        let y = [2.9e6, 2.7e6, 3.3e6, 2.8e6, 3.0e6, 2.6e6];
+        let r = spearman(&x, &y).unwrap();
+        assert!((r - spearman_no_ties(&x, &y)).abs() < 1e-12, "{r}");
+        assert!((spearman(&x, &x).unwrap() - 1.0).abs() < 1e-12);
+        let neg: Vec<f64> = x.iter().map(|v| -v).collect();
+        assert!((spearman(&x, &neg).unwrap() + 1.0).abs() < 1e-12);
+        assert_eq!(spearman(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), None);
+        assert_eq!(spearman(&[1.0, 2.0], &[1.0, 2.0]), None);
+    }
 }

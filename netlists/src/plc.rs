@@ -330,7 +330,9 @@ pub fn read_plc(
 }
 
 /// Writes a `.plc` file atomically: the standard header lines from the floorplan, the kept
-/// metadata, `extra_header` (e.g. our own costs) and one body line per port and macro.
+/// metadata, `extra_header` (e.g. our own costs) and one body line per node: ports, macros
+/// and std cells (a full placement's `.plc` holds every cell, so `eval` of it reproduces the
+/// placement).
 pub fn write_plc(
     path: &Path,
     netlist: &Netlist,
@@ -385,9 +387,6 @@ pub fn write_plc(
         for n in netlist.nodes() {
             let i = n.idx();
             let kind = netlist.node_kind()[i];
-            if kind == NodeKind::StdCell {
-                continue;
-            }
             let o = if kind == NodeKind::Port {
                 "-"
             } else {

@@ -340,6 +340,15 @@ impl Head<'_> {
 }
 
 impl Report {
+    /// The proxy cost of the clustered design the macro placer optimised (full flow on a flat
+    /// design), else `None`.
+    pub fn clustered_proxy(&self) -> Option<f64> {
+        match &self.details {
+            FlowDetails::Full(f) => f.clustering.as_ref().map(|c| c.proxy.proxy_cost),
+            FlowDetails::Macro(_) => None,
+        }
+    }
+
     /// The report of a macro flow (`label` names the method, e.g. `rl+sa`) and the scores its
     /// pictures need (one cost-map evaluation; cost and violations are the flow's own).
     pub fn macro_flow(

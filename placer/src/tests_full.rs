@@ -16,7 +16,7 @@ use crate::global::wirelength::{PinOffsets, WaScratch, hpwl_at, wa_gradient};
 /// `macros` hard macros (movable unless `fixed_macros`), `cells` std cells of integer widths
 /// 2–7, 4 fixed ports on the boundary, random 2–5-pin nets with pin offsets. Start positions
 /// uniformly random inside the canvas (overlapping).
-fn design(
+pub(crate) fn design(
     seed: u64,
     rows: usize,
     macros: usize,

@@ -57,8 +57,9 @@ pub struct ClusterOptions {
     /// larger piece.
     pub min_piece: f64,
     /// Std-cell utilization the soft macros stand for: a cluster's area is its cells' area
-    /// divided by it (Circuit Training's clustered ariane133 has soft macros of twice the
-    /// cells' area, i.e. 0.5), so the density term keeps room for the cells.
+    /// divided by it. Default 1 (the sum of its cells' areas, as the TILOS flow writes it);
+    /// Circuit Training's own clustered ariane133 has soft macros of twice the cells' area
+    /// (0.5), which keeps room for the cells in the density term.
     pub cell_utilization: f64,
 }
 
@@ -72,7 +73,7 @@ impl Default for ClusterOptions {
             max_net_degree: 500,
             breakup: Some(2.0),
             min_piece: 0.1,
-            cell_utilization: 0.5,
+            cell_utilization: 1.0,
         }
     }
 }
@@ -326,3 +327,6 @@ pub fn spread_cells(
     }
     pl
 }
+
+#[cfg(test)]
+mod tests;
