@@ -12,13 +12,16 @@ use serde::Serialize;
 
 use crate::{CostArgs, Input, read};
 
+/// Partitions asked when `--clusters` is not given (capped at the cell count).
+pub const DEFAULT_CLUSTERS: usize = 500;
+
 /// Options of `cluster` (and of the clustering inside `place --flow full`).
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct ClusterArgs {
-    /// Partitions asked of the partitioner (METIS k-way, balanced by area) before break-up;
-    /// the TILOS flow's default.
-    #[arg(long, default_value_t = 500)]
-    pub clusters: usize,
+    /// Partitions asked of the partitioner (METIS k-way, balanced by area) before break-up
+    /// (default: 500, the TILOS flow's, or one per movable std cell when there are fewer).
+    #[arg(long)]
+    pub clusters: Option<usize>,
     /// Break up a cluster whose cells span more than this many grid cells in x or y (by the
     /// input placement; 0 = never).
     #[arg(long, default_value_t = 2.0)]
@@ -33,7 +36,7 @@ pub struct ClusterArgs {
 impl Default for ClusterArgs {
     fn default() -> Self {
         ClusterArgs {
-            clusters: 500,
+            clusters: None,
             breakup: 2.0,
             cell_utilization: 1.0,
         }
@@ -41,8 +44,8 @@ impl Default for ClusterArgs {
 }
 
 impl ClusterArgs {
-    /// The library options for `seed`.
-    pub fn options(&self, seed: u64) -> Result<ClusterOptions> {
+    /// The library options for `seed`, on a design with `cells` movable std cells.
+    pub fn options(&self, seed: u64, cells: usize) -> Result<ClusterOptions> {
         crate::ensure_arg(
             self.breakup.is_finite() && self.breakup >= 0.0,
             format!(
@@ -51,7 +54,7 @@ impl ClusterArgs {
             ),
         )?;
         Ok(ClusterOptions {
-            clusters: self.clusters,
+            clusters: self.clusters.unwrap_or(DEFAULT_CLUSTERS.min(cells)),
             seed,
             breakup: (self.breakup > 0.0).then_some(self.breakup),
             cell_utilization: self.cell_utilization,
@@ -60,16 +63,20 @@ impl ClusterArgs {
     }
 }
 
-/// Clusters `design` and builds the clustered design. Clustering errors are bad input (exit 2).
+/// Clusters `design` (read from `source`) and builds the clustered design. Clustering errors
+/// are bad input (exit 2).
 pub fn cluster_design(
+    source: &Path,
     design: &netlists::Design,
     params: &placer::cost::CostParams,
     args: &ClusterArgs,
     seed: u64,
 ) -> Result<(Clustering, Clustered)> {
-    let opts = args.options(seed)?;
-    let informative =
-        placer::cluster::placement_is_informative(&design.netlist, &design.placement);
+    let cells = (0..design.netlist.num_nodes())
+        .filter(|&n| placer::cluster::is_clusterable(&design.netlist, n))
+        .count();
+    let opts = args.options(seed, cells)?;
+    let informative = placer::cluster::placement_is_informative(&design.netlist, &design.placement);
     let c = placer::cluster::cluster(
         &design.netlist,
         informative.then_some(&design.placement),
@@ -79,6 +86,9 @@ pub fn cluster_design(
     .map_err(|e| match e {
         placer::cluster::ClusterError::Metis(_) | placer::cluster::ClusterError::Build(_) => {
             anyhow::Error::new(e)
+        }
+        placer::cluster::ClusterError::NoStdCells => {
+            anyhow::Error::new(crate::bad_arg(format!("{}: {e}", source.display())))
         }
         other => anyhow::Error::new(crate::bad_arg(other.to_string())),
     })?;
@@ -111,10 +121,16 @@ struct ClusterEntry<'a> {
 }
 
 /// Runs `cluster`.
-pub fn run(input: &Input, cost: &CostArgs, args: &ClusterArgs, seed: u64, out: &Path) -> Result<()> {
+pub fn run(
+    input: &Input,
+    cost: &CostArgs,
+    args: &ClusterArgs,
+    seed: u64,
+    out: &Path,
+) -> Result<()> {
     let (d, _) = read(input)?;
     let params = cost.params(d.netlist.floorplan())?;
-    let (c, clustered) = cluster_design(&d, &params, args, seed)?;
+    let (c, clustered) = cluster_design(&input.netlist, &d, &params, args, seed)?;
     let informative = placer::cluster::placement_is_informative(&d.netlist, &d.placement);
     let members = c.members();
     let cn = &clustered.netlist;
@@ -139,7 +155,7 @@ pub fn run(input: &Input, cost: &CostArgs, args: &ClusterArgs, seed: u64, out: &
         design: d.netlist.design(),
         netlist: input.netlist.display().to_string(),
         seed,
-        options: args.options(seed)?,
+        options: args.options(seed, c.stats.cells)?,
         stats: &c.stats,
         placement_used: informative,
         clusters: entries,
@@ -150,7 +166,10 @@ pub fn run(input: &Input, cost: &CostArgs, args: &ClusterArgs, seed: u64, out: &
         .with_context(|| format!("writing {}", nl.display()))?;
     let plc = out.join("initial.plc");
     let header = vec![
-        ("macroplace clusters".to_string(), c.num_clusters.to_string()),
+        (
+            "macroplace clusters".to_string(),
+            c.num_clusters.to_string(),
+        ),
         ("macroplace seed".to_string(), seed.to_string()),
     ];
     netlists::plc::write_plc(&plc, cn, &clustered.placement, &header)
@@ -179,7 +198,10 @@ pub fn run(input: &Input, cost: &CostArgs, args: &ClusterArgs, seed: u64, out: &
         "graph            {} vertices, {} edges",
         s.graph_vertices, s.graph_edges
     );
-    println!("cut              {} nets (weight {})", s.cut_nets, s.cut_weight);
+    println!(
+        "cut              {} nets (weight {})",
+        s.cut_nets, s.cut_weight
+    );
     println!("largest cluster  {:.2} × the mean area", s.max_area_ratio);
     println!("time             {:.3} s", s.seconds);
     println!("wrote {}", out.display());

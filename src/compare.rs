@@ -466,7 +466,10 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
         md.push_str(&format!(
             "\nSpearman rank correlation, clustered proxy vs full legal HPWL over {} runs: {}\n",
             paired.len(),
-            rho.map_or("— (fewer than 3 runs or a constant column)".to_string(), |r| format!("{r:.3}"))
+            rho.map_or(
+                "— (fewer than 3 runs or a constant column)".to_string(),
+                |r| format!("{r:.3}")
+            )
         ));
     }
     md.push_str("\nScored by `macroplace eval`'s evaluator (proxy = 1·WL + 0.5·density + 0.5·congestion unless --weights); std dev over seeds.\n");

@@ -531,8 +531,13 @@ fn run_full(
             )?;
             if is_flat(nl) {
                 let tc = Instant::now();
-                let (c, clustered) =
-                    crate::cluster::cluster_design(d, params, &args.cluster, args.seed)?;
+                let (c, clustered) = crate::cluster::cluster_design(
+                    std::path::Path::new(&ctx.netlist),
+                    d,
+                    params,
+                    &args.cluster,
+                    args.seed,
+                )?;
                 let cd = netlists::Design {
                     netlist: clustered.netlist.clone(),
                     placement: clustered.placement.clone(),
@@ -552,8 +557,7 @@ fn run_full(
                 macro_stages.push(placer::macros::flow::Stage {
                     name: format!("clustering ({} clusters)", c.num_clusters),
                     seconds: cluster_secs,
-                    proxy: placer::cost::proxy_cost(&cd.netlist, &cd.placement, params)
-                        .proxy_cost,
+                    proxy: placer::cost::proxy_cost(&cd.netlist, &cd.placement, params).proxy_cost,
                 });
                 macro_stages.extend(run.result.stages.iter().cloned());
                 clustering = Some(placer::report::ClusteredRun {

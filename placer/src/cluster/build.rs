@@ -12,9 +12,7 @@
 //! object, as the CT reader orders them, so write → read gives the same tables.
 
 use netlists::model::{CtExtra, CtObject, CtRole, Extra, Routing};
-use netlists::{
-    NetlistBuilder, Netlist, NodeId, NodeKind, PinDir, Placement, SourceFormat,
-};
+use netlists::{Netlist, NetlistBuilder, NodeId, NodeKind, PinDir, Placement, SourceFormat};
 
 use super::{ClusterError, Clustering, NONE};
 use crate::cost::CostParams;
@@ -65,10 +63,7 @@ pub fn clustered_design(
     let mut x = Vec::new();
     let mut y = Vec::new();
     let mut orient = Vec::new();
-    for n in 0..flat.num_nodes() {
-        if c.node_cluster[n] != NONE {
-            continue;
-        }
+    for n in (0..flat.num_nodes()).filter(|&n| c.node_cluster[n] == NONE) {
         let id = b.add_node(
             &flat.node_name()[n],
             flat.node_width()[n],
@@ -255,10 +250,7 @@ pub fn clustered_design(
                     let cl = d.cluster as usize;
                     let i = cluster_out_count[cl];
                     cluster_out_count[cl] += 1;
-                    let name = format!(
-                        "{}/Poutput_multi_{i}",
-                        b.name_of(NodeId(cluster_node[cl]))
-                    );
+                    let name = format!("{}/Poutput_multi_{i}", b.name_of(NodeId(cluster_node[cl])));
                     // Cluster objects are numbered after the kept ones, in creation order.
                     let o = (objects.len() + pending_cluster_objects.len()) as u32;
                     pending_cluster_objects.push((d.cluster, pin_object(&name, cluster_node[cl])));
@@ -335,7 +327,11 @@ pub fn clustered_design(
     for net in &nets {
         b.add_net(&net.name, net.weight, at)?;
         for (j, p) in net.pins.iter().enumerate() {
-            let dir = if j == 0 { PinDir::Output } else { PinDir::Input };
+            let dir = if j == 0 {
+                PinDir::Output
+            } else {
+                PinDir::Input
+            };
             b.add_pin(NodeId(p.node), p.dx, p.dy, dir);
             if let Some(ct) = ct {
                 let o = if j == 0 {

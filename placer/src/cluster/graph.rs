@@ -36,7 +36,11 @@ pub const EDGE_SCALE: f64 = 100.0;
 
 /// The weighted edges `(u, v, w)` with `u < v` of the expansion, unmerged, in net order: the
 /// definition, used by [`clique_graph`] and by the tests as the oracle's input.
-pub fn expanded_edges(netlist: &Netlist, cells: &[u32], opts: &ClusterOptions) -> Vec<(u32, u32, f64)> {
+pub fn expanded_edges(
+    netlist: &Netlist,
+    cells: &[u32],
+    opts: &ClusterOptions,
+) -> Vec<(u32, u32, f64)> {
     let mut vertex = vec![u32::MAX; netlist.num_nodes()];
     for (v, &n) in cells.iter().enumerate() {
         vertex[n as usize] = v as u32;
@@ -46,11 +50,7 @@ pub fn expanded_edges(netlist: &Netlist, cells: &[u32], opts: &ClusterOptions) -
     let mut vs: Vec<u32> = Vec::new();
     for net in netlist.nets() {
         nodes.clear();
-        nodes.extend(
-            netlist
-                .net_pins(net)
-                .map(|p| netlist.pin_node()[p].0),
-        );
+        nodes.extend(netlist.net_pins(net).map(|p| netlist.pin_node()[p].0));
         nodes.sort_unstable();
         nodes.dedup();
         let p = nodes.len();
@@ -90,7 +90,7 @@ pub fn expanded_edges(netlist: &Netlist, cells: &[u32], opts: &ClusterOptions) -
 /// The partitioning graph of the movable std cells `cells` (vertex `v` is node `cells[v]`).
 pub fn clique_graph(netlist: &Netlist, cells: &[u32], opts: &ClusterOptions) -> Graph {
     let mut edges = expanded_edges(netlist, cells, opts);
-    edges.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    edges.sort_unstable_by_key(|e| (e.0, e.1));
     // Merge parallel edges.
     let mut merged: Vec<(u32, u32, f64)> = Vec::with_capacity(edges.len());
     for e in edges {

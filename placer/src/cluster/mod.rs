@@ -88,7 +88,9 @@ pub enum ClusterError {
     #[error("--clusters: expected at least 1 cluster, found 0")]
     ZeroClusters,
     /// More clusters than cells.
-    #[error("--clusters: expected at most {cells} clusters (one per movable std cell), found {asked}")]
+    #[error(
+        "--clusters: expected at most {cells} clusters (one per movable std cell), found {asked}"
+    )]
     TooManyClusters {
         /// What was asked.
         asked: usize,
@@ -304,7 +306,7 @@ pub fn spread_cells(
     seed: u64,
 ) -> Placement {
     let mut pl = flat_start.clone();
-    let mut rng = SmallRng::seed_from_u64(seed ^ 0x5eed_c1u64);
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0x005e_edc1_u64);
     let cn = &clustered.netlist;
     for n in 0..flat.num_nodes() {
         let k = c.node_cluster[n];

@@ -7,6 +7,11 @@ use netlists::Netlist;
 use super::graph::{Graph, Idx};
 use super::{ClusterError, ClusterOptions, NONE};
 
+/// METIS keeps its random state in globals (GKlib's generator), so two partitions computed at
+/// once on different threads draw from one stream and stop being reproducible. Every call goes
+/// through this lock.
+static METIS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The partition of each vertex of `g` (vertex `v` is node `cells[v]`) into `opts.clusters`
 /// parts. Deterministic in `opts.seed`.
 pub fn kway(
@@ -21,6 +26,7 @@ pub fn kway(
             .map_err(|_| ClusterError::Metis(format!("{} parts is too many", opts.clusters)))?;
         let ufactor = ((opts.imbalance * 1000.0).round() as Idx).max(1);
         let seed = (opts.seed % (Idx::MAX as u64)) as Idx;
+        let _one_at_a_time = METIS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         metis::Graph::new(1, nparts, &g.xadj, &g.adjncy)
             .map_err(|e| ClusterError::Metis(format!("{e:?}")))?
             .set_vwgt(&g.vwgt)

@@ -110,7 +110,10 @@ fn every_cell_in_one_cluster_areas_add_up_and_macros_and_ports_are_kept() {
                 let s = cd.cluster_node[k] as usize;
                 assert_eq!(cn.node_kind()[s], NodeKind::SoftMacro);
                 let got = cn.node_area(NodeId(s as u32));
-                assert!((got - a / util).abs() <= 1e-9 * a, "cluster {k}: {got} vs {a}");
+                assert!(
+                    (got - a / util).abs() <= 1e-9 * a,
+                    "cluster {k}: {got} vs {a}"
+                );
             }
         }
     }
@@ -192,7 +195,10 @@ fn bad_options_and_designs_without_cells_are_refused() {
     ));
     assert!(matches!(
         cluster(&nl, Some(&pl), &params, &opts(91, 1)),
-        Err(ClusterError::TooManyClusters { asked: 91, cells: 90 })
+        Err(ClusterError::TooManyClusters {
+            asked: 91,
+            cells: 90
+        })
     ));
     let o = ClusterOptions {
         cell_utilization: 0.0,
@@ -204,7 +210,45 @@ fn bad_options_and_designs_without_cells_are_refused() {
     ));
     let (macros_only, pl0) = crate::tests_full::design(2, 12, 3, 0, false);
     assert!(matches!(
-        cluster(&macros_only, Some(&pl0), &CostParams::from_floorplan(macros_only.floorplan()), &opts(1, 1)),
+        cluster(
+            &macros_only,
+            Some(&pl0),
+            &CostParams::from_floorplan(macros_only.floorplan()),
+            &opts(1, 1)
+        ),
         Err(ClusterError::NoStdCells)
     ));
+}
+
+#[test]
+fn clusterings_computed_at_once_on_many_threads_equal_the_serial_ones() {
+    // METIS's random state is global; without the lock in `partition::kway` these differ.
+    let (nl, pl) = crate::tests_full::design(4, 12, 3, 3000, false);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let serial: Vec<Vec<u32>> = (0..6)
+        .map(|s| {
+            cluster(&nl, Some(&pl), &params, &opts(60, s))
+                .unwrap()
+                .node_cluster
+        })
+        .collect();
+    let parallel: Vec<Vec<u32>> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..6)
+            .map(|s| {
+                let (nl, pl, params) = (&nl, &pl, &params);
+                sc.spawn(move || {
+                    cluster(nl, Some(pl), params, &opts(60, s))
+                        .unwrap()
+                        .node_cluster
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (s, (a, b)) in serial.iter().zip(&parallel).enumerate() {
+        assert!(
+            a == b,
+            "seed {s}: concurrent clustering differs from the serial one"
+        );
+    }
 }
