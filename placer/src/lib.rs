@@ -15,6 +15,8 @@
 //!   density, the Nesterov placer.
 //! - [`detail`]: std cells in rows — rows and free segments, Abacus legalization, detailed
 //!   placement, the row legality check.
+//! - [`cluster`]: flat netlists → clustered designs (METIS k-way on the cell graph, break-up by
+//!   the input placement, the clustered netlist with one soft macro per cluster).
 //! - [`full`]: the full-placement flow (macros, then cells: global → Abacus → detailed).
 //! - [`report`]: the typed report every flow produces and the CLI writes.
 //!
