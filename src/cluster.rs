@@ -129,7 +129,7 @@ pub fn run(
     out: &Path,
 ) -> Result<()> {
     let (d, _) = read(input)?;
-    let params = cost.params(d.netlist.floorplan())?;
+    let params = cost.params_clustering(&d.netlist)?;
     let (c, clustered) = cluster_design(&input.netlist, &d, &params, args, seed)?;
     let informative = placer::cluster::placement_is_informative(&d.netlist, &d.placement);
     let members = c.members();

@@ -312,7 +312,11 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let (design, parse_secs) = read(input)?;
-    let params = cost.params(design.netlist.floorplan())?;
+    let params = if args.flow == FlowArg::Full {
+        cost.params_clustering(&design.netlist)?
+    } else {
+        cost.params(design.netlist.floorplan())?
+    };
     let mut rows: Vec<RunRow> = Vec::new();
     let mut placements: Vec<(String, netlists::Placement, f64)> = Vec::new();
     for m in &args.methods {

@@ -253,6 +253,37 @@ struct CostArgs {
 }
 
 impl CostArgs {
+    /// Whether `--grid` was given.
+    fn grid_given(&self) -> bool {
+        self.grid.is_some()
+    }
+
+    /// [`CostArgs::params`] for a run that clusters `netlist` when it is flat: where neither
+    /// the input nor `--grid` gives a grid, Circuit Training's gridding chooses it (said on
+    /// the terminal).
+    fn params_clustering(&self, netlist: &netlists::Netlist) -> Result<placer::cost::CostParams> {
+        let mut p = self.params(netlist.floorplan())?;
+        if !self.grid_given()
+            && netlist.floorplan().grid.is_none()
+            && place::is_flat(netlist)
+            && let Some(g) = placer::cluster::gridding::suggest_grid(
+                netlist,
+                p.canvas_width,
+                p.canvas_height,
+                &Default::default(),
+            )
+        {
+            p.grid_cols = g.cols;
+            p.grid_rows = g.rows;
+            eprintln!(
+                "note: no grid in the input: Circuit Training's gridding chose {} x {} \
+                 (empty {:.3}, waste {:.3} / {:.3}; --grid overrides)",
+                g.cols, g.rows, g.empty_ratio, g.hor_waste, g.ver_waste
+            );
+        }
+        Ok(p)
+    }
+
     fn params(&self, fp: &netlists::Floorplan) -> Result<placer::cost::CostParams> {
         let mut p = placer::cost::CostParams::from_floorplan(fp);
         p.weights = placer::cost::Weights {

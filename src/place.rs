@@ -227,7 +227,11 @@ pub struct Outcome {
 /// Runs `place`: reads the input, runs the flow, writes every output, prints a summary.
 pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let (d, parse_secs) = read(input)?;
-    let params = cost.params(d.netlist.floorplan())?;
+    let params = if clusters(args) {
+        cost.params_clustering(&d.netlist)?
+    } else {
+        cost.params(d.netlist.floorplan())?
+    };
     let ctx = input.run_context(parse_secs);
     let outcome = run(&d, &params, args, ctx)?;
     crate::output::write_run(&args.out, &d.netlist, &params, &outcome, !args.no_pictures)?;
@@ -465,9 +469,14 @@ fn run_macro_flow(
     })
 }
 
+/// Whether `args` asks for the full flow with a macro placer, which clusters a flat design.
+pub(crate) fn clusters(args: &PlaceArgs) -> bool {
+    args.flow == FlowArg::Full && args.macros != MacrosArg::Analytic
+}
+
 /// Whether `--flow full` with a macro placer clusters the design first: it has movable std
 /// cells and no soft macros (a flat netlist).
-fn is_flat(nl: &netlists::Netlist) -> bool {
+pub(crate) fn is_flat(nl: &netlists::Netlist) -> bool {
     use netlists::NodeKind;
     nl.count_kind(NodeKind::SoftMacro) == 0
         && (0..nl.num_nodes()).any(|n| placer::cluster::is_clusterable(nl, n))

@@ -280,3 +280,38 @@ fn full_flow_on_a_small_flat_design_is_legal_and_eval_reproduces_the_report() {
         ));
     }
 }
+
+#[test]
+fn ct_gridding_reproduces_the_grids_of_the_ct_headers() {
+    // The TILOS flow chose each design's grid with Circuit Training's gridding; ours, on the
+    // same canvas and macros, must choose the same.
+    let d = ariane133();
+    let fp = d.netlist.floorplan();
+    let t = std::time::Instant::now();
+    let g = placer::cluster::gridding::suggest_grid(
+        &d.netlist,
+        fp.width,
+        fp.height,
+        &Default::default(),
+    )
+    .expect("a feasible grid");
+    eprintln!("ariane133: {g:?} in {:.2} s", t.elapsed().as_secs_f64());
+    assert_eq!((g.cols, g.rows), (24, 21), "{g:?}");
+    // The flat designs on their clustered versions' canvases (the headers beside them).
+    for (name, canvas, want) in [
+        ("ariane136_ng45", 1446.359, (25, 21)),
+        ("nvdla_ng45", 2127.922, (39, 36)),
+        ("mempool_tile_ng45", 885.390, (29, 24)),
+    ] {
+        let d = read(&format!("ct-flat/{name}/netlist.pb.txt.gz"), None);
+        let g = placer::cluster::gridding::suggest_grid(
+            &d.netlist,
+            canvas,
+            canvas,
+            &Default::default(),
+        )
+        .expect("a feasible grid");
+        eprintln!("{name}: {g:?}");
+        assert_eq!((g.cols, g.rows), want, "{name}: {g:?}");
+    }
+}

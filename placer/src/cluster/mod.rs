@@ -23,6 +23,7 @@
 pub mod breakup;
 pub mod build;
 pub mod graph;
+pub mod gridding;
 pub mod partition;
 
 use std::time::Instant;
