@@ -61,7 +61,20 @@ pub fn write_run(
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let file = out.join(&r.placement_file);
     match netlist.extra() {
-        Extra::Ct(_) => netlists::plc::write_plc(&file, netlist, &run.placement, &plc_header(r)),
+        Extra::Ct(_) => {
+            // The header carries the parameters the run scored with (they may come from
+            // options or gridding), so `eval` of the file reproduces the report.
+            let mut fp = netlist.floorplan().clone();
+            fp.grid = Some((params.grid_cols as u32, params.grid_rows as u32));
+            fp.routing = Some(netlists::model::Routing {
+                h_routes_per_um: params.h_routes_per_um,
+                v_routes_per_um: params.v_routes_per_um,
+                h_macro_alloc: params.h_macro_alloc,
+                v_macro_alloc: params.v_macro_alloc,
+            });
+            fp.smoothing = Some(params.smooth as f64);
+            netlists::plc::write_plc_with(&file, netlist, &fp, &run.placement, &plc_header(r))
+        }
         _ => netlists::bookshelf::write_pl(&file, netlist, &run.placement),
     }
     .with_context(|| format!("writing {}", file.display()))?;

@@ -339,7 +339,19 @@ pub fn write_plc(
     placement: &Placement,
     extra_header: &[(String, String)],
 ) -> Result<()> {
-    let fp = netlist.floorplan();
+    write_plc_with(path, netlist, netlist.floorplan(), placement, extra_header)
+}
+
+/// [`write_plc`] with the header parameters (grid, canvas size, routing, smoothing, overlap
+/// threshold, blockages, metadata) of `fp` instead of the netlist's own: what a run scored
+/// with, so that reading the file back scores the same.
+pub fn write_plc_with(
+    path: &Path,
+    netlist: &Netlist,
+    fp: &crate::model::Floorplan,
+    placement: &Placement,
+    extra_header: &[(String, String)],
+) -> Result<()> {
     let indices = crate::objects::plc_indices(netlist);
     let is_ct = matches!(netlist.extra(), crate::model::Extra::Ct(_));
     let (x0, y0) = if is_ct {

@@ -15,10 +15,13 @@
 //! - [`build`]: the clustered netlist — hard macros and ports as they were, one soft macro
 //!   `Grp_k` per cluster (area = its cells' area, pins for the nets it cuts, net weights kept),
 //!   written by the CT writer object for object.
+//! - [`gridding`]: Circuit Training's choice of the placement grid for a design whose input
+//!   gives none.
 //!
 //! Architecture invariant: hard macros, ports and fixed nodes are never absorbed; every
 //! movable std cell is in exactly one cluster; the result depends on the netlist, the
-//! placement and the options only (METIS is serial and seeded), never on the thread count.
+//! placement and the options only (METIS is serial and seeded, and one call runs at a time:
+//! its random state is global), never on the thread count or on concurrent clusterings.
 
 pub mod breakup;
 pub mod build;
