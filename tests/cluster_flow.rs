@@ -186,33 +186,38 @@ fn cluster_bad_requests_are_one_line_exit_2_and_write_nothing() {
             "netlist.pb.txt: the design has no movable std cells",
         ),
     ];
-    for (i, (nl, extra, want)) in cases.iter().enumerate() {
-        let out = dir.path().join(format!("o{i}"));
-        let (code, err) = macroplace()
-            .arg("cluster")
-            .arg(bench(nl))
-            .args(*extra)
-            .arg("--out")
-            .arg(&out)
-            .run_fail();
+    // `args` then `--out DIR` fails with one error line, exit 2, and writes nothing.
+    let refused = |args: &[&str], out: &Path| -> String {
+        let (code, err) = macroplace().args(args).arg("--out").arg(out).run_fail();
         assert_eq!(code, 2, "{err}");
         assert_eq!(error_lines(&err), 1, "{err}");
-        assert!(err.contains(want), "{err}");
         assert!(!out.exists(), "output written despite bad input");
+        err
+    };
+    for (i, (nl, extra, want)) in cases.iter().enumerate() {
+        let input = bench(nl);
+        let input = input.to_str().unwrap();
+        let err = refused(
+            &[&["cluster", input][..], extra].concat(),
+            &dir.path().join(format!("o{i}")),
+        );
+        assert!(err.contains(want), "{err}");
         // The full flow refuses the same request before writing anything.
-        let out = dir.path().join(format!("p{i}"));
         if i < 2 {
-            let (code, err) = macroplace()
-                .arg("place")
-                .arg(bench(nl))
-                .args(["--flow", "full", "--macros", "sa", "--macro-time", "2"])
-                .args(*extra)
-                .arg("--out")
-                .arg(&out)
-                .run_fail();
-            assert_eq!(code, 2, "{err}");
-            assert_eq!(error_lines(&err), 1, "{err}");
-            assert!(!out.exists());
+            let place = [
+                "place",
+                input,
+                "--flow",
+                "full",
+                "--macros",
+                "sa",
+                "--macro-time",
+                "2",
+            ];
+            refused(
+                &[&place[..], extra].concat(),
+                &dir.path().join(format!("p{i}")),
+            );
         }
     }
 }

@@ -17,7 +17,7 @@
 use netlists::{Netlist, NodeKind};
 use rayon::prelude::*;
 
-use crate::macros::masks::{MaskGrid, Obstacle, position_mask_among};
+use crate::macros::masks::{MaskGrid, Obstacle, blockage_obstacles, position_mask_among};
 
 /// The sweep's bounds and the selection's tolerance (CT's flag defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,16 +174,7 @@ pub fn grid_choices(
     fp.width = canvas_w;
     fp.height = canvas_h;
     let fp = &fp;
-    let blockages: Vec<Obstacle> = fp
-        .blockages
-        .iter()
-        .map(|b| Obstacle {
-            x: (b.x_min + b.x_max) / 2.0,
-            y: (b.y_min + b.y_max) / 2.0,
-            w: b.x_max - b.x_min,
-            h: b.y_max - b.y_min,
-        })
-        .collect();
+    let blockages: Vec<Obstacle> = blockage_obstacles(fp).collect();
     let widths: Vec<f64> = macros.iter().map(|m| m.0).collect();
     let heights: Vec<f64> = macros.iter().map(|m| m.1).collect();
     let candidates: Vec<(usize, usize)> = (opts.min_num..opts.max_num)
@@ -198,14 +189,7 @@ pub fn grid_choices(
     candidates
         .par_iter()
         .filter_map(|&(rows, cols)| {
-            let grid = MaskGrid {
-                cols,
-                rows,
-                x0: fp.x_min,
-                y0: fp.y_min,
-                cell_w: fp.width / cols as f64,
-                cell_h: fp.height / rows as f64,
-            };
+            let grid = MaskGrid::over_floorplan(fp, cols, rows);
             let empty_ratio = pack_empty_ratio(&macros, &blockages, fp, &grid)?;
             let hor_waste = waste_ratio(&widths, grid.cell_w);
             let ver_waste = waste_ratio(&heights, grid.cell_h);

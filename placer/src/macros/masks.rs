@@ -33,7 +33,11 @@ pub struct MaskGrid {
 impl MaskGrid {
     /// A `cols × rows` grid over a netlist's canvas.
     pub fn over_canvas(netlist: &Netlist, cols: usize, rows: usize) -> MaskGrid {
-        let fp = netlist.floorplan();
+        MaskGrid::over_floorplan(netlist.floorplan(), cols, rows)
+    }
+
+    /// A `cols × rows` grid over a floorplan's canvas.
+    pub fn over_floorplan(fp: &netlists::Floorplan, cols: usize, rows: usize) -> MaskGrid {
         MaskGrid {
             cols,
             rows,
@@ -127,13 +131,18 @@ pub fn obstacles(
             h: netlist.node_height()[i],
         })
         .collect();
-    out.extend(netlist.floorplan().blockages.iter().map(|b| Obstacle {
+    out.extend(blockage_obstacles(netlist.floorplan()));
+    out
+}
+
+/// The floorplan's blockages as obstacles.
+pub fn blockage_obstacles(fp: &netlists::Floorplan) -> impl Iterator<Item = Obstacle> + '_ {
+    fp.blockages.iter().map(|b| Obstacle {
         x: (b.x_min + b.x_max) / 2.0,
         y: (b.y_min + b.y_max) / 2.0,
         w: b.x_max - b.x_min,
         h: b.y_max - b.y_min,
-    }));
-    out
+    })
 }
 
 /// Where the centre of `node` (N-frame width and height; CT never swaps them) may go: row-major
