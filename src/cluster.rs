@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use placer::cluster::{ClusterOptions, ClusterStats, Clustering, build::Clustered};
 use serde::Serialize;
 
-use crate::{CostArgs, Input, read};
+use crate::{CostArgs, Input, read_scored};
 
 /// Partitions asked when `--clusters` is not given (capped at the cell count).
 pub const DEFAULT_CLUSTERS: usize = 500;
@@ -24,12 +24,12 @@ pub struct ClusterArgs {
     pub clusters: Option<usize>,
     /// Break up a cluster whose cells span more than this many grid cells in x or y (by the
     /// input placement; 0 = never).
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(value_parser = crate::values::non_negative, long, default_value_t = 2.0)]
     pub breakup: f64,
     /// Std-cell utilization a soft macro stands for: its area is its cells' area divided by
     /// this (default 1: the sum of its cells' areas; Circuit Training's own clustered
     /// ariane133 uses 0.5).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(value_parser = crate::values::fraction, long, default_value_t = 1.0)]
     pub cell_utilization: f64,
 }
 
@@ -128,8 +128,11 @@ pub fn run(
     seed: u64,
     out: &Path,
 ) -> Result<()> {
-    let (d, _) = read(input)?;
+    let (d, _) = read_scored(input, cost)?;
     let params = cost.params_clustering(&d.netlist)?;
+    let set = crate::outset::OutputSet::begin(out, "cluster")?;
+    let shown = out;
+    let out = set.dir();
     let (c, clustered) = cluster_design(&input.netlist, &d, &params, args, seed)?;
     let informative = placer::cluster::placement_is_informative(&d.netlist, &d.placement);
     let members = c.members();
@@ -160,7 +163,6 @@ pub fn run(
         placement_used: informative,
         clusters: entries,
     };
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let nl: PathBuf = out.join("netlist.pb.txt");
     netlists::ct::write_ct(&nl, cn, &clustered.placement)
         .with_context(|| format!("writing {}", nl.display()))?;
@@ -180,6 +182,8 @@ pub fn run(
         writeln!(w)
     })
     .with_context(|| format!("writing {}", cj.display()))?;
+    set.commit()?;
+    let out = shown;
     let s = &c.stats;
     println!("design           {}", d.netlist.design());
     println!(

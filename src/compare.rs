@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use placer::cost::CostParams;
 
 use crate::place::{FlowArg, MacrosArg, MethodArg, PlaceArgs};
-use crate::{CostArgs, Input, InputError, bad_arg, ensure_arg, read};
+use crate::{CostArgs, Input, InputError, bad_arg, ensure_arg, read_scored};
 
 /// Options of `compare`.
 #[derive(clap::Args, Debug, Clone)]
@@ -20,16 +20,16 @@ pub struct CompareArgs {
     #[arg(long, value_delimiter = ',', default_value = "greedy,ea,sa")]
     pub methods: Vec<String>,
     /// Wall-clock budget of each run in seconds.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(value_parser = crate::values::seconds, long, default_value_t = 60.0)]
     pub time_limit: f64,
     /// Seeds per method (1..=K).
-    #[arg(long, default_value_t = 1)]
+    #[arg(value_parser = crate::values::steps, long, default_value_t = 1)]
     pub seeds: u64,
     /// `macro` (macros only) or `full` (then every std cell) for greedy, ea, sa and rl.
     #[arg(long, value_enum, default_value = "macro")]
     pub flow: FlowArg,
     /// full: seconds of each run for the macro placer (default: half of --time-limit).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::seconds, long)]
     pub macro_time: Option<f64>,
     /// Checkpoint directory for rl.
     #[arg(long)]
@@ -39,7 +39,7 @@ pub struct CompareArgs {
     #[arg(long = "import", value_name = "NAME=FILE")]
     pub imports: Vec<String>,
     /// Worker threads of each run (default: all cores).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::count::<1024>, long)]
     pub threads: Option<usize>,
     /// Output directory: compare.md, compare.csv, compare.json, compare.png, runs/.
     #[arg(long)]
@@ -309,19 +309,28 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
         };
         imports.push((name.to_string(), PathBuf::from(file)));
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let (design, parse_secs) = read(input)?;
+    let (design, parse_secs) = read_scored(input, cost)?;
     let params = if args.flow == FlowArg::Full {
         cost.params_clustering(&design.netlist)?
     } else {
         cost.params(design.netlist.floorplan())?
     };
+    // Every input is read, and --out checked, before any method runs.
+    let mut imported = Vec::new();
+    for (name, file) in &imports {
+        let (p, mut row) = score(&design, &params, file)
+            .with_context(|| format!("--import {name}={}", file.display()))?;
+        row.method = name.clone();
+        row.note = "imported".into();
+        imported.push((name.clone(), p, row));
+    }
+    let set = crate::outset::OutputSet::begin(&args.out, "compare")?;
+    let out_dir = set.dir().to_path_buf();
     let mut rows: Vec<RunRow> = Vec::new();
     let mut placements: Vec<(String, netlists::Placement, f64)> = Vec::new();
     for m in &args.methods {
         if m == "coloquinte" {
-            let dir = args.out.join("runs").join("coloquinte");
+            let dir = out_dir.join("runs").join("coloquinte");
             match run_coloquinte(input, &dir)? {
                 Ok((pl, seconds)) => {
                     let (p, mut row) = score(&design, &params, &pl)?;
@@ -352,7 +361,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             continue;
         }
         for seed in 1..=args.seeds {
-            let dir = args.out.join("runs").join(format!("{m}-s{seed}"));
+            let dir = out_dir.join("runs").join(format!("{m}-s{seed}"));
             let place_args = run_args(m, seed, args, dir.clone())?;
             eprintln!(">> {m} seed {seed}");
             let ctx = input.run_context(parse_secs);
@@ -370,13 +379,19 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             rows.push(row);
         }
     }
-    for (name, file) in &imports {
-        let (p, mut row) = score(&design, &params, file)
-            .with_context(|| format!("--import {name}={}", file.display()))?;
-        row.method = name.clone();
-        row.note = "imported".into();
-        placements.push((name.clone(), p, row.proxy_cost));
+    for (name, p, row) in imported {
+        placements.push((name, p, row.proxy_cost));
         rows.push(row);
+    }
+    // Files are named where they will be once the set is in place.
+    let (staged, final_dir) = (
+        out_dir.display().to_string(),
+        args.out.display().to_string(),
+    );
+    for r in &mut rows {
+        if let Some(rest) = r.file.strip_prefix(&staged) {
+            r.file = format!("{final_dir}{rest}");
+        }
     }
 
     // Summary per method (in the order given, imports last).
@@ -477,7 +492,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
         ));
     }
     md.push_str("\nScored by `macroplace eval`'s evaluator (proxy = 1·WL + 0.5·density + 0.5·congestion unless --weights); std dev over seeds.\n");
-    let out = &args.out;
+    let out = &out_dir;
     let write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| {
         let path = out.join(name);
         netlists::io::write_atomic(&path, |w| f(w))
@@ -543,8 +558,9 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             620,
         )?;
     }
+    set.commit()?;
     print!("{md}");
-    println!("wrote {}", out.display());
+    println!("wrote {}", args.out.display());
     Ok(())
 }
 

@@ -20,8 +20,10 @@ use netlists::{ReadOptions, bookshelf, ct, plc, stats};
 mod cluster;
 mod compare;
 mod output;
+mod outset;
 mod place;
 mod train;
+mod values;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -45,7 +47,7 @@ struct Input {
     #[arg(long)]
     pl: Option<PathBuf>,
     /// Bookshelf: nodes taller than this are macros (default: the first row's height).
-    #[arg(long, value_name = "HEIGHT")]
+    #[arg(value_parser = crate::values::positive, long, value_name = "HEIGHT")]
     macro_height: Option<f64>,
 }
 
@@ -175,13 +177,13 @@ enum Command {
     /// `initial.plc` in --out) with realistic statistics, for training and scale tests.
     Generate {
         /// Hard macros.
-        #[arg(long, default_value_t = 64)]
+        #[arg(value_parser = crate::values::count0::<{ netlists::limits::MAX_GENERATED_NODES }>, long, default_value_t = 64)]
         macros: usize,
         /// Soft macros (std-cell clusters).
-        #[arg(long, default_value_t = 400)]
+        #[arg(value_parser = crate::values::count0::<{ netlists::limits::MAX_GENERATED_NODES }>, long, default_value_t = 400)]
         clusters: usize,
         /// Ports (default: a third of macros + clusters, at least 8).
-        #[arg(long, default_value_t = 0)]
+        #[arg(value_parser = crate::values::count0::<{ netlists::limits::MAX_GENERATED_NODES }>, long, default_value_t = 0)]
         ports: usize,
         /// Seed.
         #[arg(long, default_value_t = 1)]
@@ -285,19 +287,30 @@ impl CostArgs {
     }
 
     fn params(&self, fp: &netlists::Floorplan) -> Result<placer::cost::CostParams> {
+        use netlists::limits;
         let mut p = placer::cost::CostParams::from_floorplan(fp);
+        let (a, b, c) = self.weights;
+        ensure_arg(
+            [a, b, c]
+                .iter()
+                .all(|w| (0.0..=limits::MAX_NET_WEIGHT).contains(w)),
+            format!(
+                "--weights: expected three weights between 0 and {:e}, found {a},{b},{c}",
+                limits::MAX_NET_WEIGHT
+            ),
+        )?;
         p.weights = placer::cost::Weights {
-            wirelength: self.weights.0,
-            density: self.weights.1,
-            congestion: self.weights.2,
+            wirelength: a,
+            density: b,
+            congestion: c,
         };
         p.square_soft = self.square_soft;
         p.soft_pin_offsets = self.soft_pin_offsets;
+        let flag = |name: &str, r: Result<(), String>| -> Result<(), BadArg> {
+            r.map_err(|m| bad_arg(format!("{name}: {m}")))
+        };
         if let Some((w, h)) = self.canvas {
-            ensure_arg(
-                w > 0.0 && h > 0.0,
-                format!("--canvas: expected positive sizes, found {w},{h}"),
-            )?;
+            flag("--canvas", limits::check_canvas(w, h))?;
             p.canvas_width = w;
             p.canvas_height = h;
         }
@@ -306,22 +319,22 @@ impl CostArgs {
                 c >= 1.0 && r >= 1.0 && c.fract() == 0.0 && r.fract() == 0.0,
                 format!("--grid: expected positive integers, found {c},{r}"),
             )?;
+            flag("--grid", limits::check_grid(c as u64, r as u64))?;
             p.grid_cols = c as usize;
             p.grid_rows = r as usize;
         }
         if let Some((h, v)) = self.routes {
-            ensure_arg(
-                h > 0.0 && v > 0.0,
-                format!("--routes: expected positive values, found {h},{v}"),
-            )?;
+            flag("--routes", limits::check_routes(h, v))?;
             p.h_routes_per_um = h;
             p.v_routes_per_um = v;
         }
         if let Some((h, v)) = self.macro_routes {
+            flag("--macro-routes", limits::check_macro_routes(h, v))?;
             p.h_macro_alloc = h;
             p.v_macro_alloc = v;
         }
         if let Some(k) = self.smooth {
+            flag("--smooth", limits::check_smoothing(k as f64).map(|_| ()))?;
             p.smooth = k;
         }
         Ok(p)
@@ -408,9 +421,40 @@ fn exit_status(e: &anyhow::Error) -> u8 {
     }
 }
 
+/// [`read`], then `--canvas` (when given) replaces the design's canvas: one canvas for the
+/// proxy, legality and the written files.
+/// `--out` of a picture: a `.png` or `.svg` name (checked before any work).
+fn ensure_picture_name(out: &Path) -> Result<(), BadArg> {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    ensure_arg(
+        matches!(ext.as_deref(), Some("png" | "svg")),
+        format!(
+            "--out: expected a .png or .svg file name, found {}",
+            out.display()
+        ),
+    )
+}
+
+fn read_scored(input: &Input, cost: &CostArgs) -> Result<(netlists::Design, f64)> {
+    let (mut d, secs) = read(input)?;
+    if let Some((w, h)) = cost.canvas {
+        netlists::limits::check_canvas(w, h).map_err(|m| bad_arg(format!("--canvas: {m}")))?;
+        d.netlist = d
+            .netlist
+            .with_canvas_size(w, h)
+            .map_err(|e| bad_arg(format!("--canvas: {e}")))?;
+    }
+    Ok((d, secs))
+}
+
 fn read(input: &Input) -> Result<(netlists::Design, f64)> {
     let t = Instant::now();
     let d = input.read().map_err(InputError)?;
+    for w in &d.warnings {
+        eprintln!("warning: {w}");
+    }
     Ok((d, t.elapsed().as_secs_f64()))
 }
 
@@ -489,7 +533,7 @@ fn info(input: &Input, json: bool) -> Result<()> {
 }
 
 fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
-    let (d, parse_secs) = read(input)?;
+    let (d, parse_secs) = read_scored(input, args)?;
     let params = args.params(d.netlist.floorplan())?;
     // Fixed nodes are checked against the netlist's own positions (before any .plc/.pl).
     let reference = if input.plc.is_some() || input.pl.is_some() {
@@ -505,6 +549,12 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
     let mut e =
         placer::report::Evaluation::of(&d.netlist, &d.placement, &params, reference.as_ref());
     e.parse_seconds = parse_secs;
+    if let Err(m) = e.check_finite() {
+        anyhow::bail!(
+            "the evaluation gave {m}: the cost model met a value it cannot score (check the \
+             design's sizes, canvas and routing parameters)"
+        );
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&e)?);
         return Ok(());
@@ -564,7 +614,8 @@ fn plot(
     size: (f64, f64),
     compare: &[PathBuf],
 ) -> Result<()> {
-    let (d, _) = read(input)?;
+    ensure_picture_name(out)?;
+    let (d, _) = read_scored(input, args)?;
     let params = args.params(d.netlist.floorplan())?;
     ensure_arg(
         size.0 >= 200.0 && size.1 >= 200.0 && size.0 <= 20000.0 && size.1 <= 20000.0,
@@ -633,19 +684,27 @@ fn plot(
 
 fn convert(input: &Input, to: Format, out: &Path) -> Result<()> {
     let (d, _) = read(input)?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let set = outset::OutputSet::begin(out, "convert")?;
+    let (shown, out) = (out, set.dir());
     let name = d.netlist.design().to_string();
     match to {
         Format::Bookshelf => {
             bookshelf::write_bookshelf(out, &name, &d.netlist, &d.placement)?;
-            println!("wrote {}", out.join(format!("{name}.aux")).display());
+            set.commit()?;
+            println!("wrote {}", shown.join(format!("{name}.aux")).display());
         }
         Format::Ct => {
             let nl = out.join("netlist.pb.txt");
-            ct::write_ct(&nl, &d.netlist, &d.placement)?;
+            ct::write_ct(&nl, &d.netlist, &d.placement)
+                .with_context(|| format!("writing {}", shown.join("netlist.pb.txt").display()))?;
             let p = out.join(format!("{name}.plc"));
             plc::write_plc(&p, &d.netlist, &d.placement, &[])?;
-            println!("wrote {} and {}", nl.display(), p.display());
+            set.commit()?;
+            println!(
+                "wrote {} and {}",
+                shown.join("netlist.pb.txt").display(),
+                shown.join(format!("{name}.plc")).display()
+            );
         }
     }
     Ok(())
@@ -670,6 +729,7 @@ fn run(cli: Cli) -> Result<()> {
             fields,
             size,
         } => {
+            ensure_picture_name(&out)?;
             let series = viz::load_curves(&input, &fields)?;
             let title = input
                 .file_name()
@@ -707,9 +767,12 @@ fn run(cli: Cli) -> Result<()> {
                 seed,
                 ..Default::default()
             };
+            let set = outset::OutputSet::begin(&out, "generate")?;
             let (nl, pl) = netlists::generate::generate(&opts).map_err(InputError)?;
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let (nf, pf) = (out.join("netlist.pb.txt"), out.join("initial.plc"));
+            let (nf, pf) = (
+                set.dir().join("netlist.pb.txt"),
+                set.dir().join("initial.plc"),
+            );
             ct::write_ct(&nf, &nl, &pl).with_context(|| format!("writing {}", nf.display()))?;
             plc::write_plc(
                 &pf,
@@ -718,10 +781,11 @@ fn run(cli: Cli) -> Result<()> {
                 &[("macroplace generate seed".into(), seed.to_string())],
             )
             .with_context(|| format!("writing {}", pf.display()))?;
+            set.commit()?;
             println!(
                 "wrote {} and {} ({} hard macros, {} clusters, {} ports, {} nets)",
-                nf.display(),
-                pf.display(),
+                out.join("netlist.pb.txt").display(),
+                out.join("initial.plc").display(),
                 nl.count_kind(netlists::NodeKind::HardMacro),
                 nl.count_kind(netlists::NodeKind::SoftMacro),
                 nl.count_kind(netlists::NodeKind::Port),
@@ -732,8 +796,50 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The command line, with values that start with `-` accepted by options (so that `--weights
+/// -1,0,0` reaches the range check and its one-line message), parsed; a parse error is one
+/// line.
+fn parse_cli() -> Result<Cli, ExitCode> {
+    use clap::{CommandFactory, FromArgMatches};
+    let cmd = Cli::command().mut_subcommands(|sc| {
+        sc.mut_args(|a| {
+            if a.get_action().takes_values() && !a.is_positional() {
+                a.allow_hyphen_values(true)
+            } else {
+                a
+            }
+        })
+    });
+    let parsed = cmd
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    parsed.map_err(|e| {
+        use clap::error::ErrorKind;
+        match e.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+            _ => {
+                // One line: the message and what it lists, without usage and tips.
+                let text = e.render().to_string();
+                let line: Vec<&str> = text
+                    .lines()
+                    .map(str::trim)
+                    .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                    .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+                    .collect();
+                eprintln!("{}", line.join(" "));
+                ExitCode::from(2)
+            }
+        }
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_cli() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -58,6 +58,12 @@ pub fn write_run(
     pictures: bool,
 ) -> Result<()> {
     let r = &run.report;
+    if let Err(m) = r.check_finite() {
+        anyhow::bail!(
+            "refusing to write a placement whose {m}: the cost model met a value it cannot \
+             score (check the design's sizes, canvas and routing parameters)"
+        );
+    }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let file = out.join(&r.placement_file);
     match netlist.extra() {

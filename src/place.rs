@@ -13,7 +13,7 @@ use placer::macros::anneal::Budget;
 use placer::macros::flow::{Method, PlaceOptions, PlaceResult};
 use placer::report::{FullRun, Report, RunContext, Scores, SearchReport};
 
-use crate::{CostArgs, Input, read};
+use crate::{CostArgs, Input, read_scored};
 
 /// Options of `place` beyond the input and cost settings.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
@@ -22,29 +22,29 @@ pub struct PlaceArgs {
     #[arg(long, value_enum, default_value = "sa")]
     pub method: MethodArg,
     /// Wall-clock budget in seconds for the whole run (reading and pictures excluded).
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(value_parser = crate::values::seconds, long, default_value_t = 60.0)]
     pub time_limit: f64,
     /// Budget of the main stage in moves (sa) or candidates (ea): with it the result depends
     /// only on the seed (give a generous --time-limit too).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::steps, long)]
     pub iterations: Option<u64>,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
+    #[arg(value_parser = crate::values::count::<1024>, long)]
     pub threads: Option<usize>,
     /// Parallel annealing chains (sa) / 2 × children per generation (ea).
-    #[arg(long, default_value_t = 2)]
+    #[arg(value_parser = crate::values::count::<1024>, long, default_value_t = 2)]
     pub chains: usize,
     /// sa: probability of accepting an average uphill move at the start (default 0.2, also
     /// after a learned policy: on ariane133 at 120 s, cooler starts that keep more of the
     /// policy's placement ended worse — 0.02, 0.05, 0.1, 0.2 gave 0.6046, 0.6057, 0.6054,
     /// 0.6004).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::probability, long)]
     pub start_acceptance: Option<f64>,
     /// Mask grid cells along the longer canvas side (greedy, ea).
-    #[arg(long, default_value_t = 128)]
+    #[arg(value_parser = crate::values::count::<4096>, long, default_value_t = 128)]
     pub mask_grid: usize,
     /// Soft-macro polish moves after greedy and ea.
     #[arg(long, default_value_t = 100_000)]
@@ -59,13 +59,13 @@ pub struct PlaceArgs {
     #[arg(long, required_if_eq("method", "rl"))]
     pub policy: Option<PathBuf>,
     /// rl: sampled decodings (the best is kept).
-    #[arg(long, default_value_t = 16)]
+    #[arg(value_parser = crate::values::count0::<1000000>, long, default_value_t = 16)]
     pub samples: usize,
     /// rl: beam width of the policy-guided beam search on the exact return (0 = none).
-    #[arg(long, default_value_t = 4)]
+    #[arg(value_parser = crate::values::count0::<1024>, long, default_value_t = 4)]
     pub beam: usize,
     /// rl: cells tried per beam entry and step (the policy's most likely ones).
-    #[arg(long, default_value_t = 4)]
+    #[arg(value_parser = crate::values::count0::<1024>, long, default_value_t = 4)]
     pub expand: usize,
     /// rl: what finishes the best decoding: cluster placement only, or local search (sa, ea)
     /// for the rest of --time-limit.
@@ -73,7 +73,7 @@ pub struct PlaceArgs {
     pub refine: RefineArg,
     /// rl: seconds for the policy search (default: all of --time-limit without --refine, a
     /// quarter of it with).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::seconds, long)]
     pub search_time: Option<f64>,
     /// rl: `auto` (CUDA when libtorch sees a GPU), `cpu` or `cuda`.
     #[arg(long, default_value = "auto")]
@@ -89,20 +89,20 @@ pub struct PlaceArgs {
     pub macros: MacrosArg,
     /// full: seconds for the macro placer when it is not `analytic` (default: half of
     /// --time-limit).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::seconds, long)]
     pub macro_time: Option<f64>,
     /// full: target bin density of global placement (default: 0.9 when macros move, else 1.0).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::fraction, long)]
     pub target_density: Option<f64>,
     /// full: target density when the cells are placed again around the legalized macros
     /// (default: 0.95 when macros moved, else --target-density's value).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::fraction, long)]
     pub cell_target_density: Option<f64>,
     /// full: global placement bins per axis (default: a power of two near √objects).
-    #[arg(long)]
+    #[arg(value_parser = crate::values::count::<4096>, long)]
     pub bins: Option<usize>,
     /// full: detailed-placement passes (at most; it stops when a pass changes nothing).
-    #[arg(long, default_value_t = 12)]
+    #[arg(value_parser = crate::values::count0::<1000>, long, default_value_t = 12)]
     pub detail_passes: usize,
     /// full, flat designs: how the std cells are clustered before the macros are placed.
     #[command(flatten)]
@@ -226,15 +226,18 @@ pub struct Outcome {
 
 /// Runs `place`: reads the input, runs the flow, writes every output, prints a summary.
 pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
-    let (d, parse_secs) = read(input)?;
+    let (d, parse_secs) = read_scored(input, cost)?;
     let params = if clusters(args) {
         cost.params_clustering(&d.netlist)?
     } else {
         cost.params(d.netlist.floorplan())?
     };
     let ctx = input.run_context(parse_secs);
+    // --out is checked (and its staging folder made) before any work.
+    let set = crate::outset::OutputSet::begin(&args.out, "place")?;
     let outcome = run(&d, &params, args, ctx)?;
-    crate::output::write_run(&args.out, &d.netlist, &params, &outcome, !args.no_pictures)?;
+    crate::output::write_run(set.dir(), &d.netlist, &params, &outcome, !args.no_pictures)?;
+    set.commit()?;
     print_summary(&outcome.report);
     println!("wrote {}", args.out.display());
     Ok(())
@@ -416,8 +419,9 @@ fn run_macro_flow(
             .policy
             .as_ref()
             .context("--method rl needs --policy DIR")?;
+        // A checkpoint that cannot be read or used is bad input (exit 2), said before any work.
         let side = policies::train::read_sidecar(dir)
-            .with_context(|| format!("reading the policy in {}", dir.display()))?;
+            .map_err(|e| crate::bad_arg(format!("--policy: {e}")))?;
         // Without refinement, leave time for the cluster stages (about 3 s per 100k polish
         // moves on ariane133), at most half the budget.
         let reserve = (0.5 + 3e-5 * args.cluster_moves as f64).min(0.5 * time_limit);
@@ -439,7 +443,7 @@ fn run_macro_flow(
         // The network is not shareable between threads: load it inside the pool.
         let r = pool.install(|| -> Result<_> {
             let (policy, _) = policies::train::load_policy(dir, device)
-                .with_context(|| format!("loading the policy in {}", dir.display()))?;
+                .map_err(|e| crate::bad_arg(format!("--policy: {e}")))?;
             Ok(policies::search::place_rl(
                 &policy,
                 nl,
@@ -550,6 +554,7 @@ fn run_full(
                 let cd = netlists::Design {
                     netlist: clustered.netlist.clone(),
                     placement: clustered.placement.clone(),
+                    warnings: Vec::new(),
                 };
                 let cluster_secs = tc.elapsed().as_secs_f64();
                 let tm = Instant::now();

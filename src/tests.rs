@@ -118,3 +118,80 @@ fn exit_status_is_2_for_bad_input_and_1_otherwise() {
     assert_eq!(exit_status(&arg.context("while placing")), 2);
     assert_eq!(exit_status(&io), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fuzzing the option values: no string makes a value parser or the cost options panic, and
+// whatever is accepted is finite and in its documented range.
+
+fn numberish() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let token = prop::sample::select(vec![
+        "0",
+        "-0",
+        "1",
+        "-1",
+        "2.5",
+        "1e300",
+        "-1e300",
+        "1e-300",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "100000",
+        "4096",
+        "1048577",
+        "18446744073709551616",
+        "0x10",
+        "",
+        " ",
+        "1,",
+        ",",
+        "e",
+        "3",
+        "57.031",
+        "0.5",
+        "1e12",
+        "1e13",
+    ]);
+    prop::collection::vec(token, 1..4).prop_map(|v| v.join(","))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 400, failure_persistence: None, ..Default::default() })]
+
+    #[test]
+    fn value_parsers_never_panic_and_accept_only_their_range(s in numberish()) {
+        if let Ok(v) = values::seconds(&s) { assert!(v > 0.0 && v <= values::MAX_SECONDS); }
+        if let Ok(v) = values::positive(&s) { assert!(v.is_finite() && v > 0.0); }
+        if let Ok(v) = values::non_negative(&s) { assert!(v.is_finite() && v >= 0.0); }
+        if let Ok(v) = values::fraction(&s) { assert!(v > 0.0 && v <= 1.0); }
+        if let Ok(v) = values::probability(&s) { assert!((0.0..=1.0).contains(&v)); }
+        if let Ok(v) = values::count::<64>(&s) { assert!((1..=64).contains(&v)); }
+        let _ = values::steps(&s);
+        let _ = parse_pair(&s);
+        let _ = parse_triple(&s);
+    }
+
+    #[test]
+    fn cost_options_never_panic_and_accept_only_sane_parameters(
+        grid in numberish(), canvas in numberish(), routes in numberish(),
+        macro_routes in numberish(), weights in numberish(),
+    ) {
+        let argv = [
+            "macroplace", "eval", "x.pb.txt", "--grid", &grid, "--canvas", &canvas,
+            "--routes", &routes, "--macro-routes", &macro_routes, "--weights", &weights,
+        ];
+        let Ok(Cli { command: Command::Eval { cost, .. } }) = Cli::try_parse_from(argv) else {
+            return Ok(());
+        };
+        let fp = netlists::Floorplan::with_canvas(0.0, 0.0, 100.0, 100.0, netlists::CanvasSource::Plc);
+        if let Ok(p) = cost.params(&fp) {
+            assert!(p.canvas_width.is_finite() && p.canvas_width > 0.0);
+            assert!(netlists::limits::check_grid(p.grid_cols as u64, p.grid_rows as u64).is_ok());
+            assert!(p.h_routes_per_um > 0.0 && p.h_routes_per_um.is_finite());
+            assert!(p.h_macro_alloc >= 0.0 && p.v_macro_alloc.is_finite());
+            assert!(p.weights.wirelength >= 0.0 && p.weights.density.is_finite());
+        }
+    }
+}

@@ -21,10 +21,10 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Wall-clock budget in seconds.
-    #[arg(long, default_value_t = 600.0)]
+    #[arg(value_parser = crate::values::seconds, long, default_value_t = 600.0)]
     pub time_limit: f64,
     /// Stop after this many updates in total.
-    #[arg(long)]
+    #[arg(value_parser = crate::values::steps, long)]
     pub updates: Option<u64>,
     /// Seed of libtorch's generator (sampling, initialisation, minibatch order).
     #[arg(long, default_value_t = 1)]
@@ -33,32 +33,32 @@ pub struct TrainArgs {
     #[arg(long, default_value = "auto")]
     pub device: String,
     /// Grid cells along the longer canvas side.
-    #[arg(long, default_value_t = 64)]
+    #[arg(value_parser = crate::values::count::<512>, long, default_value_t = 64)]
     pub grid: usize,
     /// Parallel environments per rollout.
-    #[arg(long, default_value_t = 4)]
+    #[arg(value_parser = crate::values::count::<1024>, long, default_value_t = 4)]
     pub envs: usize,
     /// PPO epochs per update.
-    #[arg(long, default_value_t = 4)]
+    #[arg(value_parser = crate::values::count::<10000>, long, default_value_t = 4)]
     pub epochs: usize,
     /// Adam learning rate.
-    #[arg(long, default_value_t = 4e-4)]
+    #[arg(value_parser = crate::values::fraction, long, default_value_t = 4e-4)]
     pub lr: f64,
     /// Transitions per gradient step.
-    #[arg(long, default_value_t = 128)]
+    #[arg(value_parser = crate::values::count::<1000000>, long, default_value_t = 128)]
     pub minibatch: usize,
     /// Checkpoint every N updates.
-    #[arg(long, default_value_t = 5)]
+    #[arg(value_parser = crate::values::steps, long, default_value_t = 5)]
     pub checkpoint_every: u64,
     /// Initial gain of the wire-mask prior in the logits (fresh networks).
-    #[arg(long, default_value_t = policies::policy::WIRE_PRIOR)]
+    #[arg(value_parser = crate::values::non_negative, long, default_value_t = policies::policy::WIRE_PRIOR)]
     pub wire_prior: f64,
     /// Entropy-bonus weight (small: the policy should become sharper than its prior).
-    #[arg(long, default_value_t = 0.001)]
+    #[arg(value_parser = crate::values::non_negative, long, default_value_t = 0.001)]
     pub entropy_coef: f64,
     /// Adam learning rate of the wire-mask prior's log gain (the policy's inverse temperature);
     /// 0 = the same as --lr.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(value_parser = crate::values::probability, long, default_value_t = 0.01)]
     pub gain_lr: f64,
     /// Start from the network of this checkpoint directory (fine-tuning; a new log in --out).
     #[arg(long, conflicts_with = "resume")]
@@ -77,10 +77,10 @@ pub struct TrainArgs {
     pub live_cost: bool,
     /// Self-imitation weight: after each PPO update, one step on this times the negative
     /// log-likelihood of the best episode found so far on the design (0 = off).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(value_parser = crate::values::non_negative, long, default_value_t = 0.0)]
     pub sil_coef: f64,
     /// Self-imitation steps per update.
-    #[arg(long, default_value_t = 1)]
+    #[arg(value_parser = crate::values::count::<1000000>, long, default_value_t = 1)]
     pub sil_steps: usize,
     /// Expert iteration: every --expert-every updates, anneal the best episode so far for this
     /// many moves and, when that maps back to a better episode, make it the one self-imitation
@@ -88,10 +88,10 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub expert_moves: u64,
     /// Updates between expert calls.
-    #[arg(long, default_value_t = 8)]
+    #[arg(value_parser = crate::values::steps, long, default_value_t = 8)]
     pub expert_every: u64,
     /// The expert's start acceptance of an average uphill move.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(value_parser = crate::values::probability, long, default_value_t = 0.05)]
     pub expert_acceptance: f64,
 }
 
@@ -103,6 +103,13 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             "--plc: expected one per netlist ({}), found {}",
             args.netlists.len(),
             args.plc.len()
+        ),
+    )?;
+    crate::ensure_arg(
+        !args.resume || args.out.join("policy.json").is_file(),
+        format!(
+            "--resume: expected a checkpoint (policy.json) in {}, found none",
+            args.out.display()
         ),
     )?;
     let choice: policies::DeviceChoice = args
@@ -225,7 +232,7 @@ pub struct EvalPolicyArgs {
     #[arg(long)]
     pub policy: PathBuf,
     /// Sampled episodes (policy) and random episodes (baseline).
-    #[arg(long, default_value_t = 16)]
+    #[arg(value_parser = crate::values::count::<1000000>, long, default_value_t = 16)]
     pub episodes: usize,
     /// Seed.
     #[arg(long, default_value_t = 1)]
@@ -270,7 +277,8 @@ pub fn eval_policy(args: &EvalPolicyArgs) -> Result<()> {
         },
     )
     .map_err(InputError)?;
-    let (policy, side) = policies::train::load_policy(&args.policy, device)?;
+    let (policy, side) = policies::train::load_policy(&args.policy, device)
+        .map_err(|e| crate::bad_arg(format!("--policy: {e}")))?;
     let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
     let opts = policy.config.env_options(side.options.grid);
     let mut env = placer::env::PlaceEnv::new(&d.netlist, &d.placement, &params, &opts);

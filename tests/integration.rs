@@ -491,26 +491,38 @@ fn cli_bad_input_is_one_line_with_status_2_and_no_output() {
     assert!(err.contains("netlist.pb.txt:11:"), "{err}");
     assert!(!out_dir.exists(), "output written despite bad input");
 
-    // A write that fails (target is a directory) is not bad input: exit 1, named, and no
-    // temporary file left behind.
+    // A write that fails midway (the picture's name is taken by a folder) is not bad input:
+    // exit 1, named, and no temporary file left behind.
     let ok_dir = dir.path().join("ok");
-    std::fs::create_dir_all(ok_dir.join("netlist.pb.txt")).unwrap();
+    std::fs::create_dir_all(ok_dir.join("pic.png")).unwrap();
+    let (code, err) = macroplace()
+        .arg("plot")
+        .arg(bench("bookshelf/toy_simple/simple.aux"))
+        .arg("--out")
+        .arg(ok_dir.join("pic.png"))
+        .run_fail();
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("pic.png"), "{err}");
+    let leftovers: Vec<_> = std::fs::read_dir(&ok_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "pic.png")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // An output folder that is a file, or holds files macroplace did not write, is a bad
+    // --out: refused before any work (exit 2), the folder untouched.
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir_all(foreign.join("netlist.pb.txt")).unwrap();
     let (code, err) = macroplace()
         .arg("convert")
         .arg(bench("bookshelf/toy_simple/simple.aux"))
         .args(["--to", "ct", "--out"])
-        .arg(&ok_dir)
+        .arg(&foreign)
         .run_fail();
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("netlist.pb.txt"), "{err}");
-    let leftovers: Vec<_> = std::fs::read_dir(&ok_dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
-
-    // `place` whose output folder is a file: exit 1 (an output failure), not 2.
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--out"), "{err}");
+    assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
     let not_a_dir = dir.path().join("file");
     std::fs::write(&not_a_dir, "x").unwrap();
     let (code, err) = macroplace()
@@ -519,7 +531,9 @@ fn cli_bad_input_is_one_line_with_status_2_and_no_output() {
         .args(["--method", "greedy", "--no-pictures", "--out"])
         .arg(&not_a_dir)
         .run_fail();
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--out"), "{err}");
+    assert_eq!(std::fs::read(&not_a_dir).unwrap(), b"x");
     // A bad option value is bad input: exit 2, one line naming the flag.
     let (code, err) = macroplace()
         .arg("place")
@@ -1161,7 +1175,8 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
     }
     let side = json_file(&out.join("policy.json"));
     assert_eq!(side["update"], 2);
-    assert!(out.join("policy.safetensors").is_file());
+    // The sidecar names its weights (the checkpoint is committed by writing it last).
+    assert!(out.join(side["weights"].as_str().unwrap()).is_file());
     // Same command, same log (deterministic on CPU).
     let again = dir.path().join("again");
     macroplace()

@@ -119,11 +119,13 @@ impl NetlistBuilder {
         if name.is_empty() {
             return Err(self.err_at(at, "expected a node name, found an empty one".into()));
         }
-        if !(width.is_finite() && width >= 0.0 && height.is_finite() && height >= 0.0) {
+        let max = crate::limits::MAX_LENGTH;
+        let ok = |v: f64| v.is_finite() && (0.0..=max).contains(&v);
+        if !(ok(width) && ok(height)) {
             return Err(self.err_at(
                 at,
                 format!(
-                    "expected a finite non-negative size for node `{name}`, found {width} x {height}"
+                    "expected a size between 0 and {max:e} for node `{name}`, found {width} x {height}"
                 ),
             ));
         }
@@ -189,10 +191,13 @@ impl NetlistBuilder {
 
     /// Starts a new net; following [`NetlistBuilder::add_pin`] calls add to it.
     pub fn add_net(&mut self, name: &str, weight: f64, at: SourceLine) -> Result<NetId> {
-        if !(weight.is_finite() && weight >= 0.0) {
+        if !(weight.is_finite() && (0.0..=crate::limits::MAX_NET_WEIGHT).contains(&weight)) {
             return Err(self.err_at(
                 at,
-                format!("expected a finite non-negative weight for net `{name}`, found {weight}"),
+                format!(
+                    "expected a net weight between 0 and {:e} for net `{name}`, found {weight}",
+                    crate::limits::MAX_NET_WEIGHT
+                ),
             ));
         }
         let id = NetId(self.net_weight.len() as u32);
@@ -275,11 +280,15 @@ impl NetlistBuilder {
                     node.0
                 )));
             }
-            if !(dx.is_finite() && dy.is_finite()) {
+            if crate::limits::check_length(dx).is_err() || crate::limits::check_length(dy).is_err()
+            {
                 let net = self.net_pin_start.partition_point(|&s| s as usize <= p) - 1;
                 return Err(self.err_at(
                     self.source.net[net],
-                    format!("expected finite pin offsets, found ({dx}, {dy})"),
+                    format!(
+                        "expected finite pin offsets of magnitude at most {:e}, found ({dx}, {dy})",
+                        crate::limits::MAX_LENGTH
+                    ),
                 ));
             }
         }
@@ -305,24 +314,17 @@ impl NetlistBuilder {
             }
         };
         let fp = &floorplan;
-        if !(fp.width.is_finite()
-            && fp.height.is_finite()
-            && fp.width > 0.0
-            && fp.height > 0.0
-            && fp.x_min.is_finite()
-            && fp.y_min.is_finite())
+        if let Err(m) = crate::limits::check_canvas(fp.width, fp.height)
+            .and(crate::limits::check_length(fp.x_min))
+            .and(crate::limits::check_length(fp.y_min))
         {
             return Err(Error::Invalid(format!(
-                "expected a canvas of positive finite size, found {} x {} at ({}, {}) (from {:?})",
+                "{m} (canvas {} x {} at ({}, {}) from {:?})",
                 fp.width, fp.height, fp.x_min, fp.y_min, fp.canvas_source
             )));
         }
-        if let Some((c, r)) = fp.grid
-            && (c == 0 || r == 0)
-        {
-            return Err(Error::Invalid(format!(
-                "expected a grid of at least 1x1, found {c}x{r}"
-            )));
+        if let Some((c, r)) = fp.grid {
+            crate::limits::check_grid(c as u64, r as u64).map_err(Error::Invalid)?;
         }
         Ok(Netlist {
             design: self.design,

@@ -122,15 +122,17 @@ pub fn numbered_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
     })
 }
 
-/// Parses a finite `f64`, or says what was found.
+/// Parses a finite `f64` of magnitude at most [`crate::limits::MAX_LENGTH`] (every number in
+/// the formats we read is a length, an offset, a weight or a rate), or says what was found.
 pub fn parse_f64(path: &Path, line: u32, what: &str, tok: &str) -> Result<f64> {
     match tok.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
+        Ok(v) if v.is_finite() && v.abs() <= crate::limits::MAX_LENGTH => Ok(v),
         _ => Err(Error::parse(
             path,
             line,
             format!(
-                "expected a finite number for {what}, found `{}`",
+                "expected a finite number of magnitude at most {:e} for {what}, found `{}`",
+                crate::limits::MAX_LENGTH,
                 shorten(tok)
             ),
         )),

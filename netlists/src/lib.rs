@@ -15,6 +15,7 @@
 //!   atomic writes.
 //! - [`geom`]: rectangles, the canvas, the box a node occupies at its orientation.
 //! - [`graph`]: a petgraph view over macros and ports for learned features.
+//! - [`limits`]: the ranges every number read or given must lie in (checked at the boundary).
 //! - [`stats`]: the numbers `macroplace info` prints; [`generate`]: synthetic designs.
 //!
 //! Errors ([`Error`]) name `file:line` and what was expected versus found; nothing panics on bad
@@ -29,6 +30,7 @@ pub mod geom;
 pub mod graph;
 pub mod ids;
 pub mod io;
+pub mod limits;
 pub mod model;
 pub mod objects;
 pub mod plc;

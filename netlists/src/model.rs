@@ -201,6 +201,8 @@ pub enum CanvasSource {
     /// No source gave one: a square of area (total macro area / 0.6), the rule of
     /// `proxy-cost.md`.
     Default,
+    /// The user's `--canvas W,H`, replacing any other source.
+    Option,
 }
 
 /// Routing capacity parameters (Circuit Training `.plc` header).
@@ -532,6 +534,15 @@ impl Netlist {
     pub fn floorplan(&self) -> &Floorplan {
         &self.floorplan
     }
+    /// The same netlist on a canvas of `width × height` (lower-left corner kept): the one
+    /// canvas that scoring, legality and the writers then all use.
+    pub fn with_canvas_size(mut self, width: f64, height: f64) -> crate::Result<Netlist> {
+        crate::limits::check_canvas(width, height).map_err(crate::Error::Invalid)?;
+        self.floorplan.width = width;
+        self.floorplan.height = height;
+        self.floorplan.canvas_source = CanvasSource::Option;
+        Ok(self)
+    }
     /// Looks a node up by name.
     pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
         self.name_to_node.get(name).copied()
@@ -665,4 +676,6 @@ pub struct Design {
     pub netlist: Netlist,
     /// Its initial placement (netlist positions, overridden by `.pl`/`.plc`).
     pub placement: Placement,
+    /// What the reader accepted but the user should know (a `.plc` that leaves nodes out).
+    pub warnings: Vec<String>,
 }

@@ -34,6 +34,9 @@ pub struct PlcHeader {
     pub blockages: Vec<Blockage>,
     /// Other `Key : value` lines, in order.
     pub metadata: Vec<(String, String)>,
+    /// `# Counts of node types` lines (`HARD_MACROs`, `SOFT_MACROs`, `PORTs`, `STDCELLs`) with
+    /// their line numbers: checked against the netlist by [`check_counts`].
+    pub counts: Vec<(String, u64, u32)>,
 }
 
 impl PlcHeader {
@@ -82,6 +85,54 @@ pub struct PlcFile {
     pub entries: Vec<PlcEntry>,
 }
 
+/// The header lines that hold what a run measured (costs, area, date): stale once positions
+/// change, so a writer given its own measurements drops them.
+pub const MEASURED_KEYS: &[&str] = &[
+    "Date",
+    "Area (stdcell+macros)",
+    "Wirelength",
+    "Wirelength cost",
+    "Congestion cost",
+    "Density cost",
+    "Fake net cost",
+    "90% Congestion metric",
+    "Proxy cost",
+];
+
+/// Node-type counts of a `.plc` header that must equal the netlist's.
+const COUNTED_TYPES: &[(&str, NodeKind)] = &[
+    ("HARD_MACROs", NodeKind::HardMacro),
+    ("SOFT_MACROs", NodeKind::SoftMacro),
+    ("PORTs", NodeKind::Port),
+    ("STDCELLs", NodeKind::StdCell),
+];
+
+/// Refuses a `.plc` whose `# Counts of node types` disagree with the netlist it is read with
+/// (a placement written for another version of the design, such as its clustered one).
+pub fn check_counts(
+    path: &Path,
+    header: &PlcHeader,
+    count_of: impl Fn(NodeKind) -> usize,
+    netlist_name: &str,
+) -> Result<()> {
+    for (key, n, ln) in &header.counts {
+        if let Some(&(_, kind)) = COUNTED_TYPES.iter().find(|(k, _)| k == key) {
+            let have = count_of(kind) as u64;
+            if have != *n {
+                return Err(Error::parse(
+                    path,
+                    *ln,
+                    format!(
+                        "expected the netlist's node counts, found {key} {n} where {netlist_name} \
+                         has {have}: this .plc belongs to another netlist"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Splits `# A : a  B : b` into numbers after the two keys.
 fn two_values(path: &Path, ln: u32, rest: &str, k2: &str, what: &str) -> Result<(f64, f64)> {
     // rest = " a  K2 : b"
@@ -125,11 +176,16 @@ pub fn parse_plc(path: &Path, objects: &[CtObject]) -> Result<PlcFile> {
     let mut entries = Vec::new();
     let mut in_counts = false;
     let (mut rpm, mut alloc) = (None, None);
+    let mut routing_line = 0;
+    // Line of each node's entry, to refuse a node listed twice.
+    let mut listed_at: std::collections::HashMap<NodeId, u32> = Default::default();
+    let mut any_line = false;
     for (ln, line) in numbered_lines(text) {
         let t = line.trim();
         if t.is_empty() {
             continue;
         }
+        any_line = true;
         if let Some(c) = t.strip_prefix('#') {
             let c = c.trim();
             let Some((key, rest)) = c.split_once(':') else {
@@ -140,63 +196,76 @@ pub fn parse_plc(path: &Path, objects: &[CtObject]) -> Result<PlcFile> {
                 in_counts = true;
                 continue;
             }
-            if in_counts || key.is_empty() {
+            if in_counts {
+                let key = key.to_string();
+                if COUNTED_TYPES.iter().any(|(k, _)| *k == key) {
+                    let n = parse_u64(&real, ln, &format!("the count of {key}"), rest.trim())?;
+                    header.counts.push((key, n, ln));
+                }
+                continue;
+            }
+            if key.is_empty() {
                 continue;
             }
             match key {
                 "Columns" => {
                     let (c, r) = two_values(&real, ln, rest, "Rows", "Columns : C  Rows : R")?;
-                    if c < 1.0
-                        || r < 1.0
-                        || c.fract() != 0.0
-                        || r.fract() != 0.0
-                        || c > 1e6
-                        || r > 1e6
-                    {
+                    if c < 1.0 || r < 1.0 || c.fract() != 0.0 || r.fract() != 0.0 {
                         return Err(Error::parse(
                             &real,
                             ln,
                             format!("expected positive integer grid sizes, found {c} x {r}"),
                         ));
                     }
+                    crate::limits::check_grid(c as u64, r as u64)
+                        .map_err(|m| Error::parse(&real, ln, m))?;
                     header.grid = Some((c as u32, r as u32));
                 }
                 "Width" => {
                     let (w, h) = two_values(&real, ln, rest, "Height", "Width : W  Height : H")?;
-                    if w <= 0.0 || h <= 0.0 {
-                        return Err(Error::parse(
-                            &real,
-                            ln,
-                            format!("expected a positive canvas size, found {w} x {h}"),
-                        ));
-                    }
+                    crate::limits::check_canvas(w, h).map_err(|m| Error::parse(&real, ln, m))?;
                     header.canvas = Some((w, h));
                 }
                 "Routes per micron, hor" => {
-                    rpm = Some(two_values(
+                    let (h, v) = two_values(
                         &real,
                         ln,
                         rest,
                         "ver",
                         "Routes per micron, hor : h  ver : v",
-                    )?)
+                    )?;
+                    crate::limits::check_routes(h, v).map_err(|m| Error::parse(&real, ln, m))?;
+                    rpm = Some((h, v));
+                    routing_line = ln;
                 }
                 "Routes used by macros, hor" => {
-                    alloc = Some(two_values(
+                    let (h, v) = two_values(
                         &real,
                         ln,
                         rest,
                         "ver",
                         "Routes used by macros, hor : h  ver : v",
-                    )?)
+                    )?;
+                    crate::limits::check_macro_routes(h, v)
+                        .map_err(|m| Error::parse(&real, ln, m))?;
+                    alloc = Some((h, v));
+                    routing_line = ln;
                 }
                 "Smoothing factor" => {
-                    header.smoothing =
-                        Some(parse_f64(&real, ln, "the smoothing factor", rest.trim())?)
+                    let k = parse_f64(&real, ln, "the smoothing factor", rest.trim())?;
+                    crate::limits::check_smoothing(k).map_err(|m| Error::parse(&real, ln, m))?;
+                    header.smoothing = Some(k)
                 }
                 "Overlap threshold" => {
-                    header.overlap_threshold =
-                        Some(parse_f64(&real, ln, "the overlap threshold", rest.trim())?)
+                    let t = parse_f64(&real, ln, "the overlap threshold", rest.trim())?;
+                    if t < 0.0 {
+                        return Err(Error::parse(
+                            &real,
+                            ln,
+                            format!("expected a non-negative overlap threshold, found {t}"),
+                        ));
+                    }
+                    header.overlap_threshold = Some(t)
                 }
                 "Blockage" => {
                     let v: Vec<&str> = rest.split_ascii_whitespace().collect();
@@ -213,6 +282,17 @@ pub fn parse_plc(path: &Path, objects: &[CtObject]) -> Result<PlcFile> {
                     let mut f = [0.0; 5];
                     for (o, s) in f.iter_mut().zip(&v) {
                         *o = parse_f64(&real, ln, "a blockage value", s)?;
+                    }
+                    if !(f[0] <= f[2] && f[1] <= f[3] && (0.0..=1.0).contains(&f[4])) {
+                        return Err(Error::parse(
+                            &real,
+                            ln,
+                            format!(
+                                "expected `Blockage : x0 y0 x1 y1 rate` with x0 ≤ x1, y0 ≤ y1 and \
+                                 rate in [0, 1], found {} {} {} {} {}",
+                                f[0], f[1], f[2], f[3], f[4]
+                            ),
+                        ));
                     }
                     header.blockages.push(Blockage {
                         x_min: f[0],
@@ -246,6 +326,15 @@ pub fn parse_plc(path: &Path, objects: &[CtObject]) -> Result<PlcFile> {
         let idx = parse_u64(&real, ln, "the node index", f[0])?;
         let node = node_of_index(objects, usize::try_from(idx).unwrap_or(usize::MAX))
             .map_err(|m| Error::parse(&real, ln, m))?;
+        if let Some(first) = listed_at.insert(node, ln) {
+            return Err(Error::parse(
+                &real,
+                ln,
+                format!(
+                    "expected each node once, found node index {idx} again (first at line {first})"
+                ),
+            ));
+        }
         let x = parse_f64(&real, ln, "x", f[1])?;
         let y = parse_f64(&real, ln, "y", f[2])?;
         let orient = if f[3] == "-" {
@@ -281,6 +370,13 @@ pub fn parse_plc(path: &Path, objects: &[CtObject]) -> Result<PlcFile> {
             fixed,
         });
     }
+    if !any_line {
+        return Err(Error::parse(
+            &real,
+            1,
+            "expected a .plc header or node lines, found an empty file",
+        ));
+    }
     match (rpm, alloc) {
         (Some((h, v)), Some((mh, mv))) => {
             header.routing = Some(Routing {
@@ -294,8 +390,8 @@ pub fn parse_plc(path: &Path, objects: &[CtObject]) -> Result<PlcFile> {
         _ => {
             return Err(Error::parse(
                 &real,
-                0,
-                "expected both `Routes per micron` and `Routes used by macros` header lines, found only one",
+                routing_line,
+                "expected both `Routes per micron` and `Routes used by macros` header lines, found only this one",
             ));
         }
     }
@@ -304,6 +400,18 @@ pub fn parse_plc(path: &Path, objects: &[CtObject]) -> Result<PlcFile> {
         header,
         entries,
     })
+}
+
+/// How many ports and macros (the nodes a `.plc` places) `entries` leave out: they keep their
+/// netlist positions, which the reader says.
+pub fn unlisted_nodes(entries: &[PlcEntry], kind: &[NodeKind]) -> usize {
+    let mut listed = vec![false; kind.len()];
+    for e in entries {
+        listed[e.node.idx()] = true;
+    }
+    (0..kind.len())
+        .filter(|&i| !listed[i] && (kind[i] == NodeKind::Port || kind[i].is_macro()))
+        .count()
 }
 
 /// Reads a `.plc` as a placement of a CT netlist; nodes it doesn't list keep `base`'s values.
@@ -318,6 +426,12 @@ pub fn read_plc(
         ));
     };
     let file = parse_plc(path, &ct.objects)?;
+    check_counts(
+        &file.path,
+        &file.header,
+        |k| netlist.count_kind(k),
+        netlist.design(),
+    )?;
     let mut p = base.clone();
     for e in &file.entries {
         p.x[e.node.idx()] = e.x;
@@ -352,6 +466,17 @@ pub fn write_plc_with(
     placement: &Placement,
     extra_header: &[(String, String)],
 ) -> Result<()> {
+    if let Some(i) = (0..netlist.num_nodes())
+        .find(|&i| !(placement.x[i].is_finite() && placement.y[i].is_finite()))
+    {
+        return Err(Error::Invalid(format!(
+            "{}: refusing to write a non-finite position ({}, {}) for node `{}`",
+            path.display(),
+            placement.x[i],
+            placement.y[i],
+            netlist.node_name()[i]
+        )));
+    }
     let indices = crate::objects::plc_indices(netlist);
     let is_ct = matches!(netlist.extra(), crate::model::Extra::Ct(_));
     let (x0, y0) = if is_ct {
@@ -391,8 +516,18 @@ pub fn write_plc_with(
                 b.x_min, b.y_min, b.x_max, b.y_max, b.rate
             )?;
         }
-        for (k, v) in fp.plc_metadata.iter().chain(extra_header) {
+        // Our own measurements replace the input's stale ones.
+        let stale = |k: &str| !extra_header.is_empty() && MEASURED_KEYS.contains(&k);
+        for (k, v) in fp.plc_metadata.iter().filter(|(k, _)| !stale(k)) {
             writeln!(w, "# {k} : {v}")?;
+        }
+        for (k, v) in extra_header {
+            writeln!(w, "# {k} : {v}")?;
+        }
+        writeln!(w, "#")?;
+        writeln!(w, "# Counts of node types:")?;
+        for (key, kind) in COUNTED_TYPES {
+            writeln!(w, "# {key} : {}", netlist.count_kind(*kind))?;
         }
         writeln!(w, "#")?;
         writeln!(w, "# node_index x y orientation fixed")?;

@@ -457,14 +457,14 @@ fn malformed_bookshelf_inputs_name_file_and_line() {
             "t.nodes",
             TOY_NODES.replace("b 2 4", "b two 4"),
             7,
-            "expected a finite number for the node width, found `two`",
+            "expected a finite number of magnitude at most 1e12 for the node width, found `two`",
         ),
         case(
             "negative size",
             "t.nodes",
             TOY_NODES.replace("b 2 4", "b 2 -4"),
             7,
-            "non-negative size",
+            "expected a size between 0 and 1e12",
         ),
         case(
             "NaN size",
@@ -548,7 +548,7 @@ fn malformed_bookshelf_inputs_name_file_and_line() {
             "t.pl",
             TOY_PL.replace("m 10 4", "m 10 four"),
             5,
-            "expected a finite number for y",
+            "expected a finite number of magnitude at most 1e12 for y",
         ),
         case(
             "pl trailing junk",
@@ -688,7 +688,7 @@ fn malformed_ct_inputs_name_file_and_line() {
             "netlist.pb.txt",
             good.replace("f: 20", "f: -20"),
             line_of("name: \"M0\""),
-            "non-negative size",
+            "expected a size between 0 and 1e12",
         ),
         case(
             "duplicate name",

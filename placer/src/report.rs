@@ -339,7 +339,30 @@ impl Head<'_> {
     }
 }
 
+/// The first of `values` that is NaN or infinite, as `name = value`.
+fn first_non_finite(values: &[(&str, f64)]) -> Option<String> {
+    values
+        .iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(n, v)| format!("{n} = {v}"))
+}
+
 impl Report {
+    /// `Err(which score)` when a score is NaN or infinite: nothing non-finite is written.
+    pub fn check_finite(&self) -> Result<(), String> {
+        match first_non_finite(&[
+            ("HPWL", self.hpwl),
+            ("macro-only HPWL", self.hpwl_macro_only),
+            ("wirelength cost", self.wirelength_cost),
+            ("density cost", self.density_cost),
+            ("congestion cost", self.congestion_cost),
+            ("proxy cost", self.proxy_cost),
+        ]) {
+            None => Ok(()),
+            Some(m) => Err(m),
+        }
+    }
+
     /// The proxy cost of the clustered design the macro placer optimised (full flow on a flat
     /// design), else `None`.
     pub fn clustered_proxy(&self) -> Option<f64> {
@@ -576,6 +599,20 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// `Err(which score)` when a score is NaN or infinite.
+    pub fn check_finite(&self) -> Result<(), String> {
+        match first_non_finite(&[
+            ("HPWL", self.hpwl),
+            ("wirelength cost", self.wirelength_cost),
+            ("density cost", self.density_cost),
+            ("congestion cost", self.congestion_cost),
+            ("proxy cost", self.proxy_cost),
+        ]) {
+            None => Ok(()),
+            Some(m) => Err(m),
+        }
+    }
+
     /// Scores `placement`; fixed nodes are checked against `reference` when given (the
     /// netlist's own positions, before a `.plc`/`.pl` moved them).
     pub fn of(

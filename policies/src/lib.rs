@@ -10,6 +10,7 @@
 //! the `rl` placement flow) and [`tiny`], a
 //! minimal trainable model that proves the libtorch toolchain end to end.
 
+pub mod adam;
 pub mod device;
 pub mod policy;
 pub mod ppo;

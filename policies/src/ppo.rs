@@ -23,7 +23,6 @@
 
 use placer::env::{Observation, PlaceEnv};
 use rayon::prelude::*;
-use tch::nn::{self, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
 use crate::policy::{Batch, DesignGraph, Policy};
@@ -252,14 +251,22 @@ pub fn collect_scaled(
         let (actions, logps, values) = tch::no_grad(|| {
             let (logits, values) = policy.forward(&batch, graph);
             let logp_all = logits.log_softmax(1, Kind::Float);
-            let actions = logp_all.exp().multinomial(1, true);
+            let probs = logp_all.exp();
+            if !bool::try_from(probs.isfinite().all()).unwrap_or(false) {
+                return Err(placer::env::EnvError::NonFinite(
+                    "the policy's action probabilities are NaN or infinite (diverged weights; \
+                     lower --lr)"
+                        .into(),
+                ));
+            }
+            let actions = probs.multinomial(1, true);
             let logp = logp_all.gather(1, &actions, false).squeeze_dim(1);
-            (
+            Ok((
                 actions.squeeze_dim(1).to_device(Device::Cpu),
                 logp.to_device(Device::Cpu),
                 values.to_device(Device::Cpu),
-            )
-        });
+            ))
+        })?;
         let actions = Vec::<i64>::try_from(&actions).unwrap_or_default();
         let logps = Vec::<f32>::try_from(&logps).unwrap_or_default();
         let values = Vec::<f32>::try_from(&values).unwrap_or_default();
@@ -339,8 +346,8 @@ pub struct UpdateStats {
 
 /// The optimiser state around a policy.
 pub struct Trainer {
-    /// Adam.
-    pub opt: nn::Optimizer,
+    /// Adam (its state is saved with checkpoints).
+    pub opt: crate::adam::Adam,
     /// Settings.
     pub cfg: PpoConfig,
 }
@@ -348,10 +355,7 @@ pub struct Trainer {
 impl Trainer {
     /// Adam over `policy`'s parameters.
     pub fn new(policy: &Policy, cfg: PpoConfig) -> Result<Trainer, tch::TchError> {
-        let mut opt = nn::Adam::default().build(&policy.vs, cfg.lr)?;
-        if cfg.gain_lr > 0.0 {
-            opt.set_lr_group(crate::policy::GAIN_GROUP, cfg.gain_lr);
-        }
+        let opt = crate::adam::Adam::new(policy, cfg.lr, cfg.gain_lr);
         Ok(Trainer { opt, cfg })
     }
 

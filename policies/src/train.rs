@@ -56,6 +56,10 @@ pub enum TrainError {
     /// The checkpoint does not fit this run.
     #[error("{0}")]
     Incompatible(String),
+    /// A loss, a logit or a weight is NaN or infinite: training stopped, the last good
+    /// checkpoint kept.
+    #[error("{0}")]
+    NonFinite(String),
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> TrainError {
@@ -149,6 +153,23 @@ pub struct Sidecar {
     /// [`crate::ppo::Elite`]).
     #[serde(default)]
     pub elites: Vec<Option<crate::ppo::Elite>>,
+    /// The weights file beside this sidecar (`policy-<update>.safetensors`). Writing the
+    /// sidecar, atomically and after its weights, commits a checkpoint: a kill at any moment
+    /// leaves the previous sidecar naming the previous (complete) weights, or the new pair.
+    /// Checkpoints from before this field have `policy.safetensors`.
+    #[serde(default = "default_weights_file")]
+    pub weights: String,
+    /// The optimiser state beside this sidecar (`adam-<update>.safetensors`, committed with
+    /// the weights), so that a resumed run continues exactly; none in older checkpoints.
+    #[serde(default)]
+    pub optimizer: Option<String>,
+    /// Adam steps taken (with [`Sidecar::optimizer`]).
+    #[serde(default)]
+    pub optimizer_steps: u64,
+}
+
+fn default_weights_file() -> String {
+    "policy.safetensors".into()
 }
 
 /// One log line.
@@ -217,17 +238,83 @@ pub fn load_policy(dir: &Path, device: Device) -> Result<(Policy, Sidecar), Trai
             side.feature_version
         )));
     }
+    let weights = Path::new(&side.weights);
+    if weights.components().count() != 1 || weights.is_absolute() {
+        return Err(TrainError::Incompatible(format!(
+            "{}: expected a weights file name beside it, found `{}`",
+            dir.join("policy.json").display(),
+            side.weights
+        )));
+    }
     let mut policy = Policy::new(device, side.options.policy.clone());
-    policy.vs.load(dir.join("policy.safetensors"))?;
+    let path = dir.join(weights);
+    policy.vs.load(&path).map_err(|e| io_err(&path, e))?;
+    if let Some(name) = non_finite_weight(&policy) {
+        return Err(TrainError::NonFinite(format!(
+            "{}: weight `{name}` holds NaN or infinite values; this checkpoint cannot be used",
+            path.display()
+        )));
+    }
     Ok((policy, side))
 }
 
-fn save_checkpoint(dir: &Path, policy: &Policy, side: &Sidecar) -> Result<(), TrainError> {
-    let tmp = dir.join(".policy.tmp.safetensors");
+/// The name of a variable of `policy` holding a NaN or infinity, if any.
+pub fn non_finite_weight(policy: &Policy) -> Option<String> {
+    let mut vars: Vec<(String, tch::Tensor)> = policy.vs.variables().into_iter().collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    vars.into_iter()
+        .find(|(_, t)| {
+            let finite = t.isfinite().all();
+            !bool::try_from(finite).unwrap_or(false)
+        })
+        .map(|(n, _)| n)
+}
+
+/// Commits a checkpoint: weights to a new `policy-<update>.safetensors` (temporary name, then
+/// renamed), then the sidecar naming them (atomically), then the older weights are removed.
+fn save_checkpoint(
+    dir: &Path,
+    policy: &Policy,
+    trainer: &Trainer,
+    side: &mut Sidecar,
+) -> Result<(), TrainError> {
+    if let Some(name) = non_finite_weight(policy) {
+        return Err(TrainError::NonFinite(format!(
+            "update {}: weight `{name}` became NaN or infinite (lower --lr); the last good \
+             checkpoint in {} is kept",
+            side.update,
+            dir.display()
+        )));
+    }
+    let name = format!("policy-{:06}.safetensors", side.update);
+    // The temporary name keeps the extension: tch picks the file format by it.
+    let tmp = dir.join(format!(".policy-{:06}.tmp.safetensors", side.update));
     policy.vs.save(&tmp)?;
-    let dst = dir.join("policy.safetensors");
+    let dst = dir.join(&name);
     std::fs::rename(&tmp, &dst).map_err(|e| io_err(&dst, e))?;
-    write_sidecar(&dir.join("policy.json"), side)
+    let adam = format!("adam-{:06}.safetensors", side.update);
+    let tmp = dir.join(format!(".adam-{:06}.tmp.safetensors", side.update));
+    trainer.opt.save(&tmp)?;
+    let adam_dst = dir.join(&adam);
+    std::fs::rename(&tmp, &adam_dst).map_err(|e| io_err(&adam_dst, e))?;
+    side.weights = name;
+    side.optimizer = Some(adam);
+    side.optimizer_steps = trainer.opt.steps;
+    write_sidecar(&dir.join("policy.json"), side)?;
+    // The commit is done; what is left are the weights no sidecar names.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let ours = ["policy", ".policy", "adam-", ".adam-"]
+                .iter()
+                .any(|p| n.starts_with(p))
+                && n.ends_with(".safetensors");
+            if ours && n != side.weights && Some(&n) != side.optimizer.as_ref() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The expert of expert iteration: plays `elite` in `env`, anneals the finished placement for
@@ -279,10 +366,17 @@ pub fn train(
     resume: bool,
     progress: &mut dyn FnMut(&LogRow),
 ) -> Result<Sidecar, TrainError> {
+    if resume && !out.join("policy.json").is_file() {
+        // Touch nothing: the folder may hold a log or weights the user wants.
+        return Err(TrainError::Incompatible(format!(
+            "{}: --resume needs a checkpoint there (policy.json), found none",
+            out.display()
+        )));
+    }
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let log_path = out.join("train.jsonl");
     let names: Vec<String> = designs.iter().map(|d| d.name.clone()).collect();
-    let (policy, mut side) = if resume && out.join("policy.json").exists() {
+    let (policy, mut side) = if resume {
         let (p, s) = load_policy(out, device)?;
         if s.options.grid != opts.grid {
             return Err(TrainError::Incompatible(format!(
@@ -338,6 +432,9 @@ pub fn train(
             best_proxy: None,
             return_scales: Vec::new(),
             elites: Vec::new(),
+            weights: default_weights_file(),
+            optimizer: None,
+            optimizer_steps: 0,
         };
         if log_path.exists() {
             std::fs::remove_file(&log_path).map_err(|e| io_err(&log_path, e))?;
@@ -353,6 +450,13 @@ pub fn train(
     }
     side.designs = names;
     let mut trainer = Trainer::new(&policy, opts.ppo.clone())?;
+    if resume && let Some(adam) = &side.optimizer {
+        let path = out.join(adam);
+        trainer
+            .opt
+            .load(&path, side.optimizer_steps)
+            .map_err(|e| io_err(&path, e))?;
+    }
     let env_opts = policy.config.env_options(opts.grid);
     let graphs: Vec<DesignGraph> = designs
         .iter()
@@ -381,6 +485,10 @@ pub fn train(
         {
             break;
         }
+        // libtorch's generator (action sampling, minibatch order) restarts from the run's
+        // seed and the update number, so that a resumed run draws what the uninterrupted one
+        // would.
+        tch::manual_seed(opts.seed.wrapping_add(side.update) as i64);
         let k = (side.update as usize) % designs.len();
         let t_rollout = Instant::now();
         let rollout = collect_scaled(
@@ -393,6 +501,18 @@ pub fn train(
         let rollout_seconds = t_rollout.elapsed().as_secs_f64();
         let t_update = Instant::now();
         let stats = trainer.update(&policy, &graphs[k], &rollout);
+        let losses = [stats.policy_loss, stats.value_loss, stats.entropy];
+        if losses.iter().any(|v| !v.is_finite()) {
+            return Err(TrainError::NonFinite(format!(
+                "update {}: the loss became NaN or infinite (policy {}, value {}, entropy {}; \
+                 lower --lr); the last good checkpoint in {} is kept",
+                side.update + 1,
+                stats.policy_loss,
+                stats.value_loss,
+                stats.entropy,
+                out.display()
+            )));
+        }
         crate::ppo::Elite::offer(&mut side.elites[k], &rollout);
         let mut expert_proxy = f64::NAN;
         let mut expert_seconds = 0.0;
@@ -453,12 +573,12 @@ pub fn train(
         progress(&row);
         since_ckpt += 1;
         if since_ckpt >= opts.checkpoint_every.max(1) {
-            save_checkpoint(out, &policy, &side)?;
+            save_checkpoint(out, &policy, &trainer, &mut side)?;
             since_ckpt = 0;
         }
     }
     if since_ckpt > 0 || !out.join("policy.json").exists() {
-        save_checkpoint(out, &policy, &side)?;
+        save_checkpoint(out, &policy, &trainer, &mut side)?;
     }
     Ok(side)
 }

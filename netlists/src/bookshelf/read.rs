@@ -682,5 +682,9 @@ pub fn read_bookshelf(aux: &Path, opts: &BookshelfOptions) -> Result<Design> {
         placement.y[i] = ll[i].1 + h / 2.0;
         placement.orient[i] = orient[i];
     }
-    Ok(Design { netlist, placement })
+    Ok(Design {
+        netlist,
+        placement,
+        warnings: Vec::new(),
+    })
 }

@@ -255,10 +255,14 @@ impl<'a> Lexer<'a> {
         self.expect(Tok::Colon, ctx)?;
         match self.next()? {
             (Tok::Num(s), l) => match s.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok((v, l)),
+                Ok(v) if v.is_finite() && v.abs() <= crate::limits::MAX_LENGTH => Ok((v, l)),
                 _ => Err(self.err(
                     l,
-                    format!("expected a finite number {ctx}, found `{}`", shorten(s)),
+                    format!(
+                        "expected a finite number of magnitude at most {:e} {ctx}, found `{}`",
+                        crate::limits::MAX_LENGTH,
+                        shorten(s)
+                    ),
                 )),
             },
             (Tok::Ident(s), l) => Err(self.err(

@@ -549,8 +549,10 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
         Floorplan::with_canvas(x0, y0, x1 - x0, y1 - y0, CanvasSource::FpBbox)
     });
     let mut placement_entries = Vec::new();
+    let mut plc_file = None;
     if let Some(plc_path) = plc_path {
         let file = plc::parse_plc(plc_path, &objects)?;
+        plc_file = Some((file.path.clone(), file.header.counts.clone()));
         let base = fp
             .take()
             .unwrap_or_else(|| Floorplan::with_canvas(0.0, 0.0, 0.0, 0.0, CanvasSource::Default));
@@ -581,6 +583,28 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
         comments: raw.comments,
     }));
     let netlist = b.build()?;
+    let mut warnings = Vec::new();
+    if let Some((path, counts)) = plc_file {
+        let header = plc::PlcHeader {
+            counts,
+            ..Default::default()
+        };
+        plc::check_counts(
+            &path,
+            &header,
+            |k| netlist.count_kind(k),
+            &netlist_path.display().to_string(),
+        )?;
+        let missing = plc::unlisted_nodes(&placement_entries, netlist.node_kind());
+        if missing > 0 {
+            warnings.push(format!(
+                "{}: lists {} of the {} ports and macros; {missing} keep their netlist positions",
+                path.display(),
+                netlist.num_nodes() - netlist.count_kind(crate::NodeKind::StdCell) - missing,
+                netlist.num_nodes() - netlist.count_kind(crate::NodeKind::StdCell)
+            ));
+        }
+    }
     let mut placement = Placement::zeros(netlist.num_nodes());
     for n in netlist.nodes() {
         placement.x[n.idx()] = pos[n.idx()].0;
@@ -591,7 +615,11 @@ pub fn read_ct(netlist_path: &Path, plc_path: Option<&Path>) -> Result<Design> {
         placement.x[e.node.idx()] = e.x;
         placement.y[e.node.idx()] = e.y;
     }
-    Ok(Design { netlist, placement })
+    Ok(Design {
+        netlist,
+        placement,
+        warnings,
+    })
 }
 
 /// The design name of a CT netlist path: the directory name for `.../NAME/netlist.pb.txt`.

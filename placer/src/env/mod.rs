@@ -140,6 +140,10 @@ pub enum EnvError {
     /// No legal position anywhere.
     #[error(transparent)]
     NoRoom(#[from] LegalizeError),
+    /// The agent driving the environment chose from NaN or infinite probabilities (a
+    /// diverged policy): refused before any step is taken.
+    #[error("{0}")]
+    NonFinite(String),
 }
 
 /// The environment over one design.

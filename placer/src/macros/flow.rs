@@ -168,6 +168,8 @@ pub fn place(
     let start_proxy = proxy_cost(netlist, &pl, params).proxy_cost;
     let report = legalize(netlist, &mut pl)?;
     let c = stage("legalize", &mut t, &pl);
+    // A method never hands back worse than what it started from (legalized).
+    let legal_start = pl.clone();
     let offset = |pts: &[TrajectoryPoint], base_s: f64, base_i: u64| {
         pts.iter()
             .map(|p| TrajectoryPoint {
@@ -297,7 +299,16 @@ pub fn place(
             stage("anneal", &mut t, &pl);
         }
     }
-    let cost = proxy_cost(netlist, &pl, params);
+    let mut cost = proxy_cost(netlist, &pl, params);
+    if cost.proxy_cost > c {
+        pl = legal_start;
+        cost = proxy_cost(netlist, &pl, params);
+        stage(
+            "kept the legalized start (better than the result)",
+            &mut t,
+            &pl,
+        );
+    }
     let violations = check(netlist, &pl, Some(start));
     let trajectory = thin(&trajectory, 1.0);
     Ok(PlaceResult {
