@@ -960,7 +960,7 @@ fn a_killed_train_leaves_a_checkpoint_that_loads_and_resumes() {
     for _ in 0..6 {
         let ms = 50 + rng.below(1500) as u64;
         run_and_kill(
-            &mut train(last + 40, true),
+            &mut train(last + 100, true),
             std::time::Duration::from_millis(ms),
         );
         // Whatever the moment, the checkpoint is whole: its sidecar names weights that exist,
@@ -1011,7 +1011,8 @@ fn training_killed_and_resumed_equals_the_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write_fixtures(d);
-    const UPDATES: u64 = 6;
+    // About 17 ms an update here: long enough that every kill below lands mid-run.
+    const UPDATES: u64 = 150;
     let train = |out: &Path, resume: bool| {
         let mut c = macroplace();
         c.args(substitute(
@@ -1039,13 +1040,22 @@ fn training_killed_and_resumed_equals_the_uninterrupted_run() {
         ))
         .run_ok();
     let mut rng = support::Rng(5);
+    let mut interrupted = 0;
     for _ in 0..3 {
-        let ms = 300 + rng.below(1200) as u64;
+        let ms = 250 + rng.below(1000) as u64;
         run_and_kill(
             &mut train(&killed, true),
             std::time::Duration::from_millis(ms),
         );
+        let at = support::json_file(&killed.join("policy.json"))["update"].as_u64();
+        if at < Some(UPDATES) {
+            interrupted += 1;
+        }
     }
+    assert!(
+        interrupted > 0,
+        "no kill landed before the end: the test tested nothing"
+    );
     train(&killed, true).run_ok();
     let side = |dir: &Path| support::json_file(&dir.join("policy.json"));
     let (a, b) = (side(&whole), side(&killed));
