@@ -1073,3 +1073,43 @@ fn training_killed_and_resumed_equals_the_uninterrupted_run() {
         log_rows_without_times(&killed.join("train.jsonl"))
     );
 }
+
+#[test]
+fn a_checkpoint_holding_nan_weights_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_fixtures(d);
+    let ckpt = d.join("ckpt");
+    macroplace()
+        .args(substitute(
+            "train {ct} --plc {plc} --grid 6 --envs 2 --epochs 1 --device cpu --updates 1 \
+             --out {out}",
+            d,
+            &ckpt,
+        ))
+        .run_ok();
+    // Every tensor byte set to 0xff: NaN in every f32 (safetensors: an 8-byte header length,
+    // the JSON header, then the data).
+    let side = support::json_file(&ckpt.join("policy.json"));
+    let weights = ckpt.join(side["weights"].as_str().unwrap());
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    for b in &mut bytes[8 + header..] {
+        *b = 0xff;
+    }
+    std::fs::write(&weights, bytes).unwrap();
+    for args in [
+        "place {ct} --plc {plc} --method rl --policy {dir}/ckpt --out {out}",
+        "eval-policy {ct} --plc {plc} --policy {dir}/ckpt",
+    ] {
+        let out = d.join("out");
+        let (code, err) = macroplace().args(substitute(args, d, &out)).run_fail();
+        assert_eq!(code, 2, "{args}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args}: {err}");
+        assert!(
+            err.contains("--policy") && err.contains("NaN"),
+            "{args}: {err}"
+        );
+        assert!(!out.exists());
+    }
+}
