@@ -38,7 +38,7 @@ struct Cli {
 
 #[derive(clap::Args, Debug, Clone)]
 struct Input {
-    /// Netlist: a Bookshelf `.aux` or a Circuit Training `netlist.pb.txt` (either may be `.gz`).
+    /// Netlist: a Bookshelf `.aux`, a Circuit Training `netlist.pb.txt` or a DEF (with --lef); any may be `.gz`.
     netlist: PathBuf,
     /// Circuit Training placement (`.plc`): grid, canvas and routing header plus positions.
     #[arg(long, conflicts_with = "pl")]
@@ -46,6 +46,9 @@ struct Input {
     /// Bookshelf placement (`.pl`, lower-left corners) applied after reading.
     #[arg(long)]
     pl: Option<PathBuf>,
+    /// LEF files with the cells and blocks of a DEF netlist (technology and cells; repeat).
+    #[arg(long)]
+    lef: Vec<PathBuf>,
     /// Bookshelf: nodes taller than this are macros (default: the first row's height).
     #[arg(value_parser = crate::values::positive, long, value_name = "HEIGHT")]
     macro_height: Option<f64>,
@@ -59,6 +62,7 @@ impl Input {
             bookshelf: bookshelf::BookshelfOptions {
                 macro_min_height: self.macro_height,
             },
+            lef: self.lef.clone(),
         };
         netlists::read_design(&self.netlist, &opts)
     }
@@ -84,6 +88,8 @@ enum Format {
     Bookshelf,
     /// Circuit Training (`netlist.pb.txt` + `.plc`).
     Ct,
+    /// DEF: the input DEF with its placements (a DEF input only, for now).
+    Def,
 }
 
 #[derive(Subcommand, Debug)]
@@ -692,6 +698,18 @@ fn convert(input: &Input, to: Format, out: &Path) -> Result<()> {
             bookshelf::write_bookshelf(out, &name, &d.netlist, &d.placement)?;
             set.commit()?;
             println!("wrote {}", shown.join(format!("{name}.aux")).display());
+        }
+        Format::Def => {
+            ensure_arg(
+                matches!(d.netlist.extra(), netlists::Extra::Def(_)),
+                "--to def: expected a DEF input (a fresh DEF from other formats is not written \
+                 yet), found another format"
+                    .into(),
+            )?;
+            let f = out.join(format!("{name}.def"));
+            netlists::lefdef::write_def(&f, &d.netlist, &d.placement)?;
+            set.commit()?;
+            println!("wrote {}", shown.join(format!("{name}.def")).display());
         }
         Format::Ct => {
             let nl = out.join("netlist.pb.txt");

@@ -20,6 +20,7 @@ use crate::place::Outcome;
 pub fn placement_file_name(netlist: &Netlist) -> String {
     match netlist.extra() {
         Extra::Ct(_) => format!("{}.plc", netlist.design()),
+        Extra::Def(_) => format!("{}.def", netlist.design()),
         _ => format!("{}.pl", netlist.design()),
     }
 }
@@ -81,6 +82,7 @@ pub fn write_run(
             fp.smoothing = Some(params.smooth as f64);
             netlists::plc::write_plc_with(&file, netlist, &fp, &run.placement, &plc_header(r))
         }
+        Extra::Def(_) => netlists::lefdef::write_def(&file, netlist, &run.placement),
         _ => netlists::bookshelf::write_pl(&file, netlist, &run.placement),
     }
     .with_context(|| format!("writing {}", file.display()))?;

@@ -30,6 +30,7 @@ pub mod geom;
 pub mod graph;
 pub mod ids;
 pub mod io;
+pub mod lefdef;
 pub mod limits;
 pub mod model;
 pub mod objects;
@@ -58,6 +59,8 @@ pub struct ReadOptions {
     pub pl: Option<std::path::PathBuf>,
     /// Bookshelf options.
     pub bookshelf: bookshelf::BookshelfOptions,
+    /// LEF files with the cells of a DEF design.
+    pub lef: Vec<std::path::PathBuf>,
 }
 
 /// The formats [`read_design`] recognises from a file name.
@@ -65,6 +68,10 @@ pub struct ReadOptions {
 pub enum InputKind {
     /// `*.aux[.gz]`.
     Bookshelf,
+    /// `*.def[.gz]`.
+    Def,
+    /// `*.lef[.gz]`: cells, not a design.
+    Lef,
     /// `*.pb.txt[.gz]` or any other name.
     CircuitTraining,
 }
@@ -73,8 +80,13 @@ pub enum InputKind {
 pub fn input_kind(path: &Path) -> InputKind {
     let name = path.to_string_lossy();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let lower = name.to_ascii_lowercase();
     if name.ends_with(".aux") {
         InputKind::Bookshelf
+    } else if lower.ends_with(".def") {
+        InputKind::Def
+    } else if lower.ends_with(".lef") {
+        InputKind::Lef
     } else {
         InputKind::CircuitTraining
     }
@@ -90,13 +102,43 @@ pub fn read_design(path: &Path, opts: &ReadOptions) -> Result<Design> {
                     plc.display()
                 )));
             }
+            if !opts.lef.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "{}: --lef goes with a DEF netlist, not Bookshelf",
+                    path.display()
+                )));
+            }
             let mut d = bookshelf::read_bookshelf(path, &opts.bookshelf)?;
             if let Some(pl) = &opts.pl {
                 d.placement = bookshelf::read_pl(pl, &d.netlist, &d.placement)?;
             }
             Ok(d)
         }
+        InputKind::Lef => Err(Error::Invalid(format!(
+            "{}: a LEF file holds cells, not a design: give the DEF as the netlist and this \
+             file with --lef",
+            path.display()
+        ))),
+        InputKind::Def => {
+            if let Some(plc) = &opts.plc {
+                return Err(Error::Invalid(format!(
+                    "{}: a .plc placement needs a Circuit Training netlist, not DEF",
+                    plc.display()
+                )));
+            }
+            let mut d = lefdef::read_lefdef(path, &opts.lef)?;
+            if let Some(pl) = &opts.pl {
+                d.placement = bookshelf::read_pl(pl, &d.netlist, &d.placement)?;
+            }
+            Ok(d)
+        }
         InputKind::CircuitTraining => {
+            if !opts.lef.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "{}: --lef goes with a DEF netlist, not this one",
+                    path.display()
+                )));
+            }
             let mut d = ct::read_ct(path, opts.plc.as_deref())?;
             if let Some(pl) = &opts.pl {
                 d.placement = bookshelf::read_pl(pl, &d.netlist, &d.placement)?;

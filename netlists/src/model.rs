@@ -203,6 +203,8 @@ pub enum CanvasSource {
     Default,
     /// The user's `--canvas W,H`, replacing any other source.
     Option,
+    /// A DEF `DIEAREA` (its bounding box).
+    DieArea,
 }
 
 /// Routing capacity parameters (Circuit Training `.plc` header).
@@ -280,8 +282,18 @@ pub enum SourceFormat {
     Bookshelf,
     /// Circuit Training protobuf text (`netlist.pb.txt`).
     CircuitTraining,
+    /// DEF with its LEF cells (microns; E/W orientations swap a footprint, as in Bookshelf).
+    Def,
     /// Built in code.
     Memory,
+}
+
+impl SourceFormat {
+    /// Whether an E/W-family orientation swaps a node's footprint (Bookshelf and DEF do,
+    /// Circuit Training never does).
+    pub fn swaps_footprint(self) -> bool {
+        matches!(self, SourceFormat::Bookshelf | SourceFormat::Def)
+    }
 }
 
 /// Source file and line of every node and net (cold side table, for error messages).
@@ -398,6 +410,32 @@ pub enum Extra {
     Bookshelf(BookshelfExtra),
     /// Read from Circuit Training.
     Ct(CtExtra),
+    /// Read from DEF.
+    Def(DefExtra),
+}
+
+/// Where a DEF component's placement is written in its source file, for the writer that
+/// changes only placements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefPlacementSpan {
+    /// Bytes `start..end` hold `PLACED|FIXED|COVER ( x y ) O` or `UNPLACED`.
+    Replace(usize, usize),
+    /// No placement: ` + PLACED ( x y ) O` goes before the `;` at this byte.
+    Insert(usize),
+    /// Not a component (an IO pin).
+    None,
+}
+
+/// What a DEF netlist needs to be written back: its source file, its units and where each
+/// component's placement is in it (in node order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefExtra {
+    /// The DEF read (its text is re-read by the writer).
+    pub source: PathBuf,
+    /// `UNITS DISTANCE MICRONS`.
+    pub dbu: f64,
+    /// Each node's placement span.
+    pub spans: Vec<DefPlacementSpan>,
 }
 
 /// A validated, immutable netlist. See the module docs for the layout.

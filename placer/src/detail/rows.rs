@@ -37,7 +37,7 @@ pub struct Obstacle {
 /// positive area, and blockages.
 pub fn obstacles(netlist: &Netlist, placement: &Placement) -> Vec<Obstacle> {
     let mut out = Vec::new();
-    let swap = netlist.format() == netlists::SourceFormat::Bookshelf;
+    let swap = netlist.format().swaps_footprint();
     for n in 0..netlist.num_nodes() {
         let kind = netlist.node_kind()[n];
         let obstacle = kind == NodeKind::HardMacro

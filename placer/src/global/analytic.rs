@@ -334,7 +334,7 @@ pub fn global_place(
     let canvas = fp.canvas();
     let (cx0, cy0, cx1, cy1) = (canvas.x0, canvas.y0, canvas.x1, canvas.y1);
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
-    let swap = netlist.format() == netlists::SourceFormat::Bookshelf;
+    let swap = netlist.format().swaps_footprint();
     let size = |n: usize| {
         if swap && start.orient[n].swaps_footprint() {
             (nh[n], nw[n])

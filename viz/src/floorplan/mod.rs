@@ -51,7 +51,7 @@ pub fn score(netlist: &Netlist, placement: &Placement, params: &CostParams) -> S
 /// The unit of a design's coordinates, for axis labels.
 pub fn unit_of(netlist: &Netlist) -> &'static str {
     match netlist.format() {
-        netlists::SourceFormat::CircuitTraining => "µm",
+        netlists::SourceFormat::CircuitTraining | netlists::SourceFormat::Def => "µm",
         netlists::SourceFormat::Bookshelf => "DBU",
         _ => "design units",
     }
