@@ -108,6 +108,10 @@ enum Command {
         input: Input,
         #[command(flatten)]
         cost: CostArgs,
+        /// Also score as another evaluator does: `tilos` keeps every hard macro's pins in the
+        /// netlist's orientation (the TILOS evaluator restoring a `.plc` as-is).
+        #[arg(long = "as", value_enum)]
+        as_: Option<AsArg>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -375,6 +379,58 @@ fn parse_triple(s: &str) -> Result<(f64, f64, f64), String> {
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
+enum AsArg {
+    /// TILOS MacroPlacement's evaluator as-is: pins unrotated.
+    Tilos,
+}
+
+/// `eval --json`: our evaluation, and with `--as tilos` the as-is scores beside it.
+#[derive(serde::Serialize)]
+struct EvalJson<'a> {
+    #[serde(flatten)]
+    ours: &'a placer::report::Evaluation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tilos_as_is: Option<AsIs>,
+}
+
+/// Scores under another evaluator's convention.
+#[derive(serde::Serialize)]
+struct AsIs {
+    convention: &'static str,
+    hpwl: f64,
+    wirelength_cost: f64,
+    density_cost: f64,
+    congestion_cost: f64,
+    proxy_cost: f64,
+}
+
+/// The scores TILOS's evaluator gives `placement` as-is: every hard macro's pins in the
+/// netlist file's orientation `netlist_orient` (before any `.plc`; a footprint is the same
+/// either way in Circuit Training).
+fn tilos_as_is(
+    nl: &netlists::Netlist,
+    placement: &netlists::Placement,
+    netlist_orient: &[netlists::Orientation],
+    params: &placer::cost::CostParams,
+) -> AsIs {
+    let mut p = placement.clone();
+    for (n, &o) in netlist_orient.iter().enumerate() {
+        if nl.node_kind()[n] == netlists::NodeKind::HardMacro {
+            p.orient[n] = o;
+        }
+    }
+    let c = placer::cost::proxy_cost(nl, &p, params);
+    AsIs {
+        convention: "TILOS as-is: hard-macro pins in the netlist's orientation",
+        hpwl: placer::cost::hpwl::hpwl(nl, &p, params),
+        wirelength_cost: c.wirelength_cost,
+        density_cost: c.density_cost,
+        congestion_cost: c.congestion_cost,
+        proxy_cost: c.proxy_cost,
+    }
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
 enum HeatmapArg {
     /// Cell density.
     Density,
@@ -538,7 +594,7 @@ fn info(input: &Input, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
+fn eval(input: &Input, args: &CostArgs, as_: Option<AsArg>, json: bool) -> Result<()> {
     let (d, parse_secs) = read_scored(input, args)?;
     let params = args.params(d.netlist.floorplan())?;
     // Fixed nodes are checked against the netlist's own positions (before any .plc/.pl).
@@ -561,8 +617,18 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
              design's sizes, canvas and routing parameters)"
         );
     }
+    let as_is = as_.map(|AsArg::Tilos| {
+        let orient = reference
+            .as_ref()
+            .map_or(&d.placement.orient, |r| &r.orient);
+        tilos_as_is(&d.netlist, &d.placement, orient, &params)
+    });
     if json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+        let out = EvalJson {
+            ours: &e,
+            tilos_as_is: as_is,
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     let w = e.weights;
@@ -583,6 +649,13 @@ fn eval(input: &Input, args: &CostArgs, json: bool) -> Result<()> {
         "proxy cost       {:.10}  (= {}·WL + {}·density + {}·congestion)",
         e.proxy_cost, w[0], w[1], w[2]
     );
+    if let Some(t) = &as_is {
+        println!(
+            "tilos as-is      proxy {:.10} (WL {:.10}, density {:.10}, congestion {:.10}; \
+             hard-macro pins in the netlist's orientation)",
+            t.proxy_cost, t.wirelength_cost, t.density_cost, t.congestion_cost
+        );
+    }
     if e.legal {
         println!("legal            yes");
     } else {
@@ -731,7 +804,12 @@ fn convert(input: &Input, to: Format, out: &Path) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Info { input, json } => info(&input, json),
-        Command::Eval { input, cost, json } => eval(&input, &cost, json),
+        Command::Eval {
+            input,
+            cost,
+            as_,
+            json,
+        } => eval(&input, &cost, as_, json),
         Command::Plot {
             input,
             cost,

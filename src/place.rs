@@ -104,6 +104,10 @@ pub struct PlaceArgs {
     /// full: detailed-placement passes (at most; it stops when a pass changes nothing).
     #[arg(value_parser = crate::values::count0::<1000>, long, default_value_t = 12)]
     pub detail_passes: usize,
+    /// Whether macro placers may flip hard macros (`off`: each keeps its netlist orientation,
+    /// so evaluators that keep pins unrotated, such as TILOS's, score what `eval` scores).
+    #[arg(long, value_enum, default_value = "on")]
+    pub flips: Switch,
     /// full, flat designs: how the std cells are clustered before the macros are placed.
     #[command(flatten)]
     pub cluster: crate::cluster::ClusterArgs,
@@ -155,6 +159,15 @@ pub enum MethodArg {
     Sa,
     /// The learned policy (--policy): greedy, beam and sampled decoding, then --refine.
     Rl,
+}
+
+/// An on/off option.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 fn method_name(m: Method) -> &'static str {
@@ -209,6 +222,7 @@ impl Default for PlaceArgs {
             cell_target_density: None,
             bins: None,
             detail_passes: 12,
+            flips: Switch::On,
             cluster: crate::cluster::ClusterArgs::default(),
         }
     }
@@ -386,6 +400,7 @@ fn run_macro_flow(
             .start_acceptance
             .unwrap_or(PlaceOptions::default().start_acceptance)
             .clamp(1e-6, 0.999),
+        flips: args.flips == Switch::On,
         ..PlaceOptions::default()
     };
     let bar = if std::io::stderr().is_terminal() {

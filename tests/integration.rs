@@ -1583,3 +1583,82 @@ fn shipped_checkpoints_load_and_place_ariane133_legally() {
     let (greedy, wire) = (value("policy greedy"), value("wire-mask greedy"));
     assert!(greedy < wire, "{text}");
 }
+
+#[test]
+fn eval_as_tilos_scores_pins_unrotated_and_flips_off_makes_both_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let nl = bench("ct/ariane133_ng45/netlist.pb.txt.gz");
+    let plc = bench("ct/ariane133_ng45/initial.plc");
+    let run = |flips: &str| {
+        let out = dir.path().join(format!("sa-{flips}"));
+        macroplace()
+            .arg("place")
+            .arg(&nl)
+            .arg("--plc")
+            .arg(&plc)
+            .args(["--method", "sa", "--iterations", "60000", "--no-pictures"])
+            .args(["--flips", flips, "--out"])
+            .arg(&out)
+            .run_ok();
+        let file = out.join("ariane133_ng45.plc");
+        let e = macroplace()
+            .arg("eval")
+            .arg(&nl)
+            .arg("--plc")
+            .arg(&file)
+            .args(["--as", "tilos", "--json"])
+            .run_json();
+        (file, e)
+    };
+    // Flips on: some macro is flipped, and the as-is score is the oracle's: the placement with
+    // every hard macro's orientation put back to the netlist's, scored by the one cost model.
+    let (file, e) = run("on");
+    let d = support::read(
+        "ct/ariane133_ng45/netlist.pb.txt.gz",
+        Some("ct/ariane133_ng45/initial.plc"),
+    );
+    let placed = netlists::plc::read_plc(&file, &d.netlist, &d.placement)
+        .unwrap()
+        .0;
+    let n = &d.netlist;
+    let hard: Vec<usize> = (0..n.num_nodes())
+        .filter(|&i| n.node_kind()[i] == netlists::NodeKind::HardMacro)
+        .collect();
+    assert!(
+        hard.iter().any(|&i| placed.orient[i] != n.node_orient()[i]),
+        "sa flipped nothing: the test would test nothing"
+    );
+    // The netlist file's own orientations (no .plc).
+    let bare = support::read("ct/ariane133_ng45/netlist.pb.txt.gz", None).placement;
+    let mut unrotated = placed.clone();
+    for &i in &hard {
+        unrotated.orient[i] = bare.orient[i];
+    }
+    let params = golden_params_of(&file, n);
+    let oracle = placer::cost::proxy_cost(n, &unrotated, &params).proxy_cost;
+    let as_is = e["tilos_as_is"]["proxy_cost"].as_f64().unwrap();
+    assert!((as_is - oracle).abs() < 1e-12, "{as_is} vs {oracle}");
+    assert!(as_is != e["proxy_cost"].as_f64().unwrap());
+    // Flips off: only the netlist's orientations are written and both conventions agree.
+    let (file, e) = run("off");
+    let placed = netlists::plc::read_plc(&file, &d.netlist, &d.placement)
+        .unwrap()
+        .0;
+    assert!(hard.iter().all(|&i| placed.orient[i] == n.node_orient()[i]));
+    assert_eq!(e["tilos_as_is"]["proxy_cost"], e["proxy_cost"]);
+}
+
+/// The cost parameters a `.plc` header gives (what `eval` of that file scores with).
+fn golden_params_of(plc: &Path, n: &netlists::Netlist) -> placer::cost::CostParams {
+    let nl_path = bench("ct/ariane133_ng45/netlist.pb.txt.gz");
+    let d = netlists::read_design(
+        &nl_path,
+        &netlists::ReadOptions {
+            plc: Some(plc.to_path_buf()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(d.netlist.num_nodes(), n.num_nodes());
+    placer::cost::CostParams::from_floorplan(d.netlist.floorplan())
+}

@@ -75,6 +75,9 @@ pub struct AnnealOptions {
     pub restart_gap: f64,
     /// Probability that a move is on a soft macro (when the design has them).
     pub soft_moves: f64,
+    /// Whether hard macros may be flipped (N/FN/FS/S); off, every macro keeps its
+    /// orientation, so scorers that keep pins in the netlist's orientation agree with ours.
+    pub flips: bool,
 }
 
 impl Default for AnnealOptions {
@@ -91,6 +94,7 @@ impl Default for AnnealOptions {
             end_ratio: 1e-3,
             restart_gap: 0.01,
             soft_moves: 0.4,
+            flips: true,
         }
     }
 }
@@ -144,6 +148,7 @@ struct Ctx<'a> {
     blockages: Vec<Rect>,
     canvas: Rect,
     side: f64,
+    flips: bool,
 }
 
 impl Ctx<'_> {
@@ -247,6 +252,8 @@ fn propose(
     }
     let n = ctx.hard[rng.random_range(0..ctx.hard.len())];
     let r: f64 = rng.random();
+    // Without flips the other moves share their probability mass.
+    let r = if ctx.flips { r } else { 0.9 * r };
     if r < 0.6 {
         // Shift, along one axis or both.
         let (mut dx, mut dy) = (
@@ -343,6 +350,7 @@ pub fn anneal(
             .chain(fixed_hard)
             .collect(),
         canvas: fp.canvas(),
+        flips: opts.flips,
         side: fp.width.max(fp.height),
     };
     let chains_n = opts.chains.max(1);

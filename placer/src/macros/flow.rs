@@ -60,6 +60,9 @@ pub struct PlaceOptions {
     /// Probability of accepting an average uphill move at the start of `sa` (lower: a cooler
     /// start that keeps more of a good start placement).
     pub start_acceptance: f64,
+    /// Whether hard macros may be flipped; off, every hard macro is put back in its netlist
+    /// orientation at the start and stays there.
+    pub flips: bool,
 }
 
 impl Default for PlaceOptions {
@@ -76,6 +79,7 @@ impl Default for PlaceOptions {
             cluster_moves: 100_000,
             force: ForceOptions::default(),
             start_acceptance: AnnealOptions::default().start_acceptance,
+            flips: true,
         }
     }
 }
@@ -165,6 +169,13 @@ pub fn place(
     };
     let mut t = Instant::now();
     let mut pl = start.clone();
+    if !opts.flips {
+        for n in 0..netlist.num_nodes() {
+            if netlist.node_kind()[n] == netlists::NodeKind::HardMacro && !netlist.node_fixed()[n] {
+                pl.orient[n] = netlist.node_orient()[n];
+            }
+        }
+    }
     let start_proxy = proxy_cost(netlist, &pl, params).proxy_cost;
     let report = legalize(netlist, &mut pl)?;
     let c = stage("legalize", &mut t, &pl);
@@ -259,6 +270,7 @@ pub fn place(
                     chains: opts.chains,
                     soft_moves: 1.0,
                     start_acceptance: 0.05,
+                    flips: opts.flips,
                     ..AnnealOptions::default()
                 };
                 let base_s = t0.elapsed().as_secs_f64();
@@ -286,6 +298,7 @@ pub fn place(
                 },
                 chains: opts.chains,
                 start_acceptance: opts.start_acceptance,
+                flips: opts.flips,
                 ..AnnealOptions::default()
             };
             let base_s = t0.elapsed().as_secs_f64();
