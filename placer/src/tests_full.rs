@@ -23,6 +23,18 @@ pub(crate) fn design(
     cells: usize,
     fixed_macros: bool,
 ) -> (netlists::Netlist, Placement) {
+    design_with_heights(seed, rows, macros, cells, fixed_macros, 0)
+}
+
+/// [`design`] where every `tall_every`-th std cell (0: none) is two or three rows tall.
+pub(crate) fn design_with_heights(
+    seed: u64,
+    rows: usize,
+    macros: usize,
+    cells: usize,
+    fixed_macros: bool,
+    tall_every: usize,
+) -> (netlists::Netlist, Placement) {
     let mut rng = SmallRng::seed_from_u64(seed);
     let side = 10.0 * rows as f64;
     let mut b = NetlistBuilder::new("t", SourceFormat::Bookshelf);
@@ -48,9 +60,14 @@ pub(crate) fn design(
     }
     for i in 0..cells {
         let w = rng.random_range(2..8) as f64;
-        b.add_node(&format!("c{i}"), w, 10.0, NodeKind::StdCell, false, at)
+        let h = if tall_every > 0 && i % tall_every == 0 {
+            10.0 * rng.random_range(2..4) as f64
+        } else {
+            10.0
+        };
+        b.add_node(&format!("c{i}"), w, h, NodeKind::StdCell, false, at)
             .unwrap();
-        sizes.push((w, 10.0));
+        sizes.push((w, h));
     }
     for i in 0..4 {
         let id = b
@@ -363,6 +380,43 @@ proptest! {
         let r = legalize_cells(&nl, &rows, &mut again).unwrap();
         prop_assert_eq!(r.max_displacement, 0.0);
     }
+
+    /// The same with double- and triple-height cells among them (every fifth): the tall ones
+    /// land on sites in rows free over their whole height, and nothing overlaps.
+    #[test]
+    fn multi_height_cells_legalize_and_detailed_placement_keeps_them_legal(seed in any::<u64>(), cells in 20usize..300) {
+        let (nl, mut pl) = design_with_heights(seed, 16, 3, cells, true, 5);
+        let rows = rows_of(&nl);
+        legalize_cells(&nl, &rows, &mut pl).unwrap();
+        let v = check_cells(&nl, &rows, &pl);
+        prop_assert!(v.is_empty(), "{:?}", &v[..v.len().min(3)]);
+        let before = crate::cost::hpwl::geometric_hpwl(&nl, &pl);
+        detailed_place(&nl, &rows, &mut pl, 3, None);
+        prop_assert!(check_cells(&nl, &rows, &pl).is_empty());
+        prop_assert!(crate::cost::hpwl::geometric_hpwl(&nl, &pl) <= before + 1e-9 * before);
+    }
+}
+
+#[test]
+fn the_check_sees_a_tall_cell_overlapping_a_cell_in_its_upper_row() {
+    let (nl, mut pl) = design_with_heights(3, 16, 0, 30, true, 5);
+    let rows = rows_of(&nl);
+    legalize_cells(&nl, &rows, &mut pl).unwrap();
+    assert!(check_cells(&nl, &rows, &pl).is_empty());
+    // c0 is tall (every fifth from 0): put a one-row cell on its upper row, over it.
+    let c0 = nl.node_by_name("c0").unwrap().idx();
+    let c1 = nl.node_by_name("c1").unwrap().idx();
+    assert!(nl.node_height()[c0] > 10.0 && nl.node_height()[c1] == 10.0);
+    let top_row_y = pl.y[c0] - nl.node_height()[c0] / 2.0 + 10.0;
+    pl.x[c1] = pl.x[c0] - nl.node_width()[c0] / 2.0 + nl.node_width()[c1] / 2.0;
+    pl.y[c1] = top_row_y + 5.0;
+    let v = check_cells(&nl, &rows, &pl);
+    assert!(
+        v.iter()
+            .any(|x| (x.cell == "c1" && x.what == "overlaps std cell c0")
+                || (x.cell == "c0" && x.what == "overlaps std cell c1")),
+        "{v:?}"
+    );
 }
 
 #[test]

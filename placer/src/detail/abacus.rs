@@ -5,7 +5,7 @@
 use netlists::model::Row;
 use netlists::{Netlist, Placement};
 
-use super::rows::{RowError, Segment, fit, segments, std_cells};
+use super::rows::{RowError, Segment, cell_segments, fit, single_row_cells};
 
 #[derive(Debug, Clone, Copy)]
 struct Cluster {
@@ -93,7 +93,8 @@ pub fn legalize_cells(
     if rows.is_empty() {
         return Err(RowError::NoRows);
     }
-    let segs = segments(netlist, rows, placement);
+    let tall = super::tall::legalize_tall(netlist, rows, placement)?;
+    let segs = cell_segments(netlist, rows, placement);
     let mut state: Vec<SegState> = vec![SegState::default(); segs.len()];
     // Segments of each row, and rows by y.
     let mut row_segs: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
@@ -103,14 +104,14 @@ pub fn legalize_cells(
     let mut by_y: Vec<usize> = (0..rows.len()).collect();
     by_y.sort_by(|&a, &b| rows[a].y.total_cmp(&rows[b].y));
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
-    let mut cells = std_cells(netlist);
+    let mut cells = single_row_cells(netlist, rows);
     cells.sort_by(|&a, &b| {
         (placement.x[a] - nw[a] / 2.0)
             .total_cmp(&(placement.x[b] - nw[b] / 2.0))
             .then(a.cmp(&b))
     });
     let mut report = RowReport {
-        cells: cells.len(),
+        cells: cells.len() + tall,
         segments: segs.len(),
         ..RowReport::default()
     };

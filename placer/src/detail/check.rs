@@ -56,7 +56,13 @@ pub fn check_cells(netlist: &Netlist, rows: &[Row], placement: &Placement) -> Ve
                 what: format!("outside row {r} [{}, {}]", row.x, row.x_end()),
             });
         }
-        in_row[r].push((xl, xl + nw[n], n));
+        // A tall cell is in every row it covers.
+        for &rr in &by_y[k..] {
+            if rows[rr].y >= yb + nh[n] - tol {
+                break;
+            }
+            in_row[rr].push((xl, xl + nw[n], n));
+        }
     }
     let obs = obstacles(netlist, placement);
     for (r, list) in in_row.iter_mut().enumerate() {

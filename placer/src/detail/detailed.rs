@@ -5,7 +5,7 @@
 use netlists::model::Row;
 use netlists::{Netlist, Placement};
 
-use super::rows::{Segment, fit, segments, std_cells};
+use super::rows::{Segment, cell_segments, fit, single_row_cells};
 use crate::global::wirelength::PinOffsets;
 
 /// What [`detailed_place`] did.
@@ -68,7 +68,7 @@ pub fn detailed_place(
         report.hpwl_after = report.hpwl_before;
         return report;
     }
-    let segs = segments(netlist, rows, placement);
+    let segs = cell_segments(netlist, rows, placement);
     let nw = netlist.node_width();
     // Cells of each segment, left to right.
     let mut seg_cells: Vec<Vec<usize>> = vec![Vec::new(); segs.len()];
@@ -77,7 +77,7 @@ pub fn detailed_place(
         row_segs[s.row].push(i);
     }
     let nh = netlist.node_height();
-    for n in std_cells(netlist) {
+    for n in single_row_cells(netlist, rows) {
         let (xl, yb) = (placement.x[n] - nw[n] / 2.0, placement.y[n] - nh[n] / 2.0);
         if let Some(r) = rows.iter().position(|r| (r.y - yb).abs() < 1e-6)
             && let Some(&si) = row_segs[r]

@@ -14,6 +14,9 @@
 //!   (the medians of its nets' other pins) in the rows around it, or swaps with an equally wide
 //!   cell there; each accepted only when the
 //!   exact HPWL of the nets involved falls; repeated for a few passes.
+//! - **Tall cells** (double- and triple-height): legalized first, each to the nearest
+//!   site-aligned place free in every row it covers ([`tall`]); they then cut the segments of
+//!   the single-row cells, which Abacus and detailed placement move.
 //! - **Check**: every std cell's bottom on a row, its left edge on a site of that row and inside
 //!   it, no overlap with another cell or with an obstacle.
 //!
@@ -28,8 +31,11 @@ pub mod abacus;
 pub mod check;
 pub mod detailed;
 pub mod rows;
+pub mod tall;
 
 pub use abacus::{RowReport, legalize_cells};
 pub use check::{RowViolation, check_cells};
 pub use detailed::{DetailReport, detailed_place};
-pub use rows::{RowError, Segment, obstacles, pull_off_obstacles, rows_of, segments};
+pub use rows::{
+    RowError, Segment, cell_segments, obstacles, pull_off_obstacles, rows_of, segments,
+};

@@ -219,6 +219,85 @@ pub enum RowError {
     },
 }
 
+/// The height of a single row (the lowest of `rows`): std cells taller than it span rows.
+pub(crate) fn row_height(rows: &[Row]) -> f64 {
+    rows.iter().map(|r| r.height).fold(f64::INFINITY, f64::min)
+}
+
+/// The movable std cells taller than one row, in node order.
+pub(crate) fn tall_cells(netlist: &Netlist, rows: &[Row]) -> Vec<usize> {
+    let h0 = row_height(rows);
+    let nh = netlist.node_height();
+    std_cells(netlist)
+        .into_iter()
+        .filter(|&n| nh[n] > h0 * (1.0 + 1e-6) + 1e-9)
+        .collect()
+}
+
+/// The movable std cells of one row's height, in node order (Abacus and detailed placement
+/// move these; the tall ones are legalized first and then stay).
+pub(crate) fn single_row_cells(netlist: &Netlist, rows: &[Row]) -> Vec<usize> {
+    let h0 = row_height(rows);
+    let nh = netlist.node_height();
+    std_cells(netlist)
+        .into_iter()
+        .filter(|&n| nh[n] <= h0 * (1.0 + 1e-6) + 1e-9)
+        .collect()
+}
+
+/// [`segments`] minus the boxes of the tall cells where `placement` has them: the free space
+/// of the single-row cells.
+pub fn cell_segments(netlist: &Netlist, rows: &[Row], placement: &Placement) -> Vec<Segment> {
+    let segs = segments(netlist, rows, placement);
+    let tall = tall_cells(netlist, rows);
+    if tall.is_empty() {
+        return segs;
+    }
+    let (nw, nh) = (netlist.node_width(), netlist.node_height());
+    let mut cuts: Vec<Vec<(f64, f64)>> = vec![Vec::new(); rows.len()];
+    for (r, row) in rows.iter().enumerate() {
+        let (ry0, ry1) = (row.y, row.y + row.height);
+        for &n in &tall {
+            let (y0, y1) = (placement.y[n] - nh[n] / 2.0, placement.y[n] + nh[n] / 2.0);
+            if y0 < ry1 - 1e-9 && y1 > ry0 + 1e-9 {
+                cuts[r].push((placement.x[n] - nw[n] / 2.0, placement.x[n] + nw[n] / 2.0));
+            }
+        }
+        cuts[r].sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let mut out = Vec::with_capacity(segs.len());
+    for s in segs {
+        let row = &rows[s.row];
+        let sw = row.site_width.max(1e-9);
+        let snap_up = |x: f64| row.x + ((x - row.x) / sw - 1e-9).ceil() * sw;
+        let snap_down = |x: f64| row.x + ((x - row.x) / sw + 1e-9).floor() * sw;
+        let mut at = s.x0;
+        let mut push = |a: f64, b: f64| {
+            let (a, b) = (snap_up(a.max(s.x0)), snap_down(b.min(s.x1)));
+            if b - a >= sw - 1e-9 {
+                out.push(Segment {
+                    row: s.row,
+                    x0: a,
+                    x1: b,
+                });
+            }
+        };
+        for &(c0, c1) in &cuts[s.row] {
+            if c1 <= s.x0 || c0 >= s.x1 {
+                continue;
+            }
+            if c0 > at {
+                push(at, c0);
+            }
+            at = at.max(c1);
+        }
+        if s.x1 > at {
+            push(at, s.x1);
+        }
+    }
+    out
+}
+
 /// The movable std cells, in node order.
 pub(crate) fn std_cells(netlist: &Netlist) -> Vec<usize> {
     (0..netlist.num_nodes())
