@@ -163,6 +163,26 @@ fn place_and_eval_take_a_def_and_write_one_that_reproduces_the_report() {
     let back = read(&out.join("tiny.def"), &lef);
     let ram = back.netlist.node_by_name("ram").unwrap().idx();
     assert!(close(back.placement.x[ram], 22.0) && close(back.placement.y[ram], 15.0));
+    // Every cell takes its row's orientation (r0 N, r1 FS).
+    let (nl, pl) = (&back.netlist, &back.placement);
+    for n in 0..nl.num_nodes() {
+        if nl.node_kind()[n] != NodeKind::StdCell {
+            continue;
+        }
+        let yb = pl.y[n] - nl.node_height()[n] / 2.0;
+        let row = nl
+            .floorplan()
+            .rows
+            .iter()
+            .find(|r| close(r.y, yb))
+            .expect("on a row");
+        assert_eq!(
+            pl.orient[n].as_str(),
+            row.site_orient,
+            "{}",
+            nl.node_name()[n]
+        );
+    }
 }
 
 #[test]

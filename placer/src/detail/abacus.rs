@@ -94,6 +94,8 @@ pub fn legalize_cells(
         return Err(RowError::NoRows);
     }
     let tall = super::tall::legalize_tall(netlist, rows, placement)?;
+    // DEF rows say how their cells are oriented (N, FS, ...): each cell takes its row's.
+    let flip_per_row = netlist.format() == netlists::SourceFormat::Def;
     let segs = cell_segments(netlist, rows, placement);
     let mut state: Vec<SegState> = vec![SegState::default(); segs.len()];
     // Segments of each row, and rows by y.
@@ -216,7 +218,13 @@ pub fn legalize_cells(
             }
             limit = lefts[k];
         }
+        let row_orient = flip_per_row
+            .then(|| netlists::Orientation::parse(&row.site_orient))
+            .flatten();
         for (k, &n) in st.cells.iter().enumerate() {
+            if let Some(o) = row_orient {
+                placement.orient[n] = o;
+            }
             let (x, y) = (lefts[k] + nw[n] / 2.0, row.y + nh[n] / 2.0);
             let d = (x - placement.x[n]).abs() + (y - placement.y[n]).abs();
             total_disp += d;

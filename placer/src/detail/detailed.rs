@@ -290,7 +290,13 @@ fn global_moves(
         let mut best: Option<(f64, usize, usize, f64, f64)> = None;
         let mut best_swap: Option<(f64, usize)> = None;
         let mut both = Vec::new();
+        // DEF rows fix their cells' orientation: a cell moves only to rows oriented as its own.
+        let own_orient = &rows[segs[seg_of[n]].row].site_orient;
         for &r in &by_y[k.saturating_sub(ROW_REACH)..(k + ROW_REACH).min(by_y.len())] {
+            if netlist.format() == netlists::SourceFormat::Def && rows[r].site_orient != *own_orient
+            {
+                continue;
+            }
             let y = rows[r].y + nh[n] / 2.0;
             for &si in &row_segs[r] {
                 let s = segs[si];
