@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use placer::cost::CostParams;
 
 use crate::place::{FlowArg, MacrosArg, MethodArg, PlaceArgs};
-use crate::{CostArgs, Input, InputError, bad_arg, ensure_arg, read_scored};
+use crate::{CostArgs, Input, bad_arg, ensure_arg, read_scored};
 
 /// Options of `compare`.
 #[derive(clap::Args, Debug, Clone)]
@@ -73,14 +73,10 @@ fn score(
     design: &netlists::Design,
     params: &CostParams,
     file: &Path,
+    lefs: &[PathBuf],
 ) -> Result<(netlists::Placement, RunRow)> {
     let nl = &design.netlist;
-    let placement = if file.extension().is_some_and(|e| e == "plc") {
-        netlists::plc::read_plc(file, nl, &design.placement).map(|x| x.0)
-    } else {
-        netlists::bookshelf::read_pl(file, nl, &design.placement)
-    }
-    .map_err(InputError)?;
+    let placement = crate::read_placement_file(file, nl, &design.placement, lefs)?;
     let c = placer::cost::proxy_cost(nl, &placement, params);
     let legal = placer::cost::legality::check(nl, &placement, Some(&design.placement)).is_empty();
     let cells_legal = (!nl.floorplan().rows.is_empty()).then(|| {
@@ -318,7 +314,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
     // Every input is read, and --out checked, before any method runs.
     let mut imported = Vec::new();
     for (name, file) in &imports {
-        let (p, mut row) = score(&design, &params, file)
+        let (p, mut row) = score(&design, &params, file, &input.lef)
             .with_context(|| format!("--import {name}={}", file.display()))?;
         row.method = name.clone();
         row.note = "imported".into();
@@ -333,7 +329,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             let dir = out_dir.join("runs").join("coloquinte");
             match run_coloquinte(input, &dir)? {
                 Ok((pl, seconds)) => {
-                    let (p, mut row) = score(&design, &params, &pl)?;
+                    let (p, mut row) = score(&design, &params, &pl, &input.lef)?;
                     row.method = m.clone();
                     row.wall_seconds = Some(seconds);
                     placements.push((m.clone(), p, row.hpwl));
@@ -370,7 +366,7 @@ pub fn compare(input: &Input, cost: &CostArgs, args: &CompareArgs) -> Result<()>
             crate::output::write_run(&dir, &design.netlist, &params, &run, false)?;
             // Scored from the written file, so the table is what a user gets.
             let file = dir.join(&run.report.placement_file);
-            let (p, mut row) = score(&design, &params, &file)?;
+            let (p, mut row) = score(&design, &params, &file, &input.lef)?;
             row.method = m.clone();
             row.seed = Some(seed);
             row.wall_seconds = Some(run.report.wall_seconds);

@@ -485,6 +485,28 @@ fn exit_status(e: &anyhow::Error) -> u8 {
 
 /// [`read`], then `--canvas` (when given) replaces the design's canvas: one canvas for the
 /// proxy, legality and the written files.
+/// A placement file of `netlist` by its kind: a `.plc` (CT), a `.def` (read with `lefs`, nodes
+/// matched by name) or a Bookshelf `.pl`; `base` gives the nodes a `.plc`/`.pl` leaves out.
+fn read_placement_file(
+    file: &Path,
+    netlist: &netlists::Netlist,
+    base: &netlists::Placement,
+    lefs: &[PathBuf],
+) -> Result<netlists::Placement> {
+    let name = file.to_string_lossy().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let p = if name.ends_with(".def") {
+        netlists::lefdef::read_def_placement(file, lefs, netlist)
+    } else if name.ends_with(".plc")
+        || (matches!(netlist.extra(), netlists::Extra::Ct(_)) && !name.ends_with(".pl"))
+    {
+        netlists::plc::read_plc(file, netlist, base).map(|x| x.0)
+    } else {
+        netlists::bookshelf::read_pl(file, netlist, base)
+    };
+    Ok(p.map_err(InputError)?)
+}
+
 /// `--out` of a picture: a `.png` or `.svg` name (checked before any work).
 fn ensure_picture_name(out: &Path) -> Result<(), BadArg> {
     let ext = out
@@ -722,13 +744,7 @@ fn plot(
     if !compare.is_empty() {
         let mut others = Vec::new();
         for f in compare {
-            let p = match d.netlist.extra() {
-                netlists::Extra::Ct(_) => {
-                    netlists::plc::read_plc(f, &d.netlist, &d.placement).map(|x| x.0)
-                }
-                _ => netlists::bookshelf::read_pl(f, &d.netlist, &d.placement),
-            }
-            .map_err(InputError)?;
+            let p = read_placement_file(f, &d.netlist, &d.placement, &input.lef)?;
             let name = f.file_name().map_or_else(
                 || f.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),

@@ -120,6 +120,37 @@ fn def_round_trips_byte_for_byte_and_keeps_placed_positions() {
     let back = read(&moved, &lef);
     assert!(close(back.placement.x[u1], 10.3) && close(back.placement.y[u1], 3.0));
     assert_eq!(back.placement.orient[u1], Orientation::FS);
+    // Another tool's DEF of the same design is scored by compare and drawn by plot.
+    let out = dir.path().join("cmp");
+    macroplace()
+        .arg("compare")
+        .arg(&def)
+        .arg("--lef")
+        .arg(&lef)
+        .args(["--methods", "greedy", "--time-limit", "2", "--import"])
+        .arg(format!("moved={}", moved.display()))
+        .arg("--out")
+        .arg(&out)
+        .run_ok();
+    let table = support::json_file(&out.join("compare.json"));
+    let row = table["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["method"] == "moved")
+        .expect("the imported row");
+    let want = placer::cost::hpwl::geometric_hpwl(&d.netlist, &p);
+    assert!((row["hpwl"].as_f64().unwrap() - want).abs() < 1e-9, "{row}");
+    macroplace()
+        .arg("plot")
+        .arg(&def)
+        .arg("--lef")
+        .arg(&lef)
+        .arg("--compare")
+        .arg(&moved)
+        .arg("--out")
+        .arg(dir.path().join("side.png"))
+        .run_ok();
 }
 
 #[test]

@@ -31,6 +31,42 @@ pub fn read_lefdef(def: &Path, lefs: &[std::path::PathBuf]) -> Result<Design> {
     def::read_def(def, &lib)
 }
 
+/// Reads the placement of another DEF of the same design (another tool's result, say) onto
+/// `netlist`: every component and IO pin matched by name, each of `netlist`'s nodes required.
+pub fn read_def_placement(
+    path: &Path,
+    lefs: &[std::path::PathBuf],
+    netlist: &Netlist,
+) -> Result<Placement> {
+    let other = read_lefdef(path, lefs)?;
+    let mut p = Placement::zeros(netlist.num_nodes());
+    let mut found = vec![false; netlist.num_nodes()];
+    for n in 0..other.netlist.num_nodes() {
+        let name = &other.netlist.node_name()[n];
+        let Some(id) = netlist.node_by_name(name) else {
+            return Err(Error::Invalid(format!(
+                "{}: `{name}` is not a node of {} (a placement of another design?)",
+                path.display(),
+                netlist.design()
+            )));
+        };
+        let i = id.idx();
+        p.x[i] = other.placement.x[n];
+        p.y[i] = other.placement.y[n];
+        p.orient[i] = other.placement.orient[n];
+        found[i] = true;
+    }
+    if let Some(i) = found.iter().position(|f| !f) {
+        return Err(Error::Invalid(format!(
+            "{}: expected every node of {}, found no `{}`",
+            path.display(),
+            netlist.design(),
+            netlist.node_name()[i]
+        )));
+    }
+    Ok(p)
+}
+
 /// Writes the DEF `netlist` was read from with the placements of `placement`: a component
 /// whose position (rounded to database units) or orientation differs from its input is
 /// rewritten `PLACED ( x y ) O` (`FIXED` stays `FIXED`); every other byte is the input's, so a
