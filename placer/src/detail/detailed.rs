@@ -30,6 +30,25 @@ pub struct DetailReport {
 }
 
 /// Exact weighted HPWL of `nets`.
+/// Sets `n`'s orientation to `o` and its pins' offsets with it.
+fn reorient(
+    netlist: &Netlist,
+    off: &mut PinOffsets,
+    placement: &mut Placement,
+    n: usize,
+    o: netlists::Orientation,
+) {
+    if placement.orient[n] == o {
+        return;
+    }
+    placement.orient[n] = o;
+    for &p in netlist.pins_of_node(netlists::NodeId(n as u32)) {
+        let (a, b) = o.rotate(netlist.pin_dx()[p.idx()], netlist.pin_dy()[p.idx()]);
+        off.dx[p.idx()] = a;
+        off.dy[p.idx()] = b;
+    }
+}
+
 fn nets_hpwl(netlist: &Netlist, off: &PinOffsets, pl: &Placement, nets: &[usize]) -> f64 {
     nets.iter()
         .map(|&net| crate::global::wirelength::net_hpwl_at(netlist, off, &pl.x, &pl.y, net))
@@ -59,7 +78,7 @@ pub fn detailed_place(
     deadline: Option<std::time::Instant>,
 ) -> DetailReport {
     let late = || deadline.is_some_and(|d| std::time::Instant::now() >= d);
-    let off = PinOffsets::new(netlist, placement);
+    let mut off = PinOffsets::new(netlist, placement);
     let mut report = DetailReport {
         hpwl_before: crate::global::wirelength::hpwl_at(netlist, &off, &placement.x, &placement.y),
         ..DetailReport::default()
@@ -172,7 +191,14 @@ pub fn detailed_place(
             segs: &segs,
             row_segs: &row_segs,
         };
-        changed += global_moves(&space, &off, placement, &mut seg_cells, &mut report, &late);
+        changed += global_moves(
+            &space,
+            &mut off,
+            placement,
+            &mut seg_cells,
+            &mut report,
+            &late,
+        );
         if changed == 0 {
             break;
         }
@@ -244,7 +270,7 @@ struct RowSpace<'a> {
 /// and moves to the best one when that lowers the exact HPWL. Returns the accepted moves.
 fn global_moves(
     space: &RowSpace,
-    off: &PinOffsets,
+    off: &mut PinOffsets,
     placement: &mut Placement,
     seg_cells: &mut [Vec<usize>],
     report: &mut DetailReport,
@@ -259,6 +285,12 @@ fn global_moves(
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let mut by_y: Vec<usize> = (0..rows.len()).collect();
     by_y.sort_by(|&a, &b| rows[a].y.total_cmp(&rows[b].y));
+    // A DEF row's orientation, which its cells take.
+    let def = netlist.format() == netlists::SourceFormat::Def;
+    let row_orient = |r: usize| {
+        def.then(|| netlists::Orientation::parse(&rows[r].site_orient))
+            .flatten()
+    };
     let mut seg_of = vec![usize::MAX; netlist.num_nodes()];
     for (si, list) in seg_cells.iter().enumerate() {
         for &n in list {
@@ -290,13 +322,10 @@ fn global_moves(
         let mut best: Option<(f64, usize, usize, f64, f64)> = None;
         let mut best_swap: Option<(f64, usize)> = None;
         let mut both = Vec::new();
-        // DEF rows fix their cells' orientation: a cell moves only to rows oriented as its own.
-        let own_orient = &rows[segs[seg_of[n]].row].site_orient;
+        let on = placement.orient[n];
         for &r in &by_y[k.saturating_sub(ROW_REACH)..(k + ROW_REACH).min(by_y.len())] {
-            if netlist.format() == netlists::SourceFormat::Def && rows[r].site_orient != *own_orient
-            {
-                continue;
-            }
+            // In a DEF row a cell takes the row's orientation (its power rails).
+            let or = row_orient(r).unwrap_or(on);
             let y = rows[r].y + nh[n] / 2.0;
             for &si in &row_segs[r] {
                 let s = segs[si];
@@ -313,16 +342,21 @@ fn global_moves(
                     {
                         nets_of(netlist, &[n, m], &mut both);
                         let b0 = nets_hpwl(netlist, off, placement, &both);
-                        let (mx, my) = (placement.x[m], placement.y[m]);
+                        let (mx, my, om) = (placement.x[m], placement.y[m], placement.orient[m]);
                         placement.x[n] = mx;
                         placement.y[n] = my;
                         placement.x[m] = ox;
                         placement.y[m] = oy;
+                        // Each takes the other's row, and so its orientation.
+                        reorient(netlist, off, placement, n, om);
+                        reorient(netlist, off, placement, m, on);
                         let gain = b0 - nets_hpwl(netlist, off, placement, &both);
                         placement.x[n] = ox;
                         placement.y[n] = oy;
                         placement.x[m] = mx;
                         placement.y[m] = my;
+                        reorient(netlist, off, placement, n, on);
+                        reorient(netlist, off, placement, m, om);
                         if gain > 1e-9 && best_swap.is_none_or(|b| gain > b.0) {
                             best_swap = Some((gain, m));
                         }
@@ -351,9 +385,11 @@ fn global_moves(
                     }
                     placement.x[n] = left + w / 2.0;
                     placement.y[n] = y;
+                    reorient(netlist, off, placement, n, or);
                     let after = nets_hpwl(netlist, off, placement, &nets);
                     placement.x[n] = ox;
                     placement.y[n] = oy;
+                    reorient(netlist, off, placement, n, on);
                     if after < before - 1e-9 && best.is_none_or(|b| after < b.0) {
                         best = Some((after, si, g, left + w / 2.0, y));
                     }
@@ -374,11 +410,13 @@ fn global_moves(
             }
             seg_of[n] = sm;
             seg_of[m] = sn;
-            let (mx, my) = (placement.x[m], placement.y[m]);
+            let (mx, my, om) = (placement.x[m], placement.y[m], placement.orient[m]);
             placement.x[m] = ox;
             placement.y[m] = oy;
             placement.x[n] = mx;
             placement.y[n] = my;
+            reorient(netlist, off, placement, n, om);
+            reorient(netlist, off, placement, m, on);
             report.global_swaps += 1;
             moves += 1;
             continue;
@@ -397,6 +435,8 @@ fn global_moves(
             seg_of[n] = si;
             placement.x[n] = x;
             placement.y[n] = y;
+            let o = row_orient(segs[si].row).unwrap_or(on);
+            reorient(netlist, off, placement, n, o);
             moves += 1;
         }
     }
