@@ -830,7 +830,8 @@ fn malformed_plc_inputs_name_file_and_line() {
 // ---------------------------------------------------------------------------------------------
 // Fuzzing: random and mutated bytes never panic any parser.
 
-fn mutate(base: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
+/// `base` with byte edits (set, insert, remove, truncate), for the fuzz tests of every reader.
+pub(crate) fn mutate(base: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
     let mut v = base.to_vec();
     for &(pos, op, byte) in edits {
         if v.is_empty() {

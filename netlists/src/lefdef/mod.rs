@@ -127,30 +127,11 @@ pub fn write_def(path: &Path, netlist: &Netlist, placement: &Placement) -> Resul
 
 #[cfg(test)]
 mod tests {
+    use crate::tests::mutate;
     use proptest::prelude::*;
 
     const LEF: &str = include_str!("fixtures/tiny.lef");
     const DEF: &str = include_str!("fixtures/tiny.def");
-
-    fn mutate(base: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
-        let mut v = base.to_vec();
-        for &(pos, op, byte) in edits {
-            if v.is_empty() {
-                v.push(byte);
-                continue;
-            }
-            let i = pos % v.len();
-            match op % 4 {
-                0 => v[i] = byte,
-                1 => v.insert(i, byte),
-                2 => {
-                    v.remove(i);
-                }
-                _ => v.truncate(i),
-            }
-        }
-        v
-    }
 
     fn fuzz(def: &[u8], lef: &[u8]) {
         let dir = tempfile::tempdir().unwrap();
