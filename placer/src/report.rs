@@ -350,17 +350,15 @@ fn first_non_finite(values: &[(&str, f64)]) -> Option<String> {
 impl Report {
     /// `Err(which score)` when a score is NaN or infinite: nothing non-finite is written.
     pub fn check_finite(&self) -> Result<(), String> {
-        match first_non_finite(&[
+        first_non_finite(&[
             ("HPWL", self.hpwl),
             ("macro-only HPWL", self.hpwl_macro_only),
             ("wirelength cost", self.wirelength_cost),
             ("density cost", self.density_cost),
             ("congestion cost", self.congestion_cost),
             ("proxy cost", self.proxy_cost),
-        ]) {
-            None => Ok(()),
-            Some(m) => Err(m),
-        }
+        ])
+        .map_or(Ok(()), Err)
     }
 
     /// The proxy cost of the clustered design the macro placer optimised (full flow on a flat
@@ -601,16 +599,14 @@ pub struct Evaluation {
 impl Evaluation {
     /// `Err(which score)` when a score is NaN or infinite.
     pub fn check_finite(&self) -> Result<(), String> {
-        match first_non_finite(&[
+        first_non_finite(&[
             ("HPWL", self.hpwl),
             ("wirelength cost", self.wirelength_cost),
             ("density cost", self.density_cost),
             ("congestion cost", self.congestion_cost),
             ("proxy cost", self.proxy_cost),
-        ]) {
-            None => Ok(()),
-            Some(m) => Err(m),
-        }
+        ])
+        .map_or(Ok(()), Err)
     }
 
     /// Scores `placement`; fixed nodes are checked against `reference` when given (the

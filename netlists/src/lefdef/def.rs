@@ -113,38 +113,20 @@ pub fn read_def(path: &Path, lib: &Library) -> Result<Design> {
             }
             "ROW" => rows.push(read_row(&mut lx, lib, scale, t.line)?),
             "COMPONENTS" => {
-                let n = lx.count("the number of components")?;
-                lx.expect(";")?;
+                let n = declared(&mut lx, "components")?;
                 comps.reserve(n.min(10_000_000) as usize);
                 read_components(&mut lx, &mut comps)?;
-                if comps.len() as u64 != n {
-                    return Err(lx.err(
-                        t.line,
-                        format!("expected {n} components as declared, found {}", comps.len()),
-                    ));
-                }
+                as_declared(&lx, t.line, "components", n, comps.len())?;
             }
             "PINS" => {
-                let n = lx.count("the number of pins")?;
-                lx.expect(";")?;
+                let n = declared(&mut lx, "pins")?;
                 read_pins(&mut lx, &mut pins)?;
-                if pins.len() as u64 != n {
-                    return Err(lx.err(
-                        t.line,
-                        format!("expected {n} pins as declared, found {}", pins.len()),
-                    ));
-                }
+                as_declared(&lx, t.line, "pins", n, pins.len())?;
             }
             "NETS" => {
-                let n = lx.count("the number of nets")?;
-                lx.expect(";")?;
+                let n = declared(&mut lx, "nets")?;
                 read_nets(&mut lx, &mut nets)?;
-                if nets.len() as u64 != n {
-                    return Err(lx.err(
-                        t.line,
-                        format!("expected {n} nets as declared, found {}", nets.len()),
-                    ));
-                }
+                as_declared(&lx, t.line, "nets", n, nets.len())?;
             }
             "BLOCKAGES" => {
                 lx.count("the number of blockages")?;
@@ -371,6 +353,25 @@ pub fn read_def(path: &Path, lib: &Library) -> Result<Design> {
         placement,
         warnings,
     })
+}
+
+/// A section's declared count: `n ;`.
+fn declared(lx: &mut Lexer<'_>, what: &str) -> Result<u64> {
+    let n = lx.count(&format!("the number of {what}"))?;
+    lx.expect(";")?;
+    Ok(n)
+}
+
+/// Refuses a section whose entries do not number what its header declared.
+fn as_declared(lx: &Lexer<'_>, line: u32, what: &str, n: u64, found: usize) -> Result<()> {
+    if found as u64 == n {
+        Ok(())
+    } else {
+        Err(lx.err(
+            line,
+            format!("expected {n} {what} as declared, found {found}"),
+        ))
+    }
 }
 
 fn read_points(lx: &mut Lexer<'_>) -> Result<Vec<(f64, f64)>> {
