@@ -500,7 +500,17 @@ fn read_placement_file(
     } else if name.ends_with(".plc")
         || (matches!(netlist.extra(), netlists::Extra::Ct(_)) && !name.ends_with(".pl"))
     {
-        netlists::plc::read_plc(file, netlist, base).map(|x| x.0)
+        netlists::plc::read_plc(file, netlist, base).map(|(p, header)| {
+            if header.unlisted > 0 {
+                eprintln!(
+                    "warning: {}: {} ports and macros are not listed and keep the input's \
+                     positions",
+                    file.display(),
+                    header.unlisted
+                );
+            }
+            p
+        })
     } else {
         netlists::bookshelf::read_pl(file, netlist, base)
     };

@@ -1113,3 +1113,50 @@ fn a_checkpoint_holding_nan_weights_is_refused_in_one_line() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn a_plc_that_leaves_nodes_out_is_accepted_with_a_warning_that_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_fixtures(d);
+    // Only M0 listed: P0, P1 and M1 keep their netlist positions.
+    let partial = d.join("partial.plc");
+    std::fs::write(
+        &partial,
+        edit(
+            &edit(
+                &edit(PLC, "0 0 60.125 - 1\n", ""),
+                "1 200 140.125 - 1\n",
+                "",
+            ),
+            "4 140.25 130.75 N 0\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let ct = d.join("ct/netlist.pb.txt");
+    let (_, err) = macroplace()
+        .arg("eval")
+        .arg(&ct)
+        .arg("--plc")
+        .arg(&partial)
+        .run_ok_both();
+    assert!(
+        err.contains("partial.plc") && err.contains("3 keep their netlist positions"),
+        "{err}"
+    );
+    let (_, err) = macroplace()
+        .arg("plot")
+        .arg(&ct)
+        .arg("--plc")
+        .arg(d.join("ct/initial.plc"))
+        .arg("--compare")
+        .arg(&partial)
+        .arg("--out")
+        .arg(d.join("side.png"))
+        .run_ok_both();
+    assert!(
+        err.contains("partial.plc: 3 ports and macros are not listed"),
+        "{err}"
+    );
+}

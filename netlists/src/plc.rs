@@ -37,6 +37,9 @@ pub struct PlcHeader {
     /// `# Counts of node types` lines (`HARD_MACROs`, `SOFT_MACROs`, `PORTs`, `STDCELLs`) with
     /// their line numbers: checked against the netlist by [`check_counts`].
     pub counts: Vec<(String, u64, u32)>,
+    /// Ports and macros of the netlist the file does not list (set by [`read_plc`]; they keep
+    /// the base placement's positions).
+    pub unlisted: usize,
 }
 
 impl PlcHeader {
@@ -425,13 +428,14 @@ pub fn read_plc(
             "a .plc file needs a Circuit Training netlist (its node indices)".into(),
         ));
     };
-    let file = parse_plc(path, &ct.objects)?;
+    let mut file = parse_plc(path, &ct.objects)?;
     check_counts(
         &file.path,
         &file.header,
         |k| netlist.count_kind(k),
         netlist.design(),
     )?;
+    file.header.unlisted = unlisted_nodes(&file.entries, netlist.node_kind());
     let mut p = base.clone();
     for e in &file.entries {
         p.x[e.node.idx()] = e.x;
