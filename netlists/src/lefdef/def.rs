@@ -466,31 +466,63 @@ fn read_row(lx: &mut Lexer<'_>, lib: &Library, scale: f64, line: u32) -> Result<
     })
 }
 
+/// The next entry of a section: `Some(line)` of its `-`, or `None` at `END <section>`.
+fn next_entry(lx: &mut Lexer<'_>, section: &str) -> Result<Option<u32>> {
+    let t = lx.next(&format!("`-` or `END {section}`"))?;
+    match t.text {
+        "-" => Ok(Some(t.line)),
+        "END" => {
+            lx.expect(section)?;
+            Ok(None)
+        }
+        other => Err(lx.err(
+            t.line,
+            format!(
+                "expected `-` or `END {section}`, found `{}`",
+                shorten(other)
+            ),
+        )),
+    }
+}
+
+/// `( x y ) O` after `PLACED`/`FIXED`/`COVER`: the point, the orientation, and the byte where
+/// the orientation ends.
+fn read_location(lx: &mut Lexer<'_>) -> Result<(f64, f64, Orientation, usize)> {
+    lx.expect("(")?;
+    let (x, _) = lx.number("x")?;
+    let (y, _) = lx.number("y")?;
+    lx.expect(")")?;
+    let o = lx.next("an orientation")?;
+    let Some(orient) = Orientation::parse(o.text) else {
+        return Err(lx.err(
+            o.line,
+            format!(
+                "expected an orientation (N, S, W, E, FN, FS, FW, FE), found `{}`",
+                shorten(o.text)
+            ),
+        ));
+    };
+    Ok((x, y, orient, o.end))
+}
+
+/// Skips an attribute's values up to the next `+` or `;`.
+fn skip_attribute(lx: &mut Lexer<'_>) {
+    while lx.peek().is_some_and(|n| n.text != "+" && n.text != ";") {
+        lx.next_tok();
+    }
+}
+
 fn read_components(lx: &mut Lexer<'_>, comps: &mut Vec<Component>) -> Result<()> {
     loop {
-        let t = lx.next("`-` or `END COMPONENTS`")?;
-        match t.text {
-            "END" => {
-                lx.expect("COMPONENTS")?;
-                return Ok(());
-            }
-            "-" => {}
-            other => {
-                return Err(lx.err(
-                    t.line,
-                    format!(
-                        "expected `-` or `END COMPONENTS`, found `{}`",
-                        shorten(other)
-                    ),
-                ));
-            }
-        }
+        let Some(line) = next_entry(lx, "COMPONENTS")? else {
+            return Ok(());
+        };
         let name = lx.next("a component name")?.text.to_string();
         let model = lx.next("a macro name")?.text.to_string();
         let mut c = Component {
             name,
             model,
-            line: t.line,
+            line,
             at: None,
             fixed: false,
             span: DefPlacementSpan::None,
@@ -508,25 +540,13 @@ fn read_components(lx: &mut Lexer<'_>, comps: &mut Vec<Component>) -> Result<()>
                     let key = lx.next("a component attribute")?;
                     match key.text {
                         "PLACED" | "FIXED" | "COVER" => {
-                            lx.expect("(")?;
-                            let (x, _) = lx.number("the component x")?;
-                            let (y, _) = lx.number("the component y")?;
-                            lx.expect(")")?;
-                            let o = lx.next("an orientation")?;
-                            let Some(orient) = Orientation::parse(o.text) else {
-                                return Err(lx.err(o.line, format!("expected an orientation (N, S, W, E, FN, FS, FW, FE), found `{}`", shorten(o.text))));
-                            };
+                            let (x, y, orient, end) = read_location(lx)?;
                             c.fixed = key.text != "PLACED";
                             c.at = Some((x, y, orient));
-                            c.span = DefPlacementSpan::Replace(key.start, o.end);
+                            c.span = DefPlacementSpan::Replace(key.start, end);
                         }
                         "UNPLACED" => c.span = DefPlacementSpan::Replace(key.start, key.end),
-                        _ => {
-                            // Skip the attribute's values up to the next `+` or `;`.
-                            while lx.peek().is_some_and(|n| n.text != "+" && n.text != ";") {
-                                lx.next_tok();
-                            }
-                        }
+                        _ => skip_attribute(lx),
                     }
                 }
                 other => {
@@ -547,24 +567,13 @@ fn read_components(lx: &mut Lexer<'_>, comps: &mut Vec<Component>) -> Result<()>
 
 fn read_pins(lx: &mut Lexer<'_>, pins: &mut Vec<IoPin>) -> Result<()> {
     loop {
-        let t = lx.next("`-` or `END PINS`")?;
-        match t.text {
-            "END" => {
-                lx.expect("PINS")?;
-                return Ok(());
-            }
-            "-" => {}
-            other => {
-                return Err(lx.err(
-                    t.line,
-                    format!("expected `-` or `END PINS`, found `{}`", shorten(other)),
-                ));
-            }
-        }
+        let Some(line) = next_entry(lx, "PINS")? else {
+            return Ok(());
+        };
         let name = lx.next("a pin name")?.text.to_string();
         let mut p = IoPin {
             name,
-            line: t.line,
+            line,
             at: None,
             drives: false,
         };
@@ -586,27 +595,13 @@ fn read_pins(lx: &mut Lexer<'_>, pins: &mut Vec<IoPin>) -> Result<()> {
                             rect_centre = (0.5 * (pts.0 + pts.2), 0.5 * (pts.1 + pts.3));
                         }
                         "PLACED" | "FIXED" | "COVER" => {
-                            lx.expect("(")?;
-                            let (x, _) = lx.number("the pin x")?;
-                            let (y, _) = lx.number("the pin y")?;
-                            lx.expect(")")?;
-                            let o = lx.next("an orientation")?;
-                            let Some(orient) = Orientation::parse(o.text) else {
-                                return Err(lx.err(
-                                    o.line,
-                                    format!("expected an orientation, found `{}`", shorten(o.text)),
-                                ));
-                            };
+                            let (x, y, orient, _) = read_location(lx)?;
                             if p.at.is_none() {
                                 let (rx, ry) = orient.rotate(rect_centre.0, rect_centre.1);
                                 p.at = Some((x + rx, y + ry));
                             }
                         }
-                        _ => {
-                            while lx.peek().is_some_and(|n| n.text != "+" && n.text != ";") {
-                                lx.next_tok();
-                            }
-                        }
+                        _ => skip_attribute(lx),
                     }
                 }
                 other => {
@@ -640,20 +635,9 @@ type DefNet = (String, u32, f64, Vec<(String, String)>);
 
 fn read_nets(lx: &mut Lexer<'_>, nets: &mut Vec<DefNet>) -> Result<()> {
     loop {
-        let t = lx.next("`-` or `END NETS`")?;
-        match t.text {
-            "END" => {
-                lx.expect("NETS")?;
-                return Ok(());
-            }
-            "-" => {}
-            other => {
-                return Err(lx.err(
-                    t.line,
-                    format!("expected `-` or `END NETS`, found `{}`", shorten(other)),
-                ));
-            }
-        }
+        let Some(line) = next_entry(lx, "NETS")? else {
+            return Ok(());
+        };
         let name = lx.next("a net name")?.text.to_string();
         let mut conns = Vec::new();
         let mut weight = 1.0;
@@ -711,29 +695,15 @@ fn read_nets(lx: &mut Lexer<'_>, nets: &mut Vec<DefNet>) -> Result<()> {
                 }
             }
         }
-        nets.push((name, t.line, weight, conns));
+        nets.push((name, line, weight, conns));
     }
 }
 
 fn read_blockages(lx: &mut Lexer<'_>, out: &mut Vec<(f64, f64, f64, f64, f64)>) -> Result<()> {
     loop {
-        let t = lx.next("`-` or `END BLOCKAGES`")?;
-        match t.text {
-            "END" => {
-                lx.expect("BLOCKAGES")?;
-                return Ok(());
-            }
-            "-" => {}
-            other => {
-                return Err(lx.err(
-                    t.line,
-                    format!(
-                        "expected `-` or `END BLOCKAGES`, found `{}`",
-                        shorten(other)
-                    ),
-                ));
-            }
-        }
+        let Some(_) = next_entry(lx, "BLOCKAGES")? else {
+            return Ok(());
+        };
         let kind = lx.next("PLACEMENT or LAYER")?;
         let placement = kind.text == "PLACEMENT";
         let mut rate = 1.0;
