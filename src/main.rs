@@ -88,7 +88,8 @@ enum Format {
     Bookshelf,
     /// Circuit Training (`netlist.pb.txt` + `.plc`).
     Ct,
-    /// DEF: the input DEF with its placements (a DEF input only, for now).
+    /// DEF: a DEF input with its placements, every other byte kept; from other formats a
+    /// fresh DEF and the LEF of its macros and cells.
     Def,
 }
 
@@ -798,17 +799,26 @@ fn convert(input: &Input, to: Format, out: &Path) -> Result<()> {
             set.commit()?;
             println!("wrote {}", shown.join(format!("{name}.aux")).display());
         }
-        Format::Def => {
-            ensure_arg(
-                matches!(d.netlist.extra(), netlists::Extra::Def(_)),
-                "--to def: expected a DEF input (a fresh DEF from other formats is not written \
-                 yet), found another format"
-                    .into(),
-            )?;
+        Format::Def if matches!(d.netlist.extra(), netlists::Extra::Def(_)) => {
             let f = out.join(format!("{name}.def"));
             netlists::lefdef::write_def(&f, &d.netlist, &d.placement)?;
             set.commit()?;
             println!("wrote {}", shown.join(format!("{name}.def")).display());
+        }
+        Format::Def => {
+            let (def, lef) = (format!("{name}.def"), format!("{name}.lef"));
+            netlists::lefdef::write_fresh_def(
+                &out.join(&def),
+                &out.join(&lef),
+                &d.netlist,
+                &d.placement,
+            )?;
+            set.commit()?;
+            println!(
+                "wrote {} and {}",
+                shown.join(def).display(),
+                shown.join(lef).display()
+            );
         }
         Format::Ct => {
             let nl = out.join("netlist.pb.txt");

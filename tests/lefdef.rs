@@ -588,3 +588,65 @@ fn ct_ariane_reads_with_the_published_counts_and_the_oracles_hpwl() {
         "ours {ours}, oracle {oracle}"
     );
 }
+
+/// Writes `d` as a fresh DEF + LEF and reads the pair back.
+fn fresh_round_trip(d: &netlists::Design, dir: &Path, name: &str) -> netlists::Design {
+    let (def, lef) = (
+        dir.join(format!("{name}.def")),
+        dir.join(format!("{name}.lef")),
+    );
+    netlists::lefdef::write_fresh_def(&def, &lef, &d.netlist, &d.placement)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    read(&def, &lef)
+}
+
+#[test]
+fn fresh_def_and_lef_from_ct_bookshelf_and_def_read_back_as_the_same_design() {
+    let dir = tempfile::tempdir().unwrap();
+    // CT ariane133 (hard and soft macros, ports) through the command a user runs.
+    let a = support::ariane133();
+    let out = dir.path().join("ct2def");
+    let printed = macroplace()
+        .arg("convert")
+        .arg(bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
+        .arg("--plc")
+        .arg(bench("ct/ariane133_ng45/initial.plc"))
+        .args(["--to", "def", "--out"])
+        .arg(&out)
+        .run_ok();
+    assert!(printed.contains("ariane133_ng45.lef"), "{printed}");
+    let b = read(
+        &out.join("ariane133_ng45.def"),
+        &out.join("ariane133_ng45.lef"),
+    );
+    support::same_design_by_name(&a, &b, 1e-4).unwrap();
+    assert_eq!(
+        b.netlist.count_kind(NodeKind::SoftMacro),
+        a.netlist.count_kind(NodeKind::SoftMacro)
+    );
+    let (ha, hb) = (
+        placer::cost::hpwl::geometric_hpwl(&a.netlist, &a.placement),
+        placer::cost::hpwl::geometric_hpwl(&b.netlist, &b.placement),
+    );
+    assert!(support::rel_close(hb, ha, 1e-8), "{ha} vs {hb}");
+    // Bookshelf ibm01: rows become DEF rows on LEF sites, terminals fixed components.
+    let ibm = support::read("bookshelf/ibm01_ms/ibm01.aux", None);
+    let back = fresh_round_trip(&ibm, dir.path(), "ibm01");
+    support::same_design_by_name(&ibm, &back, 1e-9).unwrap();
+    // A DEF (the hand-made one: an E block, a blockage, a weighted net) written fresh.
+    let (def, lef) = write(dir.path(), DEF, LEF);
+    let tiny = read(&def, &lef);
+    let back = fresh_round_trip(&tiny, dir.path(), "tiny-fresh");
+    support::same_design_by_name(&tiny, &back, 1e-9).unwrap();
+    assert_eq!(back.netlist.floorplan().blockages.len(), 1);
+    // Moved nodes come back where they were put.
+    let mut moved = a.clone();
+    for i in 0..moved.placement.len() {
+        if !moved.netlist.node_fixed()[i] {
+            moved.placement.x[i] += 1.234_567;
+            moved.placement.orient[i] = Orientation::FN;
+        }
+    }
+    let back = fresh_round_trip(&moved, dir.path(), "moved");
+    support::same_design_by_name(&moved, &back, 1e-4).unwrap();
+}

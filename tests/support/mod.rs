@@ -139,3 +139,111 @@ impl Run for Command {
         )
     }
 }
+
+/// Whether `b` holds the design of `a` with nodes matched by name (a conversion may reorder
+/// them: DEF lists components before IO pins): kinds (a port that is not an IO pin may come
+/// back a fixed std cell), sizes, fixedness, centres and pin offsets within `tol_um`,
+/// orientations, nets in order with their weights and pins (node, offset) in order, canvas,
+/// rows and blockages. The first difference, named.
+pub fn same_design_by_name(a: &Design, b: &Design, tol_um: f64) -> Result<(), String> {
+    use netlists::NodeKind;
+    let (na, nb) = (&a.netlist, &b.netlist);
+    let close = |u: f64, v: f64| (u - v).abs() <= tol_um;
+    if na.num_nodes() != nb.num_nodes() || na.num_nets() != nb.num_nets() {
+        return Err(format!(
+            "counts: {} nodes / {} nets vs {} / {}",
+            na.num_nodes(),
+            na.num_nets(),
+            nb.num_nodes(),
+            nb.num_nets()
+        ));
+    }
+    let mut map = Vec::with_capacity(na.num_nodes());
+    for (i, name) in na.node_name().iter().enumerate() {
+        let j = nb
+            .node_by_name(name)
+            .ok_or_else(|| format!("node `{name}` missing"))?
+            .idx();
+        map.push(j);
+        let (ka, kb) = (na.node_kind()[i], nb.node_kind()[j]);
+        let kind_ok = ka == kb || (ka == NodeKind::Port && kb == NodeKind::StdCell);
+        if !kind_ok
+            || na.node_width()[i] != nb.node_width()[j]
+            || na.node_height()[i] != nb.node_height()[j]
+            || (na.node_fixed()[i] != nb.node_fixed()[j] && ka != NodeKind::Port)
+            || a.placement.orient[i] != b.placement.orient[j]
+            || !close(a.placement.x[i], b.placement.x[j])
+            || !close(a.placement.y[i], b.placement.y[j])
+        {
+            return Err(format!(
+                "node `{name}`: {ka:?} {}x{} fixed {} at ({}, {}) {:?} vs {kb:?} {}x{} fixed {} at ({}, {}) {:?}",
+                na.node_width()[i],
+                na.node_height()[i],
+                na.node_fixed()[i],
+                a.placement.x[i],
+                a.placement.y[i],
+                a.placement.orient[i],
+                nb.node_width()[j],
+                nb.node_height()[j],
+                nb.node_fixed()[j],
+                b.placement.x[j],
+                b.placement.y[j],
+                b.placement.orient[j]
+            ));
+        }
+    }
+    for net in na.nets() {
+        let k = net.idx();
+        if na.net_name()[k] != nb.net_name()[k] || na.net_weight()[k] != nb.net_weight()[k] {
+            return Err(format!("net {k}: `{}` differs", na.net_name()[k]));
+        }
+        let (pa, pb) = (na.net_pins(net), nb.net_pins(net));
+        if pa.len() != pb.len() {
+            return Err(format!("net `{}`: pin counts differ", na.net_name()[k]));
+        }
+        for (p, q) in pa.zip(pb) {
+            if map[na.pin_node()[p].idx()] != nb.pin_node()[q].idx()
+                || !close(na.pin_dx()[p], nb.pin_dx()[q])
+                || !close(na.pin_dy()[p], nb.pin_dy()[q])
+            {
+                return Err(format!("net `{}`: pin {p} differs", na.net_name()[k]));
+            }
+        }
+    }
+    let (fa, fb) = (na.floorplan(), nb.floorplan());
+    for (u, v, what) in [
+        (fa.x_min, fb.x_min, "canvas x"),
+        (fa.y_min, fb.y_min, "canvas y"),
+        (fa.width, fb.width, "canvas width"),
+        (fa.height, fb.height, "canvas height"),
+    ] {
+        if !close(u, v) {
+            return Err(format!("{what}: {u} vs {v}"));
+        }
+    }
+    if fa.rows.len() != fb.rows.len() || fa.blockages.len() != fb.blockages.len() {
+        return Err("row or blockage counts differ".into());
+    }
+    for (r, s) in fa.rows.iter().zip(&fb.rows) {
+        if !(close(r.x, s.x)
+            && close(r.y, s.y)
+            && r.height == s.height
+            && r.site_width == s.site_width
+            && close(r.site_spacing, s.site_spacing)
+            && r.num_sites == s.num_sites)
+        {
+            return Err(format!("row at y {} differs", r.y));
+        }
+    }
+    for (r, s) in fa.blockages.iter().zip(&fb.blockages) {
+        if !(close(r.x_min, s.x_min)
+            && close(r.y_min, s.y_min)
+            && close(r.x_max, s.x_max)
+            && close(r.y_max, s.y_max)
+            && (r.rate - s.rate).abs() < 1e-12)
+        {
+            return Err(format!("blockage at ({}, {}) differs", r.x_min, r.y_min));
+        }
+    }
+    Ok(())
+}

@@ -193,6 +193,7 @@ pub fn read_def(path: &Path, lib: &Library) -> Result<Design> {
             ));
         };
         let kind = match m.class.as_str() {
+            "BLOCK" if m.soft => NodeKind::SoftMacro,
             "BLOCK" | "PAD" | "RING" => NodeKind::HardMacro,
             "CORE" => NodeKind::StdCell,
             other => {

@@ -17,6 +17,8 @@ type BBox = (f64, f64, f64, f64);
 pub struct LefMacro {
     /// `CLASS` (its first word: `CORE`, `BLOCK`, `PAD`, `RING`, `COVER`, `ENDCAP`, ...).
     pub class: String,
+    /// `CLASS BLOCK SOFT`: a block without layout of its own (a cluster of cells).
+    pub soft: bool,
     /// `SIZE w BY h`.
     pub width: f64,
     /// See `width`.
@@ -149,6 +151,7 @@ impl Library {
 
 fn read_macro(lx: &mut Lexer<'_>, name: &str, line: u32) -> Result<LefMacro> {
     let mut class = None;
+    let mut soft = false;
     let mut size = None;
     let mut origin = (0.0, 0.0);
     let mut shapes: Vec<(String, Option<BBox>)> = Vec::new();
@@ -157,7 +160,9 @@ fn read_macro(lx: &mut Lexer<'_>, name: &str, line: u32) -> Result<LefMacro> {
         let t = lx.next(&format!("`END {name}`"))?;
         match t.text {
             "CLASS" => {
-                class = Some(lx.next("a macro class")?.text.to_string());
+                let c = lx.next("a macro class")?.text.to_string();
+                soft = c == "BLOCK" && lx.peek().is_some_and(|t| t.text == "SOFT");
+                class = Some(c);
                 lx.skip_statement()?;
             }
             "SIZE" => {
@@ -218,6 +223,7 @@ fn read_macro(lx: &mut Lexer<'_>, name: &str, line: u32) -> Result<LefMacro> {
         .collect();
     Ok(LefMacro {
         class: class.unwrap_or_else(|| "CORE".into()),
+        soft,
         width,
         height,
         pins,
