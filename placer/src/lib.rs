@@ -19,6 +19,8 @@
 //!   the input placement, the clustered netlist with one soft macro per cluster).
 //! - [`full`]: the full-placement flow (macros, then cells: global → Abacus → detailed).
 //! - [`report`]: the typed report every flow produces and the CLI writes.
+//! - [`ranks`]: the processes of a job (MPI ranks when the binary installs them) and the few
+//!   collectives annealing and training use; one process without it.
 //!
 //! Geometry (rectangles, canvases, orientation-aware boxes) is [`netlists::geom`], shared with
 //! the readers and the pictures.
@@ -30,6 +32,7 @@ pub mod env;
 pub mod full;
 pub mod global;
 pub mod macros;
+pub mod ranks;
 pub mod report;
 
 #[cfg(test)]

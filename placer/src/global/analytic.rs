@@ -17,8 +17,10 @@
 //! - **stop** when the overflow `τ = Σ_b max(0, movable area_b − target · free area_b) /
 //!   movable area` reaches the target, at the iteration or time limit, or when the overflow has
 //!   not improved by 1% for [`PLATEAU`] iterations once it has fallen below [`PLATEAU_FROM`]
-//!   (big macros that cannot pass each other in mixed-size mode, cells trapped on a macro: the
-//!   lowest-overflow iterate is returned and the legalizers take over).
+//!   (big macros that cannot pass each other in mixed-size mode, cells trapped on a macro).
+//!   Stopped on a plateau, it returns the lowest-HPWL iterate among those within
+//!   [`BAND_SLACK`] of the lowest overflow seen (the density weight keeps growing on a plateau
+//!   and buys the last fractions of overflow with much wirelength); the legalizers take over.
 //!
 //! Objects that are not movable (fixed nodes, ports, and the macros in fixed-macro mode) add
 //! their area, times the target density, to the density map as fixed charge; in a design with
@@ -98,6 +100,64 @@ pub const PLATEAU: usize = 100;
 
 /// Overflow below which plateaus are watched (above it the cells are still spreading).
 pub const PLATEAU_FROM: f64 = 0.25;
+
+/// Overflow above the lowest seen within which a shorter iterate is preferred when the placer
+/// stops short of its target.
+pub const BAND_SLACK: f64 = 0.01;
+
+/// Iterations between candidate snapshots (and every new lowest overflow).
+const BAND_EVERY: usize = 5;
+
+/// One kept iterate.
+struct Candidate {
+    overflow: f64,
+    hpwl: f64,
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
+/// The iterates within [`BAND_SLACK`] of the lowest overflow seen that no other one beats on
+/// both overflow and HPWL (a few; memory stays bounded by the band).
+#[derive(Default)]
+struct Band {
+    min_overflow: f64,
+    kept: Vec<Candidate>,
+}
+
+impl Band {
+    fn offer(&mut self, overflow: f64, hpwl: f64, x: &[f64], y: &[f64]) {
+        if self.kept.is_empty() || overflow < self.min_overflow {
+            self.min_overflow = overflow;
+        }
+        let limit = self.min_overflow + BAND_SLACK;
+        self.kept.retain(|c| c.overflow <= limit);
+        if overflow > limit
+            || self
+                .kept
+                .iter()
+                .any(|c| c.overflow <= overflow && c.hpwl <= hpwl)
+        {
+            return;
+        }
+        self.kept
+            .retain(|c| !(overflow <= c.overflow && hpwl <= c.hpwl));
+        self.kept.push(Candidate {
+            overflow,
+            hpwl,
+            x: x.to_vec(),
+            y: y.to_vec(),
+        });
+    }
+
+    /// The lowest-HPWL kept iterate, when it beats the current one (at `overflow`).
+    fn pick(self, overflow: f64) -> Option<Candidate> {
+        let limit = self.min_overflow.min(overflow) + BAND_SLACK;
+        self.kept
+            .into_iter()
+            .filter(|c| c.overflow <= limit)
+            .min_by(|a, b| a.hpwl.total_cmp(&b.hpwl))
+    }
+}
 
 /// One iteration's figures.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -576,7 +636,7 @@ pub fn global_place(
     let (mut nvx, mut nvy) = (vec![0.0; objects], vec![0.0; objects]);
     let mut e_new = Eval::new(objects);
     let mut best = (f64::INFINITY, 0usize, hpwl);
-    let (mut best_x, mut best_y) = (ux.clone(), uy.clone());
+    let mut band = Band::default();
     let mut stalled = false;
     let mut seen_high = false;
     while iterations < opts.max_iterations
@@ -647,23 +707,33 @@ pub fn global_place(
             seen_high = true;
         } else if !seen_high {
             // Started spread (a kept placement): contracting first.
-        } else if overflow < best.0 * 0.99 {
-            best = (overflow, iterations, hpwl);
-            best_x.clone_from(&ux);
-            best_y.clone_from(&uy);
-        } else if iterations - best.1 >= PLATEAU {
-            stalled = true;
-            break;
+        } else {
+            if iterations % BAND_EVERY == 0 || overflow < band.min_overflow {
+                band.offer(overflow, hpwl, &ux, &uy);
+            }
+            if overflow < best.0 * 0.99 {
+                best = (overflow, iterations, hpwl);
+            } else if iterations - best.1 >= PLATEAU {
+                stalled = true;
+                break;
+            }
         }
         gamma = gamma_of(overflow);
         if iterations % 10 == 0 {
             trajectory.push(point(iterations, hpwl, overflow, lambda, gamma));
         }
     }
+    // Stopped on a plateau: the shortest iterate whose overflow is close to the lowest seen,
+    // rather than the last or the very lowest, which the still-growing density weight may have
+    // paid for with much wirelength. (Stopped by the time or iteration limit, the overflow is
+    // still falling and the last iterate is the most spread: kept.)
     if stalled {
-        ux = best_x;
-        uy = best_y;
-        overflow = best.0;
+        band.offer(overflow, pb.hpwl(&ux, &uy), &ux, &uy);
+    }
+    if stalled && let Some(c) = band.pick(overflow) {
+        overflow = c.overflow;
+        ux = c.x;
+        uy = c.y;
     }
     let mut placement = start.clone();
     for (k, &n) in mov.iter().enumerate() {
@@ -681,5 +751,38 @@ pub fn global_place(
         fillers: n_fill,
         stalled,
         trajectory,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BAND_SLACK, Band};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The band keeps few iterates but picks what a full record would: the lowest HPWL
+        /// among all offered iterates within the slack of the lowest overflow.
+        #[test]
+        fn band_picks_what_the_full_record_picks(
+            seq in prop::collection::vec((0.0f64..0.3, 1.0f64..100.0), 1..60),
+            last in 0.0f64..0.3,
+        ) {
+            let mut band = Band::default();
+            for (k, &(ov, h)) in seq.iter().enumerate() {
+                band.offer(ov, h, &[k as f64], &[0.0]);
+            }
+            let min = seq.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+            let limit = min.min(last) + BAND_SLACK;
+            let want = seq
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.0 <= limit)
+                .map(|(k, s)| (s.1, k))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            let got = band.pick(last).map(|c| (c.hpwl, c.x[0] as usize));
+            prop_assert_eq!(got.map(|g| g.0), want.map(|w| w.0));
+        }
     }
 }

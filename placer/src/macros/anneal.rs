@@ -16,6 +16,13 @@
 //! `restart_gap` (relative) behind the best chain's current cost restarts from a copy of it
 //! (go-with-the-winners). With an iteration budget the run is deterministic for a seed, whatever
 //! the thread count; with a time budget only the stopping point varies.
+//!
+//! **Ranks.** Under MPI ([`crate::ranks`]) every rank runs its own `chains` (seeded
+//! `seed + rank·chains + chain`, so rank 0 draws what a single process draws) on the whole
+//! budget; after every epoch the ranks agree on the best current chain of the job and every
+//! chain more than `restart_gap` behind it restarts from a copy (go-with-the-winners across
+//! ranks), and at the end every rank returns the job's best placement. The ranks agree on the
+//! schedule's progress (the furthest rank's), so they stop at the same epoch.
 
 use netlists::geom::Rect;
 use std::time::Instant;
@@ -138,6 +145,8 @@ pub struct AnnealOutcome {
     pub start_temperature: f64,
     /// Cost over time.
     pub trajectory: Vec<TrajectoryPoint>,
+    /// Moves tried by each rank (one entry without MPI).
+    pub rank_iterations: Vec<u64>,
 }
 
 /// Static data the moves need.
@@ -369,6 +378,7 @@ pub fn anneal(
             best: start_cost,
             current: start_cost,
         }],
+        rank_iterations: vec![0],
     };
     if ctx.hard.is_empty() && ctx.soft.is_empty() {
         return out;
@@ -393,10 +403,12 @@ pub fn anneal(
     let t0 = -mean_up / opts.start_acceptance.clamp(1e-6, 0.999).ln();
     out.start_temperature = t0;
 
+    let group = crate::ranks::group();
+    let (rank, ranks_n) = (group.rank(), group.size());
     let mut chains: Vec<Chain> = (0..chains_n)
         .map(|c| Chain {
             state: base.clone(),
-            rng: SmallRng::seed_from_u64(opts.seed.wrapping_add(c as u64)),
+            rng: SmallRng::seed_from_u64(opts.seed.wrapping_add((rank * chains_n + c) as u64)),
             best: start_cost,
             best_placement: start.clone(),
             accepted: 0,
@@ -405,9 +417,12 @@ pub fn anneal(
         .collect();
     let mut iterations = 0u64;
     loop {
-        let frac = opts
+        let mut frac = opts
             .budget
             .progress(t_start.elapsed().as_secs_f64(), iterations);
+        if ranks_n > 1 {
+            frac = crate::ranks::max_f64(frac);
+        }
         if frac >= 1.0 {
             break;
         }
@@ -454,18 +469,40 @@ pub fn anneal(
                     .then(a.cmp(&b))
             })
             .unwrap_or(0);
-        let lead_cost = chains[lead].state.cost().proxy_cost;
+        let mut lead_cost = chains[lead].state.cost().proxy_cost;
+        if ranks_n > 1 {
+            // The job's lead chain, copied to every rank that has a chain far behind it.
+            let (job_lead, lead_rank) = crate::ranks::argmin_f64(lead_cost);
+            let mut buf = vec![0.0; 3 * netlist.num_nodes()];
+            if rank == lead_rank {
+                pack(chains[lead].state.placement(), &mut buf);
+            }
+            crate::ranks::broadcast(lead_rank, &mut buf);
+            let mut copy: Option<CostState> = None;
+            for ch in chains.iter_mut() {
+                if ch.state.cost().proxy_cost > job_lead * (1.0 + opts.restart_gap) {
+                    let st = copy.get_or_insert_with(|| {
+                        CostState::new(netlist, unpack(&buf, start), params.clone())
+                    });
+                    ch.state = st.clone();
+                }
+            }
+            lead_cost = job_lead;
+        }
         for c in 0..chains_n {
             if c != lead && chains[c].state.cost().proxy_cost > lead_cost * (1.0 + opts.restart_gap)
             {
                 chains[c].state = chains[lead].state.clone();
             }
         }
-        let best = chains
+        let mut best = chains
             .iter()
             .map(|c| c.best)
             .fold(f64::INFINITY, f64::min)
             .min(start_cost);
+        if ranks_n > 1 {
+            best = crate::ranks::argmin_f64(best).0;
+        }
         let point = TrajectoryPoint {
             seconds: t_start.elapsed().as_secs_f64(),
             iterations,
@@ -490,5 +527,44 @@ pub fn anneal(
             out.placement.clone_from(&ch.best_placement);
         }
     }
+    out.rank_iterations = vec![iterations];
+    if ranks_n > 1 {
+        // The job's best placement on every rank.
+        let (best, best_rank) = crate::ranks::argmin_f64(out.proxy);
+        let mut buf = vec![0.0; 3 * netlist.num_nodes()];
+        if rank == best_rank {
+            pack(&out.placement, &mut buf);
+        }
+        crate::ranks::broadcast(best_rank, &mut buf);
+        out.placement = unpack(&buf, start);
+        out.proxy = best;
+        out.rank_iterations = crate::ranks::all_gather(iterations as f64)
+            .into_iter()
+            .map(|v| v as u64)
+            .collect();
+        out.iterations = out.rank_iterations.iter().sum();
+    }
     out
+}
+
+/// A placement as `3·nodes` numbers (x, y, orientation index) for a broadcast.
+fn pack(p: &Placement, buf: &mut [f64]) {
+    let n = p.len();
+    buf[..n].copy_from_slice(&p.x);
+    buf[n..2 * n].copy_from_slice(&p.y);
+    for (i, o) in p.orient.iter().enumerate() {
+        buf[2 * n + i] = Orientation::ALL.iter().position(|a| a == o).unwrap_or(0) as f64;
+    }
+}
+
+/// The placement [`pack`] wrote (`like` gives the length).
+fn unpack(buf: &[f64], like: &Placement) -> Placement {
+    let n = like.len();
+    let mut p = like.clone();
+    p.x.copy_from_slice(&buf[..n]);
+    p.y.copy_from_slice(&buf[n..2 * n]);
+    for i in 0..n {
+        p.orient[i] = Orientation::ALL[(buf[2 * n + i] as usize).min(7)];
+    }
+    p
 }
