@@ -20,7 +20,11 @@ STAMP := $(VENV)/.torch-$(TORCH_VERSION)-ok
 
 FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: demo test soak venv build clean-venv bench sysdeps
+.PHONY: demo test soak venv build clean-venv bench sysdeps mpideps
+
+# `make build MPI=1`: the binary with MPI ranks (`mpirun -np K macroplace place|train ...`).
+MPI ?=
+CARGO_FEATURES := $(if $(filter 1,$(MPI)),--features mpi,)
 
 # Debian packages: a TrueType font for the pictures (text in PNG/SVG).
 sysdeps:
@@ -39,8 +43,18 @@ $(STAMP):
 
 venv: $(STAMP)
 
-build: $(STAMP) sysdeps
-	cargo build --release --locked
+# Open MPI (headers, mpicc and mpirun) and libclang (the MPI bindings are generated from the
+# headers) for the `mpi` feature; the default build needs none of them.
+mpideps:
+	@{ command -v mpicc >/dev/null && command -v mpirun >/dev/null && \
+	  ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang-*.so* >/dev/null 2>&1; } || { \
+	  echo ">> installing libopenmpi-dev openmpi-bin libclang-dev"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopenmpi-dev openmpi-bin libclang-dev; }
+
+build: $(STAMP) sysdeps $(if $(filter 1,$(MPI)),mpideps,)
+	cargo build --release --locked $(CARGO_FEATURES)
 
 # The main job: place the benchmark's macros with the shipped policy (policy-guided search, then
 # simulated annealing for the rest of DEMO_SECONDS), score the written placement with the
@@ -71,9 +85,13 @@ demo: build
 # reproducible and a failure can be replayed; `make soak` explores fresh seeds.
 PROPTEST_RNG_SEED ?= 20261123
 
-test: $(STAMP) sysdeps
+# The `mpi` feature is linted and tested too (`tests/mpi.rs` runs `mpirun -np 2`), then
+# everything else without it.
+test: $(STAMP) sysdeps mpideps
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy --workspace --all-targets --locked --features mpi -- -D warnings
+	cargo test --locked --features mpi --test mpi
 	PROPTEST_RNG_SEED=$(PROPTEST_RNG_SEED) cargo test --workspace --locked
 
 # The library tests (every property test among them) under SOAK_SEEDS random seeds; a failure

@@ -19,6 +19,8 @@ use netlists::{ReadOptions, bookshelf, ct, plc, stats};
 
 mod cluster;
 mod compare;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod output;
 mod outset;
 mod place;
@@ -968,6 +970,14 @@ fn parse_cli() -> Result<Cli, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Under `mpirun` (feature `mpi`): the ranks are installed before anything runs, and MPI is
+    // finalised when this is dropped at the end of `main`.
+    #[cfg(feature = "mpi")]
+    let _universe = mpi::init();
+    let group = placer::ranks::group();
+    if group.rank() > 0 {
+        quiet_stdout();
+    }
     let cli = match parse_cli() {
         Ok(c) => c,
         Err(code) => return code,
@@ -976,13 +986,29 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let code = exit_status(&e);
-            if let Some(InputError(inner)) = e.downcast_ref::<InputError>() {
-                eprintln!("error: {inner}");
+            let message = if let Some(InputError(inner)) = e.downcast_ref::<InputError>() {
+                format!("error: {inner}")
             } else {
-                eprintln!("error: {e:#}");
+                format!("error: {e:#}")
+            };
+            if group.size() > 1 {
+                // The other ranks may be waiting in a collective: end the whole job.
+                group.abort(
+                    code as i32,
+                    &format!("rank {} of {}: {message}", group.rank(), group.size()),
+                );
             }
+            eprintln!("{message}");
             ExitCode::from(code)
         }
+    }
+}
+
+/// Ranks other than 0 print nothing on standard output (rank 0 speaks for the job; errors
+/// and warnings still go to standard error).
+fn quiet_stdout() {
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        let _ = nix::unistd::dup2_stdout(&null);
     }
 }
 

@@ -247,9 +247,32 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
         cost.params(d.netlist.floorplan())?
     };
     let ctx = input.run_context(parse_secs);
-    // --out is checked (and its staging folder made) before any work.
-    let set = crate::outset::OutputSet::begin(&args.out, "place")?;
-    let outcome = run(&d, &params, args, ctx)?;
+    // --out is checked (and its staging folder made) before any work; under MPI only rank 0
+    // writes.
+    let group = placer::ranks::group();
+    let set = if group.rank() == 0 {
+        Some(crate::outset::OutputSet::begin(&args.out, "place")?)
+    } else {
+        None
+    };
+    let mut outcome = run(&d, &params, args, ctx)?;
+    if group.size() > 1 {
+        let comm = placer::ranks::stats();
+        let rank_moves = match &outcome.report.details {
+            placer::report::FlowDetails::Macro(m) => m.counters.rank_iterations.clone(),
+            placer::report::FlowDetails::Full(_) => Vec::new(),
+        };
+        outcome.report.ranks = Some(placer::report::RanksReport {
+            ranks: group.size(),
+            rank_moves,
+            comm_calls: comm.calls,
+            comm_bytes: comm.bytes,
+            comm_seconds: comm.seconds,
+        });
+    }
+    let Some(set) = set else {
+        return Ok(());
+    };
     crate::output::write_run(set.dir(), &d.netlist, &params, &outcome, !args.no_pictures)?;
     set.commit()?;
     print_summary(&outcome.report);
@@ -349,6 +372,21 @@ fn print_summary(r: &Report) {
                 if f.cells_legal { "yes" } else { "no" }
             );
         }
+    }
+    if let Some(k) = &r.ranks {
+        let moves: Vec<String> = k.rank_moves.iter().map(u64::to_string).collect();
+        println!(
+            "ranks            {} (moves per rank: {}; rank 0 in collectives {:.3} s, {} calls, {} bytes)",
+            k.ranks,
+            if moves.is_empty() {
+                "-".to_string()
+            } else {
+                moves.join(", ")
+            },
+            k.comm_seconds,
+            k.comm_calls,
+            k.comm_bytes
+        );
     }
     println!("wall time        {:.3} s", r.wall_seconds);
 }

@@ -170,30 +170,40 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         expert_every: args.expert_every.max(1),
         expert_acceptance: args.expert_acceptance.clamp(1e-6, 0.999),
     };
-    let bar = if std::io::stderr().is_terminal() {
+    // Under MPI rank 0 reports for the job.
+    let speaks = placer::ranks::group().rank() == 0;
+    let bar = if speaks && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new_spinner();
         b.enable_steady_tick(std::time::Duration::from_millis(200));
         b
     } else {
         indicatif::ProgressBar::hidden()
     };
-    eprintln!(
-        "training on {} ({}), grid {}, {} envs",
-        designs
-            .iter()
-            .map(|d| d.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        policies::device::describe(device),
-        opts.grid,
-        opts.ppo.envs
-    );
+    let ranks = placer::ranks::group().size();
+    if speaks {
+        eprintln!(
+            "training on {} ({}), grid {}, {} envs{}",
+            designs
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            policies::device::describe(device),
+            opts.grid,
+            opts.ppo.envs,
+            if ranks > 1 {
+                format!(" on each of {ranks} ranks")
+            } else {
+                String::new()
+            }
+        );
+    }
     let side = policies::train::train(&designs, device, &opts, &args.out, args.resume, &mut |r| {
         bar.set_message(format!(
             "update {}  steps {}  return {:.4}  proxy {:.4} (best {:.4})  entropy {:.3}",
             r.update, r.env_steps, r.mean_return, r.mean_proxy, r.best_proxy, r.stats.entropy
         ));
-        if !bar.is_hidden() {
+        if !bar.is_hidden() || !speaks {
             return;
         }
         eprintln!(

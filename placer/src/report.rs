@@ -119,6 +119,9 @@ pub struct Report {
     pub search: Option<SearchReport>,
     /// Worker threads.
     pub threads: usize,
+    /// The job's ranks under MPI (absent in a single process).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranks: Option<RanksReport>,
     /// Cost-model settings.
     pub params: CostParams,
     /// Seconds the flow ran.
@@ -174,6 +177,21 @@ pub struct MacroDetails {
     pub counters: Counters,
     /// Best cost over time.
     pub trajectory: Vec<TrajectoryPoint>,
+}
+
+/// How the ranks of an MPI job shared the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RanksReport {
+    /// Ranks in the job.
+    pub ranks: usize,
+    /// Moves (sa) or candidates (ea) each rank tried.
+    pub rank_moves: Vec<u64>,
+    /// Rank 0's collective calls.
+    pub comm_calls: u64,
+    /// Bytes rank 0 contributed to them.
+    pub comm_bytes: u64,
+    /// Seconds rank 0 spent in them (waiting for the slowest rank included).
+    pub comm_seconds: f64,
 }
 
 /// The rows the std cells went into.
@@ -316,6 +334,7 @@ impl Head<'_> {
             options: self.options,
             search: ctx.search,
             threads: ctx.threads,
+            ranks: None,
             params: params.clone(),
             wall_seconds: ctx.wall_seconds,
             parse_seconds: ctx.parse_seconds,

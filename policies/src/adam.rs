@@ -59,6 +59,76 @@ impl Adam {
         }
     }
 
+    /// Replaces every gradient by its mean over the job's ranks ([`placer::ranks`]); nothing
+    /// to do in a single process. Every rank then takes the same step from the same weights.
+    pub fn average_grads_over_ranks(&mut self) {
+        if placer::ranks::group().size() == 1 {
+            return;
+        }
+        tch::no_grad(|| {
+            let grads: Vec<Tensor> = self
+                .slots
+                .iter()
+                .map(|s| s.param.grad())
+                .filter(Tensor::defined)
+                .collect();
+            let mut buf = Vec::new();
+            for g in &grads {
+                let flat = g.to_kind(Kind::Double).flatten(0, -1).to(tch::Device::Cpu);
+                buf.extend(Vec::<f64>::try_from(&flat).unwrap_or_default());
+            }
+            placer::ranks::mean_f64(&mut buf);
+            let mut at = 0;
+            for mut g in grads {
+                let n = g.numel();
+                let mean = Tensor::from_slice(&buf[at..(at + n).min(buf.len())])
+                    .to_kind(g.kind())
+                    .to(g.device())
+                    .reshape(g.size());
+                g.copy_(&mean);
+                at += n;
+            }
+        });
+    }
+
+    /// Gives every rank rank 0's weights (so that ranks start identical whatever their
+    /// generators did).
+    pub fn broadcast_weights(&mut self) {
+        if placer::ranks::group().size() == 1 {
+            return;
+        }
+        tch::no_grad(|| {
+            for s in &mut self.slots {
+                let flat = s
+                    .param
+                    .to_kind(Kind::Double)
+                    .flatten(0, -1)
+                    .to(tch::Device::Cpu);
+                let mut buf = Vec::<f64>::try_from(&flat).unwrap_or_default();
+                placer::ranks::broadcast(0, &mut buf);
+                let t = Tensor::from_slice(&buf)
+                    .to_kind(s.param.kind())
+                    .to(s.param.device())
+                    .reshape(s.param.size());
+                s.param.copy_(&t);
+            }
+        });
+    }
+
+    /// A hash of every weight's bits (to check that ranks hold the same parameters).
+    pub fn weights_hash(&self) -> u64 {
+        let mut all = Vec::new();
+        for s in &self.slots {
+            let flat = s
+                .param
+                .to_kind(Kind::Double)
+                .flatten(0, -1)
+                .to(tch::Device::Cpu);
+            all.extend(Vec::<f64>::try_from(&flat).unwrap_or_default());
+        }
+        placer::ranks::hash_f64(all)
+    }
+
     /// Scales the gradients down so that their total 2-norm is at most `max_norm`.
     pub fn clip_grad_norm(&mut self, max_norm: f64) {
         tch::no_grad(|| {

@@ -449,14 +449,22 @@ impl Trainer {
         let norm = Self::adv_norm(rollout);
         let mut acc = UpdateStats::default();
         let mut count = 0.0;
+        // Under MPI every rank takes the same number of steps (the fewest minibatches of any
+        // rank's rollout), each on the mean of the ranks' gradients.
+        let mb = self.cfg.minibatch.max(1);
+        let mut chunks_per_epoch = n.div_ceil(mb);
+        if placer::ranks::group().size() > 1 {
+            chunks_per_epoch = -placer::ranks::max_f64(-(chunks_per_epoch as f64)) as usize;
+        }
         for _ in 0..self.cfg.epochs {
             let perm = Vec::<i64>::try_from(Tensor::randperm(n as i64, (Kind::Int64, Device::Cpu)))
                 .unwrap_or_else(|_| (0..n as i64).collect());
-            for chunk in perm.chunks(self.cfg.minibatch.max(1)) {
+            for chunk in perm.chunks(mb).take(chunks_per_epoch) {
                 let idx: Vec<usize> = chunk.iter().map(|&i| i as usize).collect();
                 let (loss, s) = self.loss(policy, graph, rollout, &idx, norm);
                 self.opt.zero_grad();
                 loss.backward();
+                self.opt.average_grads_over_ranks();
                 self.opt.clip_grad_norm(self.cfg.max_grad_norm);
                 self.opt.step();
                 acc.policy_loss += s.policy_loss;
@@ -568,6 +576,7 @@ impl Trainer {
         let loss = self.cfg.sil_coef * &nll;
         self.opt.zero_grad();
         loss.backward();
+        self.opt.average_grads_over_ranks();
         self.opt.clip_grad_norm(self.cfg.max_grad_norm);
         self.opt.step();
         tch::no_grad(|| nll.double_value(&[]))

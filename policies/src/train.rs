@@ -168,6 +168,10 @@ pub struct Sidecar {
     pub optimizer_steps: u64,
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 fn default_weights_file() -> String {
     "policy.safetensors".into()
 }
@@ -214,6 +218,13 @@ pub struct LogRow {
     /// Episode proxy of this update's expert result (annealed elite mapped back to an episode;
     /// NaN, written as null, when the expert did not run).
     pub expert_proxy: f64,
+    /// Under MPI: each rank's weights hash after the update (all equal when the all-reduce
+    /// keeps the ranks in step); empty in a single process.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rank_weight_hashes: Vec<String>,
+    /// Under MPI: seconds this process has spent in collectives so far.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub comm_seconds: f64,
 }
 
 fn write_sidecar(path: &Path, s: &Sidecar) -> Result<(), TrainError> {
@@ -373,7 +384,15 @@ pub fn train(
             out.display()
         )));
     }
-    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    // Under MPI rank 0 writes the log and the checkpoints; the other ranks only compute.
+    let group = placer::ranks::group();
+    let (rank, ranks_n) = (group.rank(), group.size());
+    let writer = rank == 0;
+    // Each rank samples its own episodes (rank 0 what a single process samples).
+    let rank_seed = (rank as u64).wrapping_mul(0x1000_0000_01b3);
+    if writer {
+        std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    }
     let log_path = out.join("train.jsonl");
     let names: Vec<String> = designs.iter().map(|d| d.name.clone()).collect();
     let (policy, mut side) = if resume {
@@ -387,7 +406,7 @@ pub fn train(
             )));
         }
         // Keep only the log lines the checkpoint covers.
-        if let Ok(text) = std::fs::read_to_string(&log_path) {
+        if writer && let Ok(text) = std::fs::read_to_string(&log_path) {
             let kept: String = text
                 .lines()
                 .filter(|l| {
@@ -401,7 +420,7 @@ pub fn train(
             netlists::io::write_atomic(&log_path, |w| w.write_all(kept.as_bytes()))
                 .map_err(|e| io_err(&log_path, e))?;
         }
-        tch::manual_seed(opts.seed.wrapping_add(s.update) as i64);
+        tch::manual_seed(opts.seed.wrapping_add(s.update).wrapping_add(rank_seed) as i64);
         (p, s)
     } else {
         tch::manual_seed(opts.seed as i64);
@@ -436,7 +455,7 @@ pub fn train(
             optimizer: None,
             optimizer_steps: 0,
         };
-        if log_path.exists() {
+        if writer && log_path.exists() {
             std::fs::remove_file(&log_path).map_err(|e| io_err(&log_path, e))?;
         }
         (p, s)
@@ -450,6 +469,7 @@ pub fn train(
     }
     side.designs = names;
     let mut trainer = Trainer::new(&policy, opts.ppo.clone())?;
+    trainer.opt.broadcast_weights();
     if resume && let Some(adam) = &side.optimizer {
         let path = out.join(adam);
         trainer
@@ -472,15 +492,26 @@ pub fn train(
         .collect();
     let t0 = Instant::now();
     let wall0 = side.wall_seconds;
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(|e| io_err(&log_path, e))?;
+    let mut log = if writer {
+        Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_path)
+                .map_err(|e| io_err(&log_path, e))?,
+        )
+    } else {
+        None
+    };
     let mut since_ckpt = 0;
     loop {
-        if t0.elapsed().as_secs_f64() >= opts.time_limit
-            || opts.max_updates.is_some_and(|m| side.update >= m)
+        // The ranks stop together: when any rank's clock says so.
+        let late = t0.elapsed().as_secs_f64() >= opts.time_limit;
+        if (if ranks_n > 1 {
+            placer::ranks::any(late)
+        } else {
+            late
+        }) || opts.max_updates.is_some_and(|m| side.update >= m)
             || designs.is_empty()
         {
             break;
@@ -488,21 +519,32 @@ pub fn train(
         // libtorch's generator (action sampling, minibatch order) restarts from the run's
         // seed and the update number, so that a resumed run draws what the uninterrupted one
         // would.
-        tch::manual_seed(opts.seed.wrapping_add(side.update) as i64);
+        tch::manual_seed(opts.seed.wrapping_add(side.update).wrapping_add(rank_seed) as i64);
         let k = (side.update as usize) % designs.len();
         let t_rollout = Instant::now();
-        let rollout = collect_scaled(
-            &policy,
-            &graphs[k],
-            &mut envs[k],
-            &opts.ppo,
-            &mut side.return_scales[k],
+        let rollout = agree(
+            collect_scaled(
+                &policy,
+                &graphs[k],
+                &mut envs[k],
+                &opts.ppo,
+                &mut side.return_scales[k],
+            )
+            .map_err(TrainError::from),
         )?;
+        if ranks_n > 1 {
+            // One return scale for the job, so a checkpoint holds every rank's.
+            let sc = &mut side.return_scales[k];
+            let mut v = [sc.mean, sc.std];
+            placer::ranks::mean_f64(&mut v);
+            (sc.mean, sc.std) = (v[0], v[1]);
+        }
         let rollout_seconds = t_rollout.elapsed().as_secs_f64();
         let t_update = Instant::now();
         let stats = trainer.update(&policy, &graphs[k], &rollout);
         let losses = [stats.policy_loss, stats.value_loss, stats.entropy];
-        if losses.iter().any(|v| !v.is_finite()) {
+        let bad = losses.iter().any(|v| !v.is_finite());
+        if (ranks_n > 1 && placer::ranks::any(bad)) || bad {
             return Err(TrainError::NonFinite(format!(
                 "update {}: the loss became NaN or infinite (policy {}, value {}, entropy {}; \
                  lower --lr); the last good checkpoint in {} is kept",
@@ -514,6 +556,9 @@ pub fn train(
             )));
         }
         crate::ppo::Elite::offer(&mut side.elites[k], &rollout);
+        if ranks_n > 1 {
+            share_elite(&mut side.elites[k]);
+        }
         let mut expert_proxy = f64::NAN;
         let mut expert_seconds = 0.0;
         if opts.expert_moves > 0
@@ -566,19 +611,77 @@ pub fn train(
             elite_proxy: side.elites[k].as_ref().map_or(f64::NAN, |e| e.proxy),
             sil_nll,
             expert_proxy,
+            rank_weight_hashes: Vec::new(),
+            comm_seconds: 0.0,
         };
-        let line = serde_json::to_string(&row).map_err(|e| io_err(&log_path, e))?;
-        writeln!(log, "{line}").map_err(|e| io_err(&log_path, e))?;
-        log.flush().map_err(|e| io_err(&log_path, e))?;
+        let mut row = row;
+        if ranks_n > 1 {
+            // Every rank's weights hash (two exact 32-bit halves each), to show they agree.
+            let h = trainer.opt.weights_hash();
+            let lo = placer::ranks::all_gather((h & 0xffff_ffff) as f64);
+            let hi = placer::ranks::all_gather((h >> 32) as f64);
+            row.rank_weight_hashes = lo
+                .iter()
+                .zip(&hi)
+                .map(|(&l, &h)| format!("{:016x}", ((h as u64) << 32) | l as u64))
+                .collect();
+            row.comm_seconds = placer::ranks::stats().seconds;
+        }
+        if let Some(log) = log.as_mut() {
+            let line = serde_json::to_string(&row).map_err(|e| io_err(&log_path, e))?;
+            writeln!(log, "{line}").map_err(|e| io_err(&log_path, e))?;
+            log.flush().map_err(|e| io_err(&log_path, e))?;
+        }
         progress(&row);
         since_ckpt += 1;
         if since_ckpt >= opts.checkpoint_every.max(1) {
-            save_checkpoint(out, &policy, &trainer, &mut side)?;
+            if writer {
+                save_checkpoint(out, &policy, &trainer, &mut side)?;
+            }
             since_ckpt = 0;
         }
     }
-    if since_ckpt > 0 || !out.join("policy.json").exists() {
+    if writer && (since_ckpt > 0 || !out.join("policy.json").exists()) {
         save_checkpoint(out, &policy, &trainer, &mut side)?;
     }
     Ok(side)
+}
+
+/// `result` if it is `Ok` on every rank; an error on every rank otherwise (a rank that failed
+/// says why, the others that another rank failed), so that no rank waits for the others.
+fn agree<T>(result: Result<T, TrainError>) -> Result<T, TrainError> {
+    if placer::ranks::group().size() == 1 {
+        return result;
+    }
+    let failed = placer::ranks::any(result.is_err());
+    match result {
+        Ok(_) if failed => Err(TrainError::Incompatible(
+            "another rank failed (its error is above); stopping".into(),
+        )),
+        r => r,
+    }
+}
+
+/// Makes the job's best elite every rank's: its proxy and actions broadcast from the rank
+/// that holds it.
+fn share_elite(slot: &mut Option<crate::ppo::Elite>) {
+    let mine = slot.as_ref().map_or(f64::INFINITY, |e| e.proxy);
+    let (best, from) = placer::ranks::argmin_f64(mine);
+    let mut len = [slot.as_ref().map_or(0.0, |e| e.actions.len() as f64)];
+    placer::ranks::broadcast(from, &mut len);
+    let mut actions: Vec<f64> = vec![0.0; len[0] as usize];
+    if let Some(e) = slot.as_ref()
+        && placer::ranks::group().rank() == from
+    {
+        for (a, &v) in actions.iter_mut().zip(&e.actions) {
+            *a = v as f64;
+        }
+    }
+    placer::ranks::broadcast(from, &mut actions);
+    if best.is_finite() {
+        *slot = Some(crate::ppo::Elite {
+            proxy: best,
+            actions: actions.into_iter().map(|v| v as u32).collect(),
+        });
+    }
 }

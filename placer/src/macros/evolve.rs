@@ -15,6 +15,10 @@
 //! older first). Children are decoded in
 //! parallel (rayon); each child's random stream is seeded from (seed, generation, index), so an
 //! evaluation budget gives the same result for any thread count.
+//!
+//! Under MPI ([`crate::ranks`]) every rank evolves its own population (rank 0 with the
+//! single-process streams); after every generation the job's best individual joins every
+//! population whose best it beats, and at the end every rank returns the job's best.
 
 use std::time::Instant;
 
@@ -138,12 +142,23 @@ pub fn evolve(
     let lambda = opts.children.max(1);
     let mu = opts.parents.max(1);
     let side = fp.width.max(fp.height);
+    let group = crate::ranks::group();
+    let (rank, ranks_n) = (group.rank(), group.size());
+    // Rank 0 draws what a single process draws; the others their own streams.
+    let seed = opts
+        .seed
+        .wrapping_add((rank as u64).wrapping_mul(0x5851_f42d_4c95_7f2d));
     while !order.is_empty() {
         let secs = t0.elapsed().as_secs_f64();
-        if opts.budget.exhausted(secs, evaluations) {
+        let mut stop = opts.budget.exhausted(secs, evaluations);
+        let mut frac = opts.budget.progress(secs, evaluations).min(1.0);
+        if ranks_n > 1 {
+            stop = crate::ranks::any(stop);
+            frac = crate::ranks::max_f64(frac);
+        }
+        if stop {
             break;
         }
-        let frac = opts.budget.progress(secs, evaluations).min(1.0);
         generation += 1;
         let n_children = match opts.budget.iterations {
             Some(n) => (lambda as u64).min(n - evaluations) as usize,
@@ -156,8 +171,7 @@ pub fn evolve(
             .into_par_iter()
             .map(|k| {
                 let mut rng = SmallRng::seed_from_u64(
-                    opts.seed
-                        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                    seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)
                         .wrapping_add(generation << 20)
                         .wrapping_add(k as u64),
                 );
@@ -205,6 +219,26 @@ pub fn evolve(
         }
         pop.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.born.cmp(&b.born)));
         pop.truncate(mu);
+        if ranks_n > 1 {
+            // Go with the winners across ranks: the job's best individual joins every
+            // population it beats the best of.
+            let (job_best, from) = crate::ranks::argmin_f64(pop[0].cost);
+            let m = order.len();
+            let mut buf = vec![0.0; 3 * m];
+            if rank == from {
+                for (i, (&n, &(x, y))) in pop[0].order.iter().zip(&pop[0].targets).enumerate() {
+                    (buf[i], buf[m + i], buf[2 * m + i]) = (n as f64, x, y);
+                }
+            }
+            crate::ranks::broadcast(from, &mut buf);
+            if rank != from && job_best < pop[0].cost {
+                let o = buf[..m].iter().map(|&v| v as usize).collect();
+                let t = (0..m).map(|i| (buf[m + i], buf[2 * m + i])).collect();
+                pop.insert(0, eval(o, t, generation)?);
+                pop.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.born.cmp(&b.born)));
+                pop.truncate(mu);
+            }
+        }
         let point = TrajectoryPoint {
             seconds: t0.elapsed().as_secs_f64(),
             iterations: evaluations,
@@ -217,7 +251,40 @@ pub fn evolve(
             point,
         });
     }
-    let best = pop.swap_remove(0);
+    let mut best = pop.swap_remove(0);
+    if ranks_n > 1 {
+        // The job's best on every rank.
+        let (job_best, from) = crate::ranks::argmin_f64(best.cost);
+        let n = netlist.num_nodes();
+        let mut buf = vec![0.0; 2 * n];
+        if rank == from {
+            buf[..n].copy_from_slice(&best.placement.x);
+            buf[n..].copy_from_slice(&best.placement.y);
+        }
+        crate::ranks::broadcast(from, &mut buf);
+        let mut orient: Vec<f64> = best
+            .placement
+            .orient
+            .iter()
+            .map(|o| {
+                netlists::Orientation::ALL
+                    .iter()
+                    .position(|a| a == o)
+                    .unwrap_or(0) as f64
+            })
+            .collect();
+        crate::ranks::broadcast(from, &mut orient);
+        best.placement.x.copy_from_slice(&buf[..n]);
+        best.placement.y.copy_from_slice(&buf[n..]);
+        for (o, v) in best.placement.orient.iter_mut().zip(orient) {
+            *o = netlists::Orientation::ALL[(v as usize).min(7)];
+        }
+        best.cost = job_best;
+        evaluations = crate::ranks::all_gather(evaluations as f64)
+            .iter()
+            .map(|&v| v as u64)
+            .sum();
+    }
     Ok(EvolveOutcome {
         placement: best.placement,
         proxy: best.cost,

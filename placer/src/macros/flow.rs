@@ -108,6 +108,9 @@ pub struct Counters {
     pub generations: u64,
     /// Start temperature (sa).
     pub start_temperature: f64,
+    /// Under MPI: the moves (sa) or candidates (ea) of each rank; empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rank_iterations: Vec<u64>,
 }
 
 /// The result of [`place`].
@@ -307,6 +310,9 @@ pub fn place(
             counters.accepted = out.accepted;
             counters.illegal = out.illegal;
             counters.start_temperature = out.start_temperature;
+            if out.rank_iterations.len() > 1 {
+                counters.rank_iterations = out.rank_iterations.clone();
+            }
             trajectory.extend(offset(&out.trajectory[1..], base_s, 0));
             pl = out.placement;
             stage("anneal", &mut t, &pl);
