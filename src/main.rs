@@ -840,6 +840,14 @@ fn convert(input: &Input, to: Format, out: &Path) -> Result<()> {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let ranks = placer::ranks::group().size();
+    ensure_arg(
+        ranks == 1 || matches!(cli.command, Command::Place { .. } | Command::Train { .. }),
+        format!(
+            "mpirun: expected `place` or `train` (the commands that run on ranks), found \
+             another command on {ranks} ranks; run it without mpirun"
+        ),
+    )?;
     match cli.command {
         Command::Info { input, json } => info(&input, json),
         Command::Eval {

@@ -233,4 +233,8 @@ fn a_rank_that_fails_ends_the_job_with_its_error_and_nothing_is_written() {
         "{stderr}"
     );
     assert!(!out.exists(), "a partial output was written");
+    // A command that does not run on ranks is refused on every rank, before any work.
+    let (code, stderr) = mpirun(2, &["info", &nl]).run_fail();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("expected `place` or `train`"), "{stderr}");
 }
