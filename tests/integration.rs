@@ -1453,6 +1453,60 @@ fn cli_full_flow_on_ibm01_is_legal_in_rows_and_eval_catches_an_imported_overlap(
     let e = eval_cli(&nl, "--pl", &bad);
     assert_eq!(e["cells_legal"], false);
     assert!(e["cell_violations"].to_string().contains(macro_name));
+    // Every cell took its row's orientation (the .scl rows alternate N and FS), and a cell
+    // turned N in an FS row is reported.
+    let placed = ibm01_with_pl(&pl);
+    let rows = &d.netlist.floorplan().rows;
+    let mut fs = 0;
+    let mut fs_cell = None;
+    for n in 0..d.netlist.num_nodes() {
+        if kind[n] != netlists::NodeKind::StdCell || d.netlist.node_fixed()[n] {
+            continue;
+        }
+        let yb = placed.placement.y[n] - d.netlist.node_height()[n] / 2.0;
+        let row = rows.iter().find(|r| (r.y - yb).abs() < 1e-6).unwrap();
+        assert_eq!(
+            placed.placement.orient[n].as_str(),
+            row.site_orient,
+            "{}",
+            names[n]
+        );
+        if row.site_orient == "FS" {
+            fs += 1;
+            fs_cell.get_or_insert(n);
+        }
+    }
+    assert!(fs > 5000, "{fs} cells in FS rows");
+    let text = std::fs::read_to_string(&pl).unwrap();
+    let n = fs_cell.unwrap();
+    let turned: String = text
+        .lines()
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            if w.next() == Some(names[n].as_str()) && l.contains(": FS") {
+                format!("{}\n", l.replace(": FS", ": N"))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&bad, turned).unwrap();
+    let e = eval_cli(&nl, "--pl", &bad);
+    assert_eq!(e["cells_legal"], false);
+    let v = e["cell_violations"].to_string();
+    assert!(v.contains(&names[n]) && v.contains("orientation N"), "{v}");
+}
+
+/// ibm01 with the placement of a `.pl`.
+fn ibm01_with_pl(pl: &Path) -> netlists::Design {
+    read_design(
+        &bench("bookshelf/ibm01_ms/ibm01.aux"),
+        &ReadOptions {
+            pl: Some(pl.to_path_buf()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 #[test]

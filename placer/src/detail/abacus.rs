@@ -94,8 +94,8 @@ pub fn legalize_cells(
         return Err(RowError::NoRows);
     }
     let tall = super::tall::legalize_tall(netlist, rows, placement)?;
-    // DEF rows say how their cells are oriented (N, FS, ...): each cell takes its row's.
-    let flip_per_row = netlist.format() == netlists::SourceFormat::Def;
+    // The design's rows say how their cells are oriented (N, FS, ...): each cell takes its row's.
+    let flip_per_row = super::rows::rows_orient_cells(netlist);
     let segs = cell_segments(netlist, rows, placement);
     let mut state: Vec<SegState> = vec![SegState::default(); segs.len()];
     // Segments of each row, and rows by y.

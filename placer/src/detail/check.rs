@@ -1,5 +1,6 @@
 //! The std-cell row legality check behind `eval`: every cell's bottom on a row, its left edge
-//! on a site inside the row, no overlap with another cell or an obstacle.
+//! on a site inside the row, its orientation its row's (when the design's rows give one), no
+//! overlap with another cell or an obstacle.
 
 use netlists::model::Row;
 use netlists::{Netlist, Placement};
@@ -43,6 +44,18 @@ pub fn check_cells(netlist: &Netlist, rows: &[Row], placement: &Placement) -> Ve
             }
         };
         let row = &rows[r];
+        if let Some(o) = super::rows::row_orientation(netlist, row)
+            && placement.orient[n] != o
+        {
+            out.push(RowViolation {
+                cell: name(n),
+                what: format!(
+                    "orientation {} in row {r} of orientation {}",
+                    placement.orient[n].as_str(),
+                    o.as_str()
+                ),
+            });
+        }
         let s = (xl - row.x) / row.site_width.max(1e-9);
         if (s - s.round()).abs() > tol {
             out.push(RowViolation {

@@ -285,12 +285,8 @@ fn global_moves(
     let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let mut by_y: Vec<usize> = (0..rows.len()).collect();
     by_y.sort_by(|&a, &b| rows[a].y.total_cmp(&rows[b].y));
-    // A DEF row's orientation, which its cells take.
-    let def = netlist.format() == netlists::SourceFormat::Def;
-    let row_orient = |r: usize| {
-        def.then(|| netlists::Orientation::parse(&rows[r].site_orient))
-            .flatten()
-    };
+    // A design row's orientation, which its cells take.
+    let row_orient = |r: usize| super::rows::row_orientation(netlist, &rows[r]);
     let mut seg_of = vec![usize::MAX; netlist.num_nodes()];
     for (si, list) in seg_cells.iter().enumerate() {
         for &n in list {

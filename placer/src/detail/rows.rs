@@ -304,3 +304,19 @@ pub(crate) fn std_cells(netlist: &Netlist) -> Vec<usize> {
         .filter(|&n| netlist.node_kind()[n] == NodeKind::StdCell && !netlist.node_fixed()[n])
         .collect()
 }
+
+/// Whether the design's own rows (DEF `ROW`s, Bookshelf `.scl` rows) give their cells'
+/// orientation: each cell then takes its row's (`Siteorient`, the DEF row orientation), the
+/// orientation its power rails need. Synthesized rows (a design without any) impose none.
+pub fn rows_orient_cells(netlist: &netlists::Netlist) -> bool {
+    !netlist.floorplan().rows.is_empty()
+}
+
+/// The orientation a cell in `row` takes, when the design's rows give one.
+pub fn row_orientation(netlist: &netlists::Netlist, row: &Row) -> Option<netlists::Orientation> {
+    if rows_orient_cells(netlist) {
+        netlists::Orientation::parse(&row.site_orient)
+    } else {
+        None
+    }
+}

@@ -162,10 +162,8 @@ pub fn legalize_tall(
         }
         placement.x[n] = xs + w / 2.0;
         placement.y[n] = rows[by_y[i]].y + h / 2.0;
-        // DEF rows give their cells' orientation (a tall cell takes its bottom row's).
-        if netlist.format() == netlists::SourceFormat::Def
-            && let Some(o) = netlists::Orientation::parse(&rows[by_y[i]].site_orient)
-        {
+        // Design rows give their cells' orientation (a tall cell takes its bottom row's).
+        if let Some(o) = super::rows::row_orientation(netlist, &rows[by_y[i]]) {
             placement.orient[n] = o;
         }
     }
