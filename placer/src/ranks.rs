@@ -161,6 +161,27 @@ pub fn broadcast(root: usize, buf: &mut [f64]) {
     timed(8 * buf.len(), || group().broadcast_f64(root, buf));
 }
 
+/// `placement` of rank `root` on every rank (positions and orientations; every rank passes a
+/// placement of the same design).
+pub fn broadcast_placement(root: usize, placement: &mut netlists::Placement) {
+    use netlists::Orientation;
+    let n = placement.len();
+    let mut buf = vec![0.0; 3 * n];
+    if group().rank() == root {
+        buf[..n].copy_from_slice(&placement.x);
+        buf[n..2 * n].copy_from_slice(&placement.y);
+        for (b, o) in buf[2 * n..].iter_mut().zip(&placement.orient) {
+            *b = Orientation::ALL.iter().position(|a| a == o).unwrap_or(0) as f64;
+        }
+    }
+    broadcast(root, &mut buf);
+    placement.x.copy_from_slice(&buf[..n]);
+    placement.y.copy_from_slice(&buf[n..2 * n]);
+    for (o, &b) in placement.orient.iter_mut().zip(&buf[2 * n..]) {
+        *o = Orientation::ALL[(b as usize).min(7)];
+    }
+}
+
 /// A 64-bit FNV-1a hash of `values`' bits (to compare state across ranks cheaply).
 pub fn hash_f64(values: impl IntoIterator<Item = f64>) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;

@@ -72,20 +72,12 @@ impl Adam {
                 .map(|s| s.param.grad())
                 .filter(Tensor::defined)
                 .collect();
-            let mut buf = Vec::new();
-            for g in &grads {
-                let flat = g.to_kind(Kind::Double).flatten(0, -1).to(tch::Device::Cpu);
-                buf.extend(Vec::<f64>::try_from(&flat).unwrap_or_default());
-            }
+            let mut buf: Vec<f64> = grads.iter().flat_map(as_f64s).collect();
             placer::ranks::mean_f64(&mut buf);
             let mut at = 0;
             for mut g in grads {
                 let n = g.numel();
-                let mean = Tensor::from_slice(&buf[at..(at + n).min(buf.len())])
-                    .to_kind(g.kind())
-                    .to(g.device())
-                    .reshape(g.size());
-                g.copy_(&mean);
+                set_from_f64s(&mut g, &buf[at..(at + n).min(buf.len())]);
                 at += n;
             }
         });
@@ -99,34 +91,16 @@ impl Adam {
         }
         tch::no_grad(|| {
             for s in &mut self.slots {
-                let flat = s
-                    .param
-                    .to_kind(Kind::Double)
-                    .flatten(0, -1)
-                    .to(tch::Device::Cpu);
-                let mut buf = Vec::<f64>::try_from(&flat).unwrap_or_default();
+                let mut buf = as_f64s(&s.param);
                 placer::ranks::broadcast(0, &mut buf);
-                let t = Tensor::from_slice(&buf)
-                    .to_kind(s.param.kind())
-                    .to(s.param.device())
-                    .reshape(s.param.size());
-                s.param.copy_(&t);
+                set_from_f64s(&mut s.param, &buf);
             }
         });
     }
 
     /// A hash of every weight's bits (to check that ranks hold the same parameters).
     pub fn weights_hash(&self) -> u64 {
-        let mut all = Vec::new();
-        for s in &self.slots {
-            let flat = s
-                .param
-                .to_kind(Kind::Double)
-                .flatten(0, -1)
-                .to(tch::Device::Cpu);
-            all.extend(Vec::<f64>::try_from(&flat).unwrap_or_default());
-        }
-        placer::ranks::hash_f64(all)
+        placer::ranks::hash_f64(self.slots.iter().flat_map(|s| as_f64s(&s.param)))
     }
 
     /// Scales the gradients down so that their total 2-norm is at most `max_norm`.
@@ -212,4 +186,19 @@ impl Adam {
         self.steps = steps;
         Ok(())
     }
+}
+
+/// A tensor's values as `f64`, in order, on the CPU (for collectives and hashes).
+fn as_f64s(t: &Tensor) -> Vec<f64> {
+    let flat = t.to_kind(Kind::Double).flatten(0, -1).to(tch::Device::Cpu);
+    Vec::<f64>::try_from(&flat).unwrap_or_default()
+}
+
+/// Overwrites `t` (its kind, device and shape kept) with `values` ([`as_f64s`]'s order).
+fn set_from_f64s(t: &mut Tensor, values: &[f64]) {
+    let v = Tensor::from_slice(values)
+        .to_kind(t.kind())
+        .to(t.device())
+        .reshape(t.size());
+    t.copy_(&v);
 }

@@ -473,16 +473,13 @@ pub fn anneal(
         if ranks_n > 1 {
             // The job's lead chain, copied to every rank that has a chain far behind it.
             let (job_lead, lead_rank) = crate::ranks::argmin_f64(lead_cost);
-            let mut buf = vec![0.0; 3 * netlist.num_nodes()];
-            if rank == lead_rank {
-                pack(chains[lead].state.placement(), &mut buf);
-            }
-            crate::ranks::broadcast(lead_rank, &mut buf);
+            let mut lead_pl = chains[lead].state.placement().clone();
+            crate::ranks::broadcast_placement(lead_rank, &mut lead_pl);
             let mut copy: Option<CostState> = None;
             for ch in chains.iter_mut() {
                 if ch.state.cost().proxy_cost > job_lead * (1.0 + opts.restart_gap) {
                     let st = copy.get_or_insert_with(|| {
-                        CostState::new(netlist, unpack(&buf, start), params.clone())
+                        CostState::new(netlist, lead_pl.clone(), params.clone())
                     });
                     ch.state = st.clone();
                 }
@@ -531,12 +528,7 @@ pub fn anneal(
     if ranks_n > 1 {
         // The job's best placement on every rank.
         let (best, best_rank) = crate::ranks::argmin_f64(out.proxy);
-        let mut buf = vec![0.0; 3 * netlist.num_nodes()];
-        if rank == best_rank {
-            pack(&out.placement, &mut buf);
-        }
-        crate::ranks::broadcast(best_rank, &mut buf);
-        out.placement = unpack(&buf, start);
+        crate::ranks::broadcast_placement(best_rank, &mut out.placement);
         out.proxy = best;
         out.rank_iterations = crate::ranks::all_gather(iterations as f64)
             .into_iter()
@@ -545,26 +537,4 @@ pub fn anneal(
         out.iterations = out.rank_iterations.iter().sum();
     }
     out
-}
-
-/// A placement as `3·nodes` numbers (x, y, orientation index) for a broadcast.
-fn pack(p: &Placement, buf: &mut [f64]) {
-    let n = p.len();
-    buf[..n].copy_from_slice(&p.x);
-    buf[n..2 * n].copy_from_slice(&p.y);
-    for (i, o) in p.orient.iter().enumerate() {
-        buf[2 * n + i] = Orientation::ALL.iter().position(|a| a == o).unwrap_or(0) as f64;
-    }
-}
-
-/// The placement [`pack`] wrote (`like` gives the length).
-fn unpack(buf: &[f64], like: &Placement) -> Placement {
-    let n = like.len();
-    let mut p = like.clone();
-    p.x.copy_from_slice(&buf[..n]);
-    p.y.copy_from_slice(&buf[n..2 * n]);
-    for i in 0..n {
-        p.orient[i] = Orientation::ALL[(buf[2 * n + i] as usize).min(7)];
-    }
-    p
 }

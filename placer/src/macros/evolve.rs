@@ -255,30 +255,7 @@ pub fn evolve(
     if ranks_n > 1 {
         // The job's best on every rank.
         let (job_best, from) = crate::ranks::argmin_f64(best.cost);
-        let n = netlist.num_nodes();
-        let mut buf = vec![0.0; 2 * n];
-        if rank == from {
-            buf[..n].copy_from_slice(&best.placement.x);
-            buf[n..].copy_from_slice(&best.placement.y);
-        }
-        crate::ranks::broadcast(from, &mut buf);
-        let mut orient: Vec<f64> = best
-            .placement
-            .orient
-            .iter()
-            .map(|o| {
-                netlists::Orientation::ALL
-                    .iter()
-                    .position(|a| a == o)
-                    .unwrap_or(0) as f64
-            })
-            .collect();
-        crate::ranks::broadcast(from, &mut orient);
-        best.placement.x.copy_from_slice(&buf[..n]);
-        best.placement.y.copy_from_slice(&buf[n..]);
-        for (o, v) in best.placement.orient.iter_mut().zip(orient) {
-            *o = netlists::Orientation::ALL[(v as usize).min(7)];
-        }
+        crate::ranks::broadcast_placement(from, &mut best.placement);
         best.cost = job_best;
         evaluations = crate::ranks::all_gather(evaluations as f64)
             .iter()
