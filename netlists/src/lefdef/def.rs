@@ -134,13 +134,7 @@ pub fn read_def(path: &Path, lib: &Library) -> Result<Design> {
                 read_blockages(&mut lx, &mut blockages)?;
             }
             "END" => {
-                let k = lx.next("`DESIGN`")?;
-                if k.text != "DESIGN" {
-                    return Err(lx.err(
-                        k.line,
-                        format!("expected `END DESIGN`, found `END {}`", shorten(k.text)),
-                    ));
-                }
+                lx.expect_end_of("DESIGN")?;
                 ended = true;
                 break;
             }

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use super::lex::Lexer;
 use crate::error::Result;
-use crate::io::shorten;
 
 /// A bounding box `(x0, y0, x1, y1)`.
 type BBox = (f64, f64, f64, f64);
@@ -194,13 +193,7 @@ fn read_macro(lx: &mut Lexer<'_>, name: &str, line: u32) -> Result<LefMacro> {
             }
             "OBS" | "DENSITY" => lx.skip_block("", t.line)?,
             "END" => {
-                let n = lx.next(&format!("`{name}`"))?;
-                if n.text != name {
-                    return Err(lx.err(
-                        n.line,
-                        format!("expected `END {name}`, found `END {}`", shorten(n.text)),
-                    ));
-                }
+                lx.expect_end_of(name)?;
                 break;
             }
             _ => lx.skip_statement()?,
@@ -285,13 +278,7 @@ fn read_pin(lx: &mut Lexer<'_>, pin: &str, line: u32) -> Result<(Option<BBox>, b
                 }
             },
             "END" => {
-                let n = lx.next(&format!("`{pin}`"))?;
-                if n.text != pin {
-                    return Err(lx.err(
-                        n.line,
-                        format!("expected `END {pin}`, found `END {}`", shorten(n.text)),
-                    ));
-                }
+                lx.expect_end_of(pin)?;
                 return Ok((bbox, output));
             }
             _ => lx.skip_statement()?,

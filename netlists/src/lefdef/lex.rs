@@ -152,6 +152,19 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// After an `END`, consumes the name of the block it closes, or says which `END` was found.
+    pub fn expect_end_of(&mut self, name: &str) -> Result<()> {
+        let n = self.next(&format!("`{name}`"))?;
+        if n.text == name {
+            Ok(())
+        } else {
+            Err(self.err(
+                n.line,
+                format!("expected `END {name}`, found `END {}`", shorten(n.text)),
+            ))
+        }
+    }
+
     /// A finite number within [`crate::limits::MAX_LENGTH`].
     pub fn number(&mut self, what: &str) -> Result<(f64, Tok<'a>)> {
         let t = self.next(what)?;
