@@ -67,6 +67,20 @@ pub struct PlaceArgs {
     /// rl: cells tried per beam entry and step (the policy's most likely ones).
     #[arg(value_parser = crate::values::count0::<1024>, long, default_value_t = 4)]
     pub expand: usize,
+    /// rl: tree search (policy priors, value head at the frontier, exact proxy at complete
+    /// placements) with this many simulations per macro (0 = none).
+    #[arg(value_parser = crate::values::count0::<1000000>, long, default_value_t = 0)]
+    pub mcts: usize,
+    /// rl: children per tree-search node (the policy's most likely cells).
+    #[arg(value_parser = crate::values::count::<1024>, long, default_value_t = 8)]
+    pub mcts_expand: usize,
+    /// rl: tree-search games (each a complete placement; until the search time is up).
+    #[arg(value_parser = crate::values::count::<1000000>, long, default_value_t = 1)]
+    pub mcts_games: usize,
+    /// rl with --refine sa: draw annealing's hard-macro jumps from the policy's N most likely
+    /// cells for each macro (given the best decoding's macros before it; 0 = uniform jumps).
+    #[arg(value_parser = crate::values::count0::<4096>, long, default_value_t = 0)]
+    pub policy_jumps: usize,
     /// rl: what finishes the best decoding: cluster placement only, or local search (sa, ea)
     /// for the rest of --time-limit.
     #[arg(long, value_enum, default_value = "none")]
@@ -212,6 +226,10 @@ impl Default for PlaceArgs {
             samples: 16,
             beam: 4,
             expand: 4,
+            mcts: 0,
+            mcts_expand: 8,
+            mcts_games: 1,
+            policy_jumps: 0,
             refine: RefineArg::None,
             search_time: None,
             device: "auto".into(),
@@ -492,6 +510,10 @@ fn run_macro_flow(
             expand: args.expand.max(1),
             seed: args.seed,
             seconds: Some(search_time.min(time_limit)),
+            mcts: args.mcts,
+            mcts_expand: args.mcts_expand.max(1),
+            mcts_games: args.mcts_games.max(1),
+            policy_jumps: args.policy_jumps,
         };
         // The network is not shareable between threads: load it inside the pool.
         let r = pool.install(|| -> Result<_> {

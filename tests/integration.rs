@@ -1228,6 +1228,55 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
         .arg(&png)
         .run_ok();
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    // eval-policy on the trained design and an unseen one: it says which is which (by
+    // fingerprint), and --held-out refuses the trained one in one line.
+    let other = dir.path().join("other");
+    macroplace()
+        .args([
+            "generate",
+            "--macros",
+            "5",
+            "--clusters",
+            "20",
+            "--seed",
+            "9",
+            "--out",
+        ])
+        .arg(&other)
+        .run_ok();
+    let eval = |designs: &[&std::path::Path], held_out: bool| {
+        let mut c = macroplace();
+        c.arg("eval-policy");
+        for d in designs {
+            c.arg(d.join("netlist.pb.txt"));
+        }
+        for d in designs {
+            c.arg("--plc").arg(d.join("initial.plc"));
+        }
+        c.arg("--policy")
+            .arg(&out)
+            .args(["--episodes", "2", "--device", "cpu", "--json"]);
+        if held_out {
+            c.arg("--held-out");
+        }
+        c
+    };
+    let text = eval(&[&design_dir, &other], false).run_ok();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let seen: Vec<bool> = v["designs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seen_in_training"].as_bool().unwrap())
+        .collect();
+    assert_eq!(seen, [true, false], "{text}");
+    let (code, err) = eval(&[&other, &design_dir], true).run_fail();
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--held-out"), "{err}");
+    let text = eval(&[&other], true).run_ok();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["designs"][0]["seen_in_training"], false);
 }
 
 #[test]

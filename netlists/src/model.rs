@@ -609,6 +609,37 @@ impl Netlist {
             .fold(0.0, |a, b| a + b)
     }
 
+    /// A 64-bit FNV-1a digest of the model's structure — node names, kinds, sizes, fixedness,
+    /// net weights and the net→pin→node tables with pin offsets; not the provenance (file
+    /// paths, design name) nor the placement. Two reads of the same netlist agree whatever the
+    /// file is called; a different design (or another clustering of one) differs. Used to tell
+    /// whether a policy has trained on a design.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for n in 0..self.num_nodes() {
+            eat(self.node_name[n].as_bytes());
+            eat(&[0xff, self.node_kind[n] as u8, self.node_fixed[n] as u8]);
+            eat(&self.node_width[n].to_bits().to_le_bytes());
+            eat(&self.node_height[n].to_bits().to_le_bytes());
+        }
+        for e in 0..self.num_nets() {
+            eat(&self.net_weight[e].to_bits().to_le_bytes());
+            for p in self.net_pins(NetId(e as u32)) {
+                eat(&self.pin_node[p].0.to_le_bytes());
+                eat(&self.pin_dx[p].to_bits().to_le_bytes());
+                eat(&self.pin_dy[p].to_bits().to_le_bytes());
+            }
+            eat(&[0xfe]);
+        }
+        h
+    }
+
     /// Whether two netlists hold the same model: every table except the provenance — the source
     /// map and the design name, which derive from file paths and legitimately differ after a
     /// write/read round trip.

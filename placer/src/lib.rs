@@ -19,6 +19,7 @@
 //!   the input placement, the clustered netlist with one soft macro per cluster).
 //! - [`full`]: the full-placement flow (macros, then cells: global → Abacus → detailed).
 //! - [`report`]: the typed report every flow produces and the CLI writes.
+//! - [`stats`]: ranks, Spearman's rank correlation, mean and standard deviation.
 //! - [`ranks`]: the processes of a job (MPI ranks when the binary installs them) and the few
 //!   collectives annealing and training use; one process without it.
 //!
@@ -34,6 +35,7 @@ pub mod global;
 pub mod macros;
 pub mod ranks;
 pub mod report;
+pub mod stats;
 
 #[cfg(test)]
 mod tests;

@@ -1444,6 +1444,135 @@ fn anneal_never_returns_worse_than_its_start_and_tracks_the_exact_cost() {
     }
 }
 
+#[test]
+fn jump_targets_draw_by_probability_and_annealing_with_them_stays_legal_and_reproducible() {
+    use crate::macros::anneal::{AnnealOptions, Budget, JumpTargets, anneal};
+    // The table: draws follow the probabilities, zero and NaN entries are never drawn, a node
+    // without targets has none.
+    let mut t = JumpTargets::new(3);
+    t.set(
+        1,
+        &[
+            (0.2, 1.0, 1.0),
+            (0.0, 9.0, 9.0),
+            (f64::NAN, 8.0, 8.0),
+            (0.6, 2.0, 2.0),
+        ],
+    );
+    assert_eq!(t.draw(0, 0.5), None);
+    let p = t.targets(1);
+    assert_eq!(p.len(), 2);
+    assert!((p[0].0 - 0.25).abs() < 1e-12 && (p[1].0 - 0.75).abs() < 1e-12);
+    let n = 10_000;
+    let ones = (0..n)
+        .filter(|&i| t.draw(1, (i as f64 + 0.5) / n as f64) == Some((1.0, 1.0)))
+        .count();
+    assert!((ones as f64 / n as f64 - 0.25).abs() < 1e-3, "{ones}");
+    assert!((0..n).all(|i| matches!(
+        t.draw(1, i as f64 / n as f64),
+        Some((1.0, 1.0)) | Some((2.0, 2.0))
+    )));
+    // Annealing with every macro's jumps aimed at a few spots (some overlapping others): the
+    // result is legal, exact and the same on 1 and 2 threads.
+    let m: Vec<(f64, f64, f64, f64, bool)> = (0..10)
+        .map(|i| {
+            (
+                18.0,
+                14.0,
+                30.0 + 30.0 * (i % 4) as f64,
+                30.0 + 35.0 * (i / 4) as f64,
+                false,
+            )
+        })
+        .collect();
+    let nets: Vec<(u32, u32, u32)> = (0..30u32).map(|k| (k * 7, k * 13 + 1, k * 3 + 2)).collect();
+    let (nl, mut start) = build_design(200.0, 160.0, &m, false, &nets);
+    crate::macros::legalize::legalize(&nl, &mut start).unwrap();
+    let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
+    let mut table = JumpTargets::new(nl.num_nodes());
+    for n in 0..nl.num_nodes() {
+        if nl.node_kind()[n] == NodeKind::HardMacro {
+            table.set(
+                n,
+                &[
+                    (0.5, 40.0, 40.0),
+                    (0.3, 150.0, 120.0),
+                    (0.2, 100.0 + n as f64, 80.0),
+                ],
+            );
+        }
+    }
+    let opts = AnnealOptions {
+        budget: Budget {
+            seconds: None,
+            iterations: Some(20_000),
+        },
+        jumps: Some(std::sync::Arc::new(table)),
+        ..Default::default()
+    };
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| anneal(&nl, &start, &params, &opts, &mut |_| {}))
+    };
+    let (a, b) = (run(1), run(2));
+    assert_eq!(a.placement, b.placement);
+    assert!(crate::cost::legality::check(&nl, &a.placement, None).is_empty());
+    let full = crate::cost::proxy_cost(&nl, &a.placement, &params).proxy_cost;
+    assert!(close(full, a.proxy), "{full} vs {}", a.proxy);
+}
+
+#[test]
+fn anneal_episode_end_keeps_the_macros_never_scores_worse_than_spreading_and_returns_minus_proxy() {
+    use crate::env::{EnvOptions, EpisodeEnd, PlaceEnv};
+    let (nl, pl) = netlists::generate::generate(&netlists::generate::GenerateOptions {
+        macros: 8,
+        clusters: 40,
+        seed: 3,
+        ..Default::default()
+    })
+    .unwrap();
+    let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
+    let episode = |end: EpisodeEnd| {
+        let opts = EnvOptions {
+            grid: 16,
+            end,
+            ..EnvOptions::default()
+        };
+        let mut env = PlaceEnv::new(&nl, &pl, &params, &opts);
+        env.reset();
+        let (mut ret, mut proxy, mut k) = (0.0, f64::NAN, 0usize);
+        while !env.done() {
+            let legal: Vec<usize> = (0..env.legal().len()).filter(|&a| env.legal()[a]).collect();
+            k = k.wrapping_mul(31).wrapping_add(7);
+            let out = env.step(legal[k % legal.len()]).unwrap();
+            ret += out.reward;
+            if let Some(c) = out.cost {
+                proxy = c.proxy_cost;
+            }
+        }
+        (ret, proxy, env.placement().clone())
+    };
+    let (r0, p0, pl0) = episode(EpisodeEnd::Spread);
+    let end = EpisodeEnd::Anneal { moves: 3000 };
+    let (r1, p1, pl1) = episode(end);
+    assert!(p1 <= p0 + 1e-12, "{p1} > {p0}");
+    assert!(
+        p1 < p0,
+        "3000 cluster moves found nothing better than spreading ({p0})"
+    );
+    assert!((r1 + p1).abs() < 1e-9 && (r0 + p0).abs() < 1e-9);
+    assert!((crate::cost::proxy_cost(&nl, &pl1, &params).proxy_cost - p1).abs() < 1e-9);
+    for n in 0..nl.num_nodes() {
+        if nl.node_kind()[n] != NodeKind::SoftMacro {
+            assert_eq!((pl1.x[n], pl1.y[n]), (pl0.x[n], pl0.y[n]), "node {n} moved");
+        }
+    }
+    assert_eq!(episode(end).2, pl1, "the anneal end is deterministic");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 

@@ -7,11 +7,12 @@
 //! placement [`policy`] network (conv encoder/decoder + graph embedding + value head), [`ppo`]
 //! (rollouts over `placer::env`, clipped-surrogate updates, greedy decoding), [`train`]
 //! (the training loop and its checkpoints), [`search`] (greedy, beam and sampled decoding and
-//! the `rl` placement flow) and [`tiny`], a
+//! the `rl` placement flow), [`mcts`] (tree search over partial placements) and [`tiny`], a
 //! minimal trainable model that proves the libtorch toolchain end to end.
 
 pub mod adam;
 pub mod device;
+pub mod mcts;
 pub mod policy;
 pub mod ppo;
 pub mod search;

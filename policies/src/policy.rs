@@ -45,6 +45,11 @@ pub struct PolicyConfig {
     /// temperature. Checkpoints written before this field existed have a linear `wire_gain`.
     #[serde(default)]
     pub log_gain: bool,
+    /// How the environment ends an episode (the soft macros' placement before the exact
+    /// proxy); checkpoints written before this field existed were trained with
+    /// [`placer::env::EpisodeEnd::Spread`].
+    #[serde(default)]
+    pub episode_end: placer::env::EpisodeEnd,
 }
 
 fn default_wire_prior() -> f64 {
@@ -61,18 +66,20 @@ impl Default for PolicyConfig {
             hidden: 64,
             wire_prior: WIRE_PRIOR,
             log_gain: true,
+            episode_end: placer::env::EpisodeEnd::Spread,
         }
     }
 }
 
 impl PolicyConfig {
-    /// The environment options a network of this shape reads: grid `grid`, and the partial
-    /// placement's live cost (channels 7–8 and the shaped reward) when it has those channels.
+    /// The environment options a network of this shape reads: grid `grid`, its episode end,
+    /// and the partial placement's live cost (channels 7–8 and the shaped reward) when it has
+    /// those channels.
     pub fn env_options(&self, grid: usize) -> placer::env::EnvOptions {
         placer::env::EnvOptions {
             grid,
+            end: self.episode_end,
             live_cost: self.channels as usize > placer::env::CHANNELS,
-            ..placer::env::EnvOptions::default()
         }
     }
 }

@@ -11,7 +11,11 @@
 //!   extensions with the highest exact return so far survive (the policy proposes, the exact
 //!   cost disposes: the return is −Δ wirelength per step and −proxy in total);
 //! - **samples**: episodes sampled from the policy, [`SAMPLE_BATCH`] environments in lockstep
-//!   with the network evaluated once per batch, until `samples` episodes or the time is up.
+//!   with the network evaluated once per batch, until `samples` episodes or the time is up;
+//! - **mcts**: a tree search over partial placements ([`crate::mcts`]): the policy's priors,
+//!   its value head at the frontier (in proxy units from the episodes above), the exact proxy
+//!   at complete placements, `mcts` simulations per move; games are played until `mcts_games`
+//!   or the time is up (a game cut by time finishes on its visit counts).
 //!
 //! The best episode by exact proxy wins. Sampling draws from a generator seeded with `seed` (not
 //! libtorch's global one), so the result does not depend on the number of threads or on other
@@ -47,6 +51,15 @@ pub struct SearchOptions {
     pub seed: u64,
     /// Wall-clock limit of the search (the greedy episode always runs).
     pub seconds: Option<f64>,
+    /// Tree-search simulations per move (0 = no tree search).
+    pub mcts: usize,
+    /// Children per tree node (the policy's most likely legal cells).
+    pub mcts_expand: usize,
+    /// Tree-search games (each one complete placement, plus those its simulations reach).
+    pub mcts_games: usize,
+    /// `rl` with `sa` refinement: hard-macro jumps drawn from the policy's this many most likely
+    /// cells per macro ([`jump_targets`] of the best decoding; 0 = uniform jumps).
+    pub policy_jumps: usize,
 }
 
 impl Default for SearchOptions {
@@ -58,6 +71,10 @@ impl Default for SearchOptions {
             expand: 4,
             seed: 1,
             seconds: None,
+            mcts: 0,
+            mcts_expand: 8,
+            mcts_games: 1,
+            policy_jumps: 0,
         }
     }
 }
@@ -65,7 +82,7 @@ impl Default for SearchOptions {
 /// One finished decoding.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Episode {
-    /// Which decoder produced it: `greedy`, `beam` or `sample`.
+    /// Which decoder produced it: `greedy`, `beam`, `sample` or `mcts`.
     pub decoder: &'static str,
     /// Its exact proxy cost.
     pub proxy: f64,
@@ -324,6 +341,32 @@ pub fn search(
         done += n;
     }
 
+    // Tree search, its values in the units of the episodes so far.
+    if opts.mcts > 0 {
+        let mut stats = crate::mcts::ReturnStats::default();
+        for e in &best.episodes {
+            stats.push(-e.proxy);
+        }
+        let deadline = opts
+            .seconds
+            .map(|s| t0 + std::time::Duration::from_secs_f64(s));
+        let mo = crate::mcts::MctsOptions {
+            simulations: opts.mcts,
+            expand: opts.mcts_expand.max(1),
+            ..Default::default()
+        };
+        for _ in 0..opts.mcts_games.max(1) {
+            if out_of_time() {
+                break;
+            }
+            let game = crate::mcts::play(policy, &graph, &proto, &mo, &mut stats, deadline)?;
+            for (proxy, pl) in &game.finished {
+                best.offer("mcts", *proxy, pl);
+            }
+            report(&best);
+        }
+    }
+
     let placement = best.placement.take().unwrap_or_else(|| start.clone());
     Ok(SearchResult {
         placement,
@@ -331,6 +374,45 @@ pub fn search(
         decoder: best.decoder,
         episodes: best.episodes,
     })
+}
+
+/// The policy's distribution over cells for every hard macro, for annealing's jumps
+/// ([`placer::macros::anneal::JumpTargets`]): `placement`'s macros become an episode
+/// ([`PlaceEnv::actions_towards`]), which is replayed; at each step the macro to place gets the
+/// policy's `top` most likely legal cells (centres) with their probabilities, given the macros
+/// placed before it.
+pub fn jump_targets(
+    policy: &Policy,
+    graph: &DesignGraph,
+    proto: &PlaceEnv,
+    placement: &Placement,
+    top: usize,
+) -> Result<placer::macros::anneal::JumpTargets, EnvError> {
+    let mut env = proto.clone();
+    let (actions, _) = env.actions_towards(placement)?;
+    env.reset();
+    let g = *env.grid();
+    let mut table = placer::macros::anneal::JumpTargets::new(placement.x.len());
+    let mut obs = Vec::new();
+    for a in actions {
+        let n = env.order()[env.step_index()];
+        let lp = log_probs(policy, graph, &[&env], &mut obs);
+        let (top_lp, top_a) = lp.topk(top.max(1) as i64, 1, true, true);
+        let top_lp = Vec::<f32>::try_from(top_lp.reshape([-1])).unwrap_or_default();
+        let top_a = Vec::<i64>::try_from(top_a.reshape([-1])).unwrap_or_default();
+        let cells: Vec<(f64, f64, f64)> = top_lp
+            .iter()
+            .zip(&top_a)
+            .filter(|&(&l, &k)| l > -1e8 && env.legal()[k as usize])
+            .map(|(&l, &k)| {
+                let k = k as usize;
+                ((l as f64).exp(), g.cx(k % g.cols), g.cy(k / g.cols))
+            })
+            .collect();
+        table.set(n, &cells);
+        env.step(a)?;
+    }
+    Ok(table)
 }
 
 /// Errors of [`place_rl`].
@@ -394,8 +476,25 @@ pub fn place_rl(
             });
         },
     )?;
-    let search_secs = t0.elapsed().as_secs_f64();
     let mut opts = finish.clone();
+    if search_opts.policy_jumps > 0 && opts.method == placer::macros::flow::Method::Sa {
+        let graph = DesignGraph::new(netlist, policy.vs.device());
+        let proto = PlaceEnv::new(
+            netlist,
+            start,
+            params,
+            &policy.config.env_options(search_opts.grid),
+        );
+        let table = jump_targets(
+            policy,
+            &graph,
+            &proto,
+            &found.placement,
+            search_opts.policy_jumps,
+        )?;
+        opts.jumps = Some(std::sync::Arc::new(table));
+    }
+    let search_secs = t0.elapsed().as_secs_f64();
     opts.budget.seconds = total.map(|t| (t - search_secs).max(0.0));
     let mut r = placer::macros::flow::place(netlist, &found.placement, params, &opts, &mut |p| {
         progress(&Progress {

@@ -226,6 +226,10 @@ fn search_keeps_the_best_exact_episode_and_does_not_depend_on_the_thread_count()
         expand: 3,
         seed: 4,
         seconds: None,
+        mcts: 4,
+        mcts_expand: 3,
+        mcts_games: 1,
+        policy_jumps: 0,
     };
     // The same weights (from a file: other tests use libtorch's global generator concurrently)
     // on 2 and 1 threads.
@@ -251,6 +255,9 @@ fn search_keeps_the_best_exact_episode_and_does_not_depend_on_the_thread_count()
     assert_eq!(decoders.iter().filter(|&&d| d == "greedy").count(), 1);
     assert_eq!(decoders.iter().filter(|&&d| d == "sample").count(), 6);
     assert!(decoders.iter().filter(|&&d| d == "beam").count() >= 1);
+    // The tree search finished at least its game (and whatever complete placements its
+    // simulations reached).
+    assert!(decoders.iter().filter(|&&d| d == "mcts").count() >= 1);
     let min = r
         .episodes
         .iter()
@@ -347,6 +354,8 @@ fn training_on_several_designs_alternates_and_fine_tuning_starts_from_the_checkp
         seed: 3,
         max_updates: Some(4),
         checkpoint_every: 2,
+        expert_moves: 500,
+        expert_every: 2,
         ..toy_train_options()
     };
     let dir = tempfile::tempdir().unwrap();
@@ -359,6 +368,10 @@ fn training_on_several_designs_alternates_and_fine_tuning_starts_from_the_checkp
         .collect();
     let names: Vec<&str> = rows.iter().map(|r| r["design"].as_str().unwrap()).collect();
     assert_eq!(names, ["a", "b", "a", "b"]);
+    // Expert every 2 updates of the same design: each design's first update (a global count
+    // would have put both calls on `a`).
+    let expert: Vec<bool> = rows.iter().map(|r| r["expert_proxy"].is_f64()).collect();
+    assert_eq!(expert, [true, true, false, false], "{rows:?}");
     // Steps: at most 2 environments × (6 or 9 macros) per update (fewer when an episode hits a
     // dead end and the legalizer ends it).
     let steps: Vec<u64> = rows
@@ -388,6 +401,12 @@ fn training_on_several_designs_alternates_and_fine_tuning_starts_from_the_checkp
     assert_eq!(params_of(&t), params_of(&pre));
     assert_eq!(t.config.wire_prior, 50.0);
     assert_eq!(tside.update, 0);
+    // What the network has seen: its own designs and its ancestor's, by fingerprint (a renamed
+    // copy is still seen; another design is not).
+    assert!(tside.has_seen("a", &a) && tside.has_seen("renamed", &b));
+    let (c, _) = toy(11);
+    assert!(!tside.has_seen("a", &c) && !side.has_seen("c", &c));
+    assert!(side.has_seen("b", &b));
     let ft2 = crate::train::TrainOptions {
         max_updates: Some(1),
         ..ft
@@ -647,4 +666,125 @@ fn expert_iteration_only_ever_improves_the_elite_and_logs_the_expert() {
     assert!(env.done());
     let cost = placer::cost::proxy_cost(&nl, env.placement(), &params);
     assert_eq!(cost.proxy_cost, elite.proxy);
+}
+
+#[test]
+fn tree_search_with_one_child_per_node_is_greedy_decoding_and_its_episodes_are_exact() {
+    let (nl, pl) = toy(8);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("w.safetensors");
+    Policy::new(Device::Cpu, PolicyConfig::default())
+        .vs
+        .save(&weights)
+        .unwrap();
+    let opts = PolicyConfig::default().env_options(16);
+    let proto = PlaceEnv::new(&nl, &pl, &params, &opts);
+    let play = |threads: usize, mo: crate::mcts::MctsOptions| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut policy = Policy::new(Device::Cpu, PolicyConfig::default());
+            policy.vs.load(&weights).unwrap();
+            let graph = DesignGraph::new(&nl, Device::Cpu);
+            let mut stats = crate::mcts::ReturnStats::default();
+            crate::mcts::play(&policy, &graph, &proto, &mo, &mut stats, None).unwrap()
+        })
+    };
+    // One child per node: every move is the policy's argmax, whatever the simulations.
+    let one = play(
+        1,
+        crate::mcts::MctsOptions {
+            simulations: 3,
+            expand: 1,
+            ..Default::default()
+        },
+    );
+    let mut policy = Policy::new(Device::Cpu, PolicyConfig::default());
+    policy.vs.load(&weights).unwrap();
+    let graph = DesignGraph::new(&nl, Device::Cpu);
+    let mut env = proto.clone();
+    let greedy = decode_greedy(&policy, &graph, &mut env).unwrap();
+    let (last, last_pl) = one.finished.last().unwrap();
+    assert_eq!(*last, greedy);
+    assert_eq!(last_pl.x, env.placement().x);
+    // A real search: every complete placement it reports is scored exactly, the game ends with
+    // one, and 1 and 2 threads agree.
+    let mo = crate::mcts::MctsOptions {
+        simulations: 8,
+        expand: 4,
+        ..Default::default()
+    };
+    let g2 = play(2, mo);
+    assert!(g2.evaluations >= 6, "{}", g2.evaluations);
+    assert!(!g2.finished.is_empty());
+    for (proxy, p) in &g2.finished {
+        let exact = placer::cost::proxy_cost(&nl, p, &params).proxy_cost;
+        assert!((exact - proxy).abs() < 1e-9, "{exact} vs {proxy}");
+        assert!(placer::cost::legality::check(&nl, p, Some(&pl)).is_empty());
+    }
+    let g1 = play(1, mo);
+    let proxies = |g: &crate::mcts::Game| g.finished.iter().map(|f| f.0).collect::<Vec<_>>();
+    assert_eq!(proxies(&g1), proxies(&g2));
+    assert_eq!(g1.evaluations, g2.evaluations);
+}
+
+#[test]
+fn tree_search_return_statistics_are_the_mean_and_floored_spread() {
+    let mut s = crate::mcts::ReturnStats::default();
+    assert_eq!((s.mean(), s.spread()), (0.0, crate::mcts::MIN_SPREAD));
+    s.push(-0.8);
+    s.push(f64::NAN);
+    assert_eq!((s.mean(), s.spread()), (-0.8, crate::mcts::MIN_SPREAD));
+    s.push(-0.6);
+    assert!((s.mean() + 0.7).abs() < 1e-12);
+    assert!((s.spread() - 0.1).abs() < 1e-12);
+}
+
+#[test]
+fn policy_jump_targets_are_legal_cells_at_their_macros_step_with_the_policys_probabilities() {
+    let (nl, pl) = toy(9);
+    let params = CostParams::from_floorplan(nl.floorplan());
+    let policy = Policy::new(Device::Cpu, PolicyConfig::default());
+    let graph = DesignGraph::new(&nl, Device::Cpu);
+    let opts = PolicyConfig::default().env_options(16);
+    let mut env = PlaceEnv::new(&nl, &pl, &params, &opts);
+    decode_greedy(&policy, &graph, &mut env).unwrap();
+    let target = env.placement().clone();
+    let proto = PlaceEnv::new(&nl, &pl, &params, &opts);
+    let table = crate::search::jump_targets(&policy, &graph, &proto, &target, 5).unwrap();
+    // Replay the same episode: each macro's targets are centres of cells legal at its step.
+    let mut env = proto.clone();
+    let (actions, _) = env.actions_towards(&target).unwrap();
+    env.reset();
+    let g = *env.grid();
+    let mut with_targets = 0;
+    for a in actions {
+        let n = env.order()[env.step_index()];
+        let legal: Vec<(f64, f64)> = (0..env.legal().len())
+            .filter(|&k| env.legal()[k])
+            .map(|k| (g.cx(k % g.cols), g.cy(k / g.cols)))
+            .collect();
+        let t = table.targets(n);
+        assert!(t.len() <= 5);
+        if !legal.is_empty() {
+            assert!(!t.is_empty(), "macro {n} has legal cells but no targets");
+        }
+        for &(p, x, y) in &t {
+            assert!(p > 0.0 && p <= 1.0);
+            assert!(
+                legal.contains(&(x, y)),
+                "macro {n}: ({x}, {y}) is not a legal cell"
+            );
+        }
+        if !t.is_empty() {
+            with_targets += 1;
+            let sum: f64 = t.iter().map(|e| e.0).sum();
+            assert!((sum - 1.0).abs() < 1e-9);
+        }
+        env.step(a).unwrap();
+    }
+    assert!(with_targets > 0);
 }

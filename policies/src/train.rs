@@ -16,7 +16,7 @@
 //!
 //! **Self-imitation and expert iteration** (both off by default): the sidecar keeps each
 //! design's best episode (`ppo::Elite`, as actions); after every PPO update the policy takes
-//! `sil_steps` likelihood steps on it, and every `expert_every` updates the elite is annealed on
+//! `sil_steps` likelihood steps on it, and every `expert_every` updates of a design its elite is annealed on
 //! the exact proxy and mapped back to an episode, replacing the elite only when better
 //! ([`TrainOptions::expert_moves`]). The log then also has `elite_proxy`, `sil_nll` and
 //! `expert_proxy`.
@@ -110,7 +110,10 @@ pub struct TrainOptions {
     /// that self-imitation follows when its exact episode proxy is better. 0 = off.
     #[serde(default)]
     pub expert_moves: u64,
-    /// Updates between expert calls (the first call is after the first update).
+    /// Updates of the same design between its expert calls (the first call is after the
+    /// design's first update; designs take turns, so with several designs each has its own
+    /// count — a global count would always land on the same design when it is a multiple of
+    /// the number of designs).
     #[serde(default = "eight")]
     pub expert_every: u64,
     /// The expert's start acceptance (see [`placer::macros::anneal::AnnealOptions::start_acceptance`]).
@@ -166,6 +169,55 @@ pub struct Sidecar {
     /// Adam steps taken (with [`Sidecar::optimizer`]).
     #[serde(default)]
     pub optimizer_steps: u64,
+    /// Every design the network has trained on: this run's and, through `--init`, its
+    /// ancestors' (see [`Sidecar::has_seen`]). Empty in checkpoints from before this field.
+    #[serde(default)]
+    pub seen: Vec<SeenDesign>,
+}
+
+/// A design a network has trained on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SeenDesign {
+    /// Its name.
+    pub name: String,
+    /// [`netlists::Netlist::fingerprint`] in hex; none when it comes from a checkpoint that
+    /// recorded names only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+impl SeenDesign {
+    /// The record of `netlist` under `name`.
+    pub fn of(name: &str, netlist: &netlists::Netlist) -> Self {
+        SeenDesign {
+            name: name.to_string(),
+            fingerprint: Some(format!("{:016x}", netlist.fingerprint())),
+        }
+    }
+}
+
+impl Sidecar {
+    /// Whether the network has trained on `netlist` (named `name`): its fingerprint is among
+    /// [`Sidecar::seen`], or a seen design without a fingerprint (an older checkpoint, or
+    /// [`Sidecar::designs`] when `seen` is empty) has its name.
+    pub fn has_seen(&self, name: &str, netlist: &netlists::Netlist) -> bool {
+        let fp = format!("{:016x}", netlist.fingerprint());
+        let by_name = |n: &str| n == name;
+        if self.seen.is_empty() {
+            return self.designs.iter().any(|d| by_name(d));
+        }
+        self.seen.iter().any(|s| match &s.fingerprint {
+            Some(f) => *f == fp,
+            None => by_name(&s.name),
+        })
+    }
+
+    /// Adds `d` to [`Sidecar::seen`] unless it is there.
+    fn add_seen(&mut self, d: SeenDesign) {
+        if !self.seen.contains(&d) {
+            self.seen.push(d);
+        }
+    }
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -395,6 +447,7 @@ pub fn train(
     }
     let log_path = out.join("train.jsonl");
     let names: Vec<String> = designs.iter().map(|d| d.name.clone()).collect();
+    let mut ancestors: Vec<SeenDesign> = Vec::new();
     let (policy, mut side) = if resume {
         let (p, s) = load_policy(out, device)?;
         if s.options.grid != opts.grid {
@@ -427,13 +480,27 @@ pub fn train(
         let p = match &opts.init_from {
             // Fine-tuning: the network (shapes and weights) of another checkpoint.
             Some(dir) => {
-                let (p, s) = load_policy(Path::new(dir), device)?;
+                let (mut p, s) = load_policy(Path::new(dir), device)?;
                 if s.options.grid != opts.grid {
                     return Err(TrainError::Incompatible(format!(
                         "{dir}: checkpoint grid {} but --grid {}",
                         s.options.grid, opts.grid
                     )));
                 }
+                // The network's shapes and weights; the episode end is this run's.
+                p.config.episode_end = opts.policy.episode_end;
+                // What the ancestor saw, the network has seen.
+                ancestors = if s.seen.is_empty() {
+                    s.designs
+                        .iter()
+                        .map(|n| SeenDesign {
+                            name: n.clone(),
+                            fingerprint: None,
+                        })
+                        .collect()
+                } else {
+                    s.seen
+                };
                 p
             }
             None => Policy::new(device, opts.policy.clone()),
@@ -454,6 +521,7 @@ pub fn train(
             weights: default_weights_file(),
             optimizer: None,
             optimizer_steps: 0,
+            seen: Vec::new(),
         };
         if writer && log_path.exists() {
             std::fs::remove_file(&log_path).map_err(|e| io_err(&log_path, e))?;
@@ -468,6 +536,12 @@ pub fn train(
         side.elites = vec![None; names.len()];
     }
     side.designs = names;
+    for d in ancestors
+        .into_iter()
+        .chain(designs.iter().map(|d| SeenDesign::of(&d.name, d.netlist)))
+    {
+        side.add_seen(d);
+    }
     let mut trainer = Trainer::new(&policy, opts.ppo.clone())?;
     trainer.opt.broadcast_weights();
     if resume && let Some(adam) = &side.optimizer {
@@ -562,7 +636,7 @@ pub fn train(
         let mut expert_proxy = f64::NAN;
         let mut expert_seconds = 0.0;
         if opts.expert_moves > 0
-            && side.update.is_multiple_of(opts.expert_every.max(1))
+            && (side.update / designs.len() as u64).is_multiple_of(opts.expert_every.max(1))
             && let (Some(elite), Some(env)) = (&mut side.elites[k], envs[k].first_mut())
         {
             let t_expert = Instant::now();

@@ -6,8 +6,10 @@
 //! (`grid` cells along the longer side, square-ish cells, so non-square canvases work). Only
 //! cells of the exact position mask are legal actions. Ports, fixed macros, blockages and the
 //! soft macros (at their start positions) are there from the start. After the last hard macro
-//! the soft macros are placed by the force-directed placer (by default its capacity-spreading
-//! stage only, a few ms) and the exact proxy cost of the result ends the episode. If a macro has
+//! the soft macros are spread from their start positions (the force-directed placer's
+//! capacity-spreading stage, a few ms) and, with [`EpisodeEnd::Anneal`], annealed for a few
+//! thousand moves as `place`'s cluster anneal does, so that the episode's proxy ranks episodes
+//! as `place` finally would; the exact proxy cost of the result ends the episode. If a macro has
 //! no legal grid cell at all, any action is accepted and the macro goes to the exact nearest
 //! legal position from that cell ([`crate::macros::legalize::nearest_legal_centre`]); if there is none
 //! (earlier choices left no room), the remaining macros go to that cell, the legalizer settles the
@@ -58,7 +60,7 @@ use netlists::{Netlist, NodeId, NodeKind, Placement};
 
 use crate::cost::partial::PartialCost;
 use crate::cost::{CostParams, ProxyCost, proxy_cost};
-use crate::macros::force::{ForceOptions, place_soft_macros};
+use crate::macros::force::ForceOptions;
 use crate::macros::legalize::{LegalizeError, nearest_legal_centre};
 use crate::macros::masks::{
     MaskGrid, Obstacle, WireTerms, forbid_box, obstacles, position_mask_among, wire_terms,
@@ -80,8 +82,8 @@ pub const SCALARS: usize = 6;
 pub struct EnvOptions {
     /// Grid cells along the canvas's longer side.
     pub grid: usize,
-    /// Soft-macro placement at the end of an episode.
-    pub force: ForceOptions,
+    /// How the soft macros are placed when the last hard macro is down.
+    pub end: EpisodeEnd,
     /// Keep the exact proxy cost of the partial placement ([`PartialCost`]): the dense reward
     /// becomes its change (wirelength, density and congestion) instead of the wire mask's alone,
     /// and the observation gets its density and congestion maps as channels 7 and 8.
@@ -103,11 +105,49 @@ impl Default for EnvOptions {
     fn default() -> Self {
         EnvOptions {
             grid: 128,
-            force: ForceOptions {
-                stages: vec![(0, 0.0)],
-                ..ForceOptions::default()
-            },
+            end: EpisodeEnd::Spread,
             live_cost: false,
+        }
+    }
+}
+
+/// How an episode places the soft macros (std-cell clusters) before its exact proxy is taken.
+/// `place` ends with the force-directed placer and a cluster anneal; the closer the episode's
+/// end comes to that, the better its proxy ranks episodes as `place` would (measured in
+/// docs/results.md with `cargo run --release -p placer --example episode_end`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpisodeEnd {
+    /// The capacity-spreading stage only (a few ms per episode): clusters spread from their
+    /// start positions, not placed.
+    #[default]
+    Spread,
+    /// The spreading, then `place`'s cluster anneal in short: `moves` moves of soft macros only
+    /// (exact proxy, hard macros as the episode put them, one chain seeded 1, start acceptance
+    /// 0.05, this process only), the best placement kept. Deterministic for a placement.
+    Anneal {
+        /// Moves of the cluster anneal.
+        moves: u64,
+    },
+}
+
+impl EpisodeEnd {
+    /// The anneal of [`EpisodeEnd::Anneal`] (`None` for [`EpisodeEnd::Spread`]).
+    pub fn anneal_options(self) -> Option<crate::macros::anneal::AnnealOptions> {
+        match self {
+            EpisodeEnd::Spread => None,
+            EpisodeEnd::Anneal { moves } => Some(crate::macros::anneal::AnnealOptions {
+                seed: 1,
+                budget: crate::macros::anneal::Budget {
+                    seconds: None,
+                    iterations: Some(moves),
+                },
+                chains: 1,
+                soft_moves: 1.0,
+                start_acceptance: 0.05,
+                solo: true,
+                ..Default::default()
+            }),
         }
     }
 }
@@ -604,21 +644,22 @@ impl<'a> PlaceEnv<'a> {
     /// Places the soft macros, scores, and adds the terminal reward to `reward`.
     fn finish(&mut self, reward: f64) -> StepOutcome {
         let nl = self.netlist;
-        if self.opts.force.stages.iter().all(|&(iters, _)| iters == 0) {
-            // Spreading only: no need for the force-directed placer's keep-the-best
-            // evaluations.
-            if self.opts.force.spread > 0.0 && !self.opts.force.stages.is_empty() {
-                crate::macros::force::spread_with(
-                    nl,
-                    &mut self.placement,
-                    &self.params,
-                    &self.soft,
-                    self.opts.force.spread,
-                    &self.spread_offsets,
-                );
-            }
-        } else {
-            place_soft_macros(nl, &mut self.placement, &self.params, &self.opts.force);
+        // The spreading stage of the force-directed placer (no need for its keep-the-best
+        // evaluations).
+        crate::macros::force::spread_with(
+            nl,
+            &mut self.placement,
+            &self.params,
+            &self.soft,
+            ForceOptions::default().spread,
+            &self.spread_offsets,
+        );
+        if let Some(ao) = self.opts.end.anneal_options()
+            && !self.soft.is_empty()
+        {
+            let out =
+                crate::macros::anneal::anneal(nl, &self.placement, &self.params, &ao, &mut |_| {});
+            self.placement = out.placement;
         }
         let cost = proxy_cost(nl, &self.placement, &self.params);
         StepOutcome {

@@ -1,7 +1,8 @@
 //! Simulated annealing on the exact proxy cost, through the incremental [`CostState`].
 //!
 //! **Moves.** Hard macros: shift by a random offset (radius shrinking with the temperature),
-//! swap two macros' centres, jump to a random spot, flip among N/FN/FS/S. Soft macros: shift,
+//! swap two macros' centres, jump to a random spot (or, with [`JumpTargets`], to a cell drawn
+//! from a learned policy's distribution for that macro), flip among N/FN/FS/S. Soft macros: shift,
 //! and a pull towards the centroid of their nets' pins. A hard-macro move that would overlap
 //! another hard macro or a blockage, or leave the canvas, is rejected before it is evaluated, so
 //! the state is legal at every step when it starts legal (the placer legalizes first).
@@ -85,6 +86,69 @@ pub struct AnnealOptions {
     /// Whether hard macros may be flipped (N/FN/FS/S); off, every macro keeps its
     /// orientation, so scorers that keep pins in the netlist's orientation agree with ours.
     pub flips: bool,
+    /// This process only: no collectives even under MPI (an annealer inside one environment
+    /// episode, which ranks run unsynchronised).
+    pub solo: bool,
+    /// Where hard-macro jumps land (uniform over the canvas when none, or for a macro the
+    /// table has no cells for).
+    #[serde(skip)]
+    pub jumps: Option<std::sync::Arc<JumpTargets>>,
+}
+
+/// Jump targets for hard macros: per node, candidate centres with probabilities (a policy's
+/// distribution over its grid cells for that macro, `policies::search::jump_targets`). A jump
+/// draws a cell by its probability and moves the macro's centre to the cell's centre; the usual
+/// legality check still rejects a target that overlaps what has moved since.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JumpTargets {
+    /// Per node id: `(cumulative probability, x, y)` in increasing cumulative order (empty:
+    /// uniform jumps for that node).
+    cells: Vec<Vec<(f64, f64, f64)>>,
+}
+
+impl JumpTargets {
+    /// An empty table for `num_nodes` nodes.
+    pub fn new(num_nodes: usize) -> Self {
+        JumpTargets {
+            cells: vec![Vec::new(); num_nodes],
+        }
+    }
+
+    /// Sets node `n`'s targets: `(probability, centre x, centre y)`; entries with a
+    /// non-positive or non-finite probability are dropped.
+    pub fn set(&mut self, n: usize, targets: &[(f64, f64, f64)]) {
+        let mut acc = 0.0;
+        self.cells[n] = targets
+            .iter()
+            .filter(|t| t.0 > 0.0 && t.0.is_finite())
+            .map(|&(p, x, y)| {
+                acc += p;
+                (acc, x, y)
+            })
+            .collect();
+    }
+
+    /// Node `n`'s targets with their probabilities, normalised to sum to 1.
+    pub fn targets(&self, n: usize) -> Vec<(f64, f64, f64)> {
+        let c = &self.cells[n];
+        let total = c.last().map_or(1.0, |t| t.0);
+        let mut prev = 0.0;
+        c.iter()
+            .map(|&(acc, x, y)| {
+                let p = (acc - prev) / total;
+                prev = acc;
+                (p, x, y)
+            })
+            .collect()
+    }
+
+    /// A target of node `n` drawn with `u` uniform in [0, 1); `None` without targets.
+    pub fn draw(&self, n: usize, u: f64) -> Option<(f64, f64)> {
+        let c = self.cells.get(n)?;
+        let total = c.last()?.0;
+        let k = c.partition_point(|t| t.0 <= u * total).min(c.len() - 1);
+        Some((c[k].1, c[k].2))
+    }
 }
 
 impl Default for AnnealOptions {
@@ -102,6 +166,8 @@ impl Default for AnnealOptions {
             restart_gap: 0.01,
             soft_moves: 0.4,
             flips: true,
+            solo: false,
+            jumps: None,
         }
     }
 }
@@ -158,6 +224,7 @@ struct Ctx<'a> {
     canvas: Rect,
     side: f64,
     flips: bool,
+    jumps: Option<std::sync::Arc<JumpTargets>>,
 }
 
 impl Ctx<'_> {
@@ -301,8 +368,14 @@ fn propose(
         Proposal::Done(st.swap(NodeId(n as u32), NodeId(m as u32)))
     } else if r < 0.9 {
         let c = ctx.canvas;
-        let x = c.x0 + rng.random::<f64>() * (c.x1 - c.x0);
-        let y = c.y0 + rng.random::<f64>() * (c.y1 - c.y0);
+        let u: f64 = rng.random();
+        let (x, y) = match ctx.jumps.as_ref().and_then(|j| j.draw(n, u)) {
+            Some(t) => t,
+            None => (
+                c.x0 + u * (c.x1 - c.x0),
+                c.y0 + rng.random::<f64>() * (c.y1 - c.y0),
+            ),
+        };
         if !ctx.hard_ok(pl, n, x, y, usize::MAX) {
             return Proposal::Illegal;
         }
@@ -361,6 +434,7 @@ pub fn anneal(
         canvas: fp.canvas(),
         flips: opts.flips,
         side: fp.width.max(fp.height),
+        jumps: opts.jumps.clone(),
     };
     let chains_n = opts.chains.max(1);
     let base = CostState::new(netlist, start.clone(), params.clone());
@@ -404,7 +478,11 @@ pub fn anneal(
     out.start_temperature = t0;
 
     let group = crate::ranks::group();
-    let (rank, ranks_n) = (group.rank(), group.size());
+    let (rank, ranks_n) = if opts.solo {
+        (0, 1)
+    } else {
+        (group.rank(), group.size())
+    };
     let mut chains: Vec<Chain> = (0..chains_n)
         .map(|c| Chain {
             state: base.clone(),

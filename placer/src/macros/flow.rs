@@ -63,6 +63,10 @@ pub struct PlaceOptions {
     /// Whether hard macros may be flipped; off, every hard macro is put back in its netlist
     /// orientation at the start and stays there.
     pub flips: bool,
+    /// sa: where hard-macro jumps land (a learned policy's cells, see
+    /// [`crate::macros::anneal::JumpTargets`]); uniform when none.
+    #[serde(skip)]
+    pub jumps: Option<std::sync::Arc<crate::macros::anneal::JumpTargets>>,
 }
 
 impl Default for PlaceOptions {
@@ -80,6 +84,7 @@ impl Default for PlaceOptions {
             force: ForceOptions::default(),
             start_acceptance: AnnealOptions::default().start_acceptance,
             flips: true,
+            jumps: None,
         }
     }
 }
@@ -302,6 +307,7 @@ pub fn place(
                 chains: opts.chains,
                 start_acceptance: opts.start_acceptance,
                 flips: opts.flips,
+                jumps: opts.jumps.clone(),
                 ..AnnealOptions::default()
             };
             let base_s = t0.elapsed().as_secs_f64();
