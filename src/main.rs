@@ -978,6 +978,22 @@ fn parse_cli() -> Result<Cli, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // A closed pipe on stdout (`macroplace info … | head -1`) ends the process quietly with
+    // the shell's status for SIGPIPE, as other command-line tools do, instead of a panic
+    // message from `println!`. Output files are unaffected (temporary name, then rename).
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
     // Under `mpirun` (feature `mpi`): the ranks are installed before anything runs, and MPI is
     // finalised when this is dropped at the end of `main`.
     #[cfg(feature = "mpi")]

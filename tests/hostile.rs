@@ -1160,3 +1160,20 @@ fn a_plc_that_leaves_nodes_out_is_accepted_with_a_warning_that_counts_them() {
         "{err}"
     );
 }
+
+#[test]
+fn a_closed_stdout_pipe_ends_the_run_quietly() {
+    let mut child = macroplace()
+        .arg("info")
+        .arg(support::bench("ct/ariane133_ng45/netlist.pb.txt.gz"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the netlist is read, so the first line fails to print.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(141), "{err}");
+}
