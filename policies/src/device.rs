@@ -68,8 +68,59 @@ pub fn describe(device: tch::Device) -> String {
     }
 }
 
+/// While alive, libtorch runs on one intra-op thread (restored when the last such guard in the
+/// process drops). For small batches — the search's one observation at a time, a rollout's few —
+/// one thread is faster on a CPU than several: libgomp's workers spin between the tiny parallel
+/// regions and starve the rayon threads stepping the environments (measured on 2 cores: greedy
+/// decoding of ariane133 0.42 s on one thread against 0.96 s on two, docs/results.md). Guards
+/// from several threads nest: the count, not the order of drops, decides the restore.
+pub struct OneIntraOpThread(());
+
+static ONE_THREAD: std::sync::Mutex<(usize, i32)> = std::sync::Mutex::new((0, 0));
+
+impl OneIntraOpThread {
+    /// Switches to one intra-op thread (on the CPU; a no-op for the count on CUDA, whose
+    /// kernels do not use it).
+    pub fn new() -> Self {
+        let mut g = ONE_THREAD.lock().unwrap_or_else(|e| e.into_inner());
+        if g.0 == 0 {
+            g.1 = tch::get_num_threads();
+            tch::set_num_threads(1);
+        }
+        g.0 += 1;
+        OneIntraOpThread(())
+    }
+}
+
+impl Default for OneIntraOpThread {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for OneIntraOpThread {
+    fn drop(&mut self) {
+        let mut g = ONE_THREAD.lock().unwrap_or_else(|e| e.into_inner());
+        g.0 -= 1;
+        if g.0 == 0 {
+            tch::set_num_threads(g.1.max(1));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_intra_op_thread_holds_while_any_guard_lives() {
+        let outer = super::OneIntraOpThread::new();
+        assert_eq!(tch::get_num_threads(), 1);
+        let inner = super::OneIntraOpThread::new();
+        drop(outer);
+        // The inner guard still holds (drops in any order).
+        assert_eq!(tch::get_num_threads(), 1);
+        drop(inner);
+    }
+
     use super::*;
 
     #[test]

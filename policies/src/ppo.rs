@@ -230,6 +230,9 @@ pub fn collect_scaled(
     cfg: &PpoConfig,
     scale: &mut ReturnScale,
 ) -> Result<Rollout, placer::env::EnvError> {
+    // A few observations per network call while rayon steps the environments: one intra-op
+    // thread is faster (see `OneIntraOpThread`).
+    let _one_thread = crate::device::OneIntraOpThread::new();
     let device = policy.vs.device();
     envs.par_iter_mut().for_each(|e| e.reset());
     let n = envs.len();
@@ -589,6 +592,7 @@ pub fn decode_greedy(
     graph: &DesignGraph,
     env: &mut PlaceEnv,
 ) -> Result<f64, placer::env::EnvError> {
+    let _one_thread = crate::device::OneIntraOpThread::new();
     let device = policy.vs.device();
     env.reset();
     let mut obs = Observation::default();

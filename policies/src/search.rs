@@ -206,6 +206,8 @@ pub fn search(
     opts: &SearchOptions,
     progress: &mut dyn FnMut(&Episode, f64),
 ) -> Result<SearchResult, EnvError> {
+    // One observation (or a few) per network call: one intra-op thread is faster.
+    let _one_thread = crate::device::OneIntraOpThread::new();
     let t0 = Instant::now();
     let out_of_time = || {
         opts.seconds
@@ -388,6 +390,7 @@ pub fn jump_targets(
     placement: &Placement,
     top: usize,
 ) -> Result<placer::macros::anneal::JumpTargets, EnvError> {
+    let _one_thread = crate::device::OneIntraOpThread::new();
     let mut env = proto.clone();
     let (actions, _) = env.actions_towards(placement)?;
     env.reset();
