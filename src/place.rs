@@ -74,7 +74,8 @@ pub struct PlaceArgs {
     /// rl: children per tree-search node (the policy's most likely cells).
     #[arg(value_parser = crate::values::count::<1024>, long, default_value_t = 8)]
     pub mcts_expand: usize,
-    /// rl: tree-search games (each a complete placement; until the search time is up).
+    /// rl: tree-search games (each a complete placement, each with twice the simulations of
+    /// the one before; until the search time is up).
     #[arg(value_parser = crate::values::count::<1000000>, long, default_value_t = 1)]
     pub mcts_games: usize,
     /// rl with --refine sa: draw annealing's hard-macro jumps from the policy's N most likely

@@ -14,8 +14,9 @@
 //!   with the network evaluated once per batch, until `samples` episodes or the time is up;
 //! - **mcts**: a tree search over partial placements ([`crate::mcts`]): the policy's priors,
 //!   its value head at the frontier (in proxy units from the episodes above), the exact proxy
-//!   at complete placements, `mcts` simulations per move; games are played until `mcts_games`
-//!   or the time is up (a game cut by time finishes on its visit counts).
+//!   at complete placements, `mcts` simulations per move in the first game and twice as many in
+//!   each next one, until `mcts_games` or the time is up (a game cut by time finishes on its
+//!   visit counts).
 //!
 //! The best episode by exact proxy wins. Sampling draws from a generator seeded with `seed` (not
 //! libtorch's global one), so the result does not depend on the number of threads or on other
@@ -357,10 +358,16 @@ pub fn search(
             expand: opts.mcts_expand.max(1),
             ..Default::default()
         };
-        for _ in 0..opts.mcts_games.max(1) {
+        for g in 0..opts.mcts_games.max(1) {
             if out_of_time() {
                 break;
             }
+            // The tree search has no randomness: each further game doubles the simulations
+            // (an anytime schedule), so it searches deeper instead of repeating itself.
+            let mo = crate::mcts::MctsOptions {
+                simulations: mo.simulations.saturating_mul(1 << g.min(20)),
+                ..mo
+            };
             let game = crate::mcts::play(policy, &graph, &proto, &mo, &mut stats, deadline)?;
             for (proxy, pl) in &game.finished {
                 best.offer("mcts", *proxy, pl);
