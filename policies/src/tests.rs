@@ -386,6 +386,30 @@ fn training_on_several_designs_alternates_and_fine_tuning_starts_from_the_checkp
     }
     let (pre, side) = crate::train::load_policy(&first, Device::Cpu).unwrap();
     assert_eq!(side.designs, ["a", "b"]);
+    // Returns are normalised per design: one running scale each, fed by its own rollouts only
+    // (two updates each) and centred on its own mean return (a moving average of its batch
+    // means, so between the smallest and the largest).
+    assert_eq!(side.return_scales.len(), 2);
+    for (k, sc) in side.return_scales.iter().enumerate() {
+        assert_eq!(sc.rollouts, 2, "design {k}");
+        let own: Vec<f64> = rows
+            .iter()
+            .skip(k)
+            .step_by(2)
+            .map(|r| r["mean_return"].as_f64().unwrap())
+            .collect();
+        let (lo, hi) = own
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        assert!(
+            sc.mean >= lo - 1e-9 && sc.mean <= hi + 1e-9,
+            "design {k}: {} vs {own:?}",
+            sc.mean
+        );
+    }
+    assert_ne!(side.return_scales[0].mean, side.return_scales[1].mean);
     assert_eq!(pre.config.wire_prior, 50.0);
     // Fine-tuning: a new run whose network starts as the checkpoint's (same shapes, and zero
     // updates reproduce its weights exactly).
