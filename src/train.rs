@@ -113,16 +113,22 @@ pub enum EpisodeEndArg {
     Anneal,
 }
 
-/// Runs `train`.
-pub fn train(args: &TrainArgs) -> Result<()> {
+/// `--plc` is given once per netlist, or not at all.
+fn check_plc_count(netlists: &[PathBuf], plc: &[PathBuf]) -> Result<()> {
     crate::ensure_arg(
-        args.plc.is_empty() || args.plc.len() == args.netlists.len(),
+        plc.is_empty() || plc.len() == netlists.len(),
         format!(
             "--plc: expected one per netlist ({}), found {}",
-            args.netlists.len(),
-            args.plc.len()
+            netlists.len(),
+            plc.len()
         ),
     )?;
+    Ok(())
+}
+
+/// Runs `train`.
+pub fn train(args: &TrainArgs) -> Result<()> {
+    check_plc_count(&args.netlists, &args.plc)?;
     crate::ensure_arg(
         !args.resume || args.out.join("policy.json").is_file(),
         format!(
@@ -314,14 +320,7 @@ struct EvalPolicyRow {
 /// random legal and wire-mask greedy decodings, all in the environment's protocol (the
 /// checkpoint's episode end, exact proxy).
 pub fn eval_policy(args: &EvalPolicyArgs) -> Result<()> {
-    crate::ensure_arg(
-        args.plc.is_empty() || args.plc.len() == args.netlists.len(),
-        format!(
-            "--plc: expected one per netlist ({}), found {}",
-            args.netlists.len(),
-            args.plc.len()
-        ),
-    )?;
+    check_plc_count(&args.netlists, &args.plc)?;
     let choice: policies::DeviceChoice = args
         .device
         .parse()

@@ -1066,19 +1066,7 @@ fn cli_place_on_ibm01_reports_macro_and_full_hpwl() {
 fn cli_generate_writes_a_design_every_command_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gen");
-    macroplace()
-        .args([
-            "generate",
-            "--macros",
-            "12",
-            "--clusters",
-            "60",
-            "--seed",
-            "3",
-            "--out",
-        ])
-        .arg(&out)
-        .run_ok();
+    support::generate(&out, 12, 60, 3);
     let (nl, plc) = (out.join("netlist.pb.txt"), out.join("initial.plc"));
     let v = macroplace()
         .arg("info")
@@ -1109,19 +1097,7 @@ fn cli_generate_writes_a_design_every_command_accepts() {
 fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
     let dir = tempfile::tempdir().unwrap();
     let design_dir = dir.path().join("gen");
-    macroplace()
-        .args([
-            "generate",
-            "--macros",
-            "5",
-            "--clusters",
-            "20",
-            "--seed",
-            "2",
-            "--out",
-        ])
-        .arg(&design_dir)
-        .run_ok();
+    support::generate(&design_dir, 5, 20, 2);
     let out = dir.path().join("train");
     let train = |updates: &str, resume: bool| {
         let mut c = macroplace();
@@ -1231,19 +1207,7 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
     // eval-policy on the trained design and an unseen one: it says which is which (by
     // fingerprint), and --held-out refuses the trained one in one line.
     let other = dir.path().join("other");
-    macroplace()
-        .args([
-            "generate",
-            "--macros",
-            "5",
-            "--clusters",
-            "20",
-            "--seed",
-            "9",
-            "--out",
-        ])
-        .arg(&other)
-        .run_ok();
+    support::generate(&other, 5, 20, 9);
     let eval = |designs: &[&std::path::Path], held_out: bool| {
         let mut c = macroplace();
         c.arg("eval-policy");
@@ -1283,19 +1247,7 @@ fn cli_train_writes_a_log_plot_curve_reads_and_a_checkpoint_resume_continues() {
 fn cli_place_rl_with_every_refinement_is_legal_reproducible_and_scores_like_eval() {
     let dir = tempfile::tempdir().unwrap();
     let design_dir = dir.path().join("gen");
-    macroplace()
-        .args([
-            "generate",
-            "--macros",
-            "7",
-            "--clusters",
-            "30",
-            "--seed",
-            "3",
-        ])
-        .arg("--out")
-        .arg(&design_dir)
-        .run_ok();
+    support::generate(&design_dir, 7, 30, 3);
     let (nl, plc) = (
         design_dir.join("netlist.pb.txt"),
         design_dir.join("initial.plc"),

@@ -417,6 +417,15 @@ fn build(s: &Spec) -> (Netlist, Placement, CostParams) {
 /// that returns to 0 keeps an error of a few ulps of those terms (seen: HPWL -1.6e-12 vs 0);
 /// a purely relative test cannot accept that and an absolute floor of 1e-12 was too tight.
 /// A real bookkeeping error is at least a pin offset or one cell's demand, far above 1e-9.
+/// `f` on a rayon pool of `threads` threads (the thread-count independence checks).
+pub(crate) fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
@@ -1380,10 +1389,7 @@ proptest! {
                 cluster_moves: 500,
                 ..PlaceOptions::default()
             };
-            let run = |threads: usize| {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-                pool.install(|| place(&nl, &start, &params, &opts, &mut |_| {}))
-            };
+            let run = |threads: usize| on_threads(threads, || place(&nl, &start, &params, &opts, &mut |_| {}));
             let r = match run(2) {
                 Ok(r) => r,
                 Err(e) => {
@@ -1510,13 +1516,8 @@ fn jump_targets_draw_by_probability_and_annealing_with_them_stays_legal_and_repr
         jumps: Some(std::sync::Arc::new(table)),
         ..Default::default()
     };
-    let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| anneal(&nl, &start, &params, &opts, &mut |_| {}))
-    };
+    let run =
+        |threads: usize| on_threads(threads, || anneal(&nl, &start, &params, &opts, &mut |_| {}));
     let (a, b) = (run(1), run(2));
     assert_eq!(a.placement, b.placement);
     assert!(crate::cost::legality::check(&nl, &a.placement, None).is_empty());

@@ -479,11 +479,9 @@ fn full_flow_is_legal_and_identical_on_1_and_2_threads() {
             ..Default::default()
         };
         let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| crate::full::place_full(&nl, &pl, &opts).unwrap())
+            crate::tests::on_threads(threads, || {
+                crate::full::place_full(&nl, &pl, &opts).unwrap()
+            })
         };
         let r = run(2);
         let (mv, cv) = crate::full::check_full(&nl, &r.placement, Some(&pl));

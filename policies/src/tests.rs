@@ -59,6 +59,34 @@ fn toy_train_options() -> crate::train::TrainOptions {
     }
 }
 
+/// A fresh default network saved in `dir` (so that several thread pools load the very same
+/// weights: other tests use libtorch's global generator concurrently).
+fn saved_default_policy(dir: &std::path::Path) -> std::path::PathBuf {
+    let weights = dir.join("w.safetensors");
+    Policy::new(Device::Cpu, PolicyConfig::default())
+        .vs
+        .save(&weights)
+        .unwrap();
+    weights
+}
+
+/// `f` with the network of `weights` (loaded inside) on a rayon pool of `threads` threads.
+fn with_policy_on_threads<R: Send>(
+    threads: usize,
+    weights: &std::path::Path,
+    f: impl FnOnce(&Policy) -> R + Send,
+) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| {
+            let mut policy = Policy::new(Device::Cpu, PolicyConfig::default());
+            policy.vs.load(weights).unwrap();
+            f(&policy)
+        })
+}
+
 fn params_of(policy: &Policy) -> Vec<f32> {
     let mut v = Vec::new();
     let mut named = policy.vs.variables().into_iter().collect::<Vec<_>>();
@@ -234,20 +262,10 @@ fn search_keeps_the_best_exact_episode_and_does_not_depend_on_the_thread_count()
     // The same weights (from a file: other tests use libtorch's global generator concurrently)
     // on 2 and 1 threads.
     let dir = tempfile::tempdir().unwrap();
-    let weights = dir.path().join("w.safetensors");
-    Policy::new(Device::Cpu, PolicyConfig::default())
-        .vs
-        .save(&weights)
-        .unwrap();
+    let weights = saved_default_policy(dir.path());
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut policy = Policy::new(Device::Cpu, PolicyConfig::default());
-            policy.vs.load(&weights).unwrap();
-            crate::search::search(&policy, &nl, &pl, &params, &opts, &mut |_, _| {}).unwrap()
+        with_policy_on_threads(threads, &weights, |policy| {
+            crate::search::search(policy, &nl, &pl, &params, &opts, &mut |_, _| {}).unwrap()
         })
     };
     let r = run(2);
@@ -697,24 +715,14 @@ fn tree_search_with_one_child_per_node_is_greedy_decoding_and_its_episodes_are_e
     let (nl, pl) = toy(8);
     let params = CostParams::from_floorplan(nl.floorplan());
     let dir = tempfile::tempdir().unwrap();
-    let weights = dir.path().join("w.safetensors");
-    Policy::new(Device::Cpu, PolicyConfig::default())
-        .vs
-        .save(&weights)
-        .unwrap();
+    let weights = saved_default_policy(dir.path());
     let opts = PolicyConfig::default().env_options(16);
     let proto = PlaceEnv::new(&nl, &pl, &params, &opts);
     let play = |threads: usize, mo: crate::mcts::MctsOptions| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut policy = Policy::new(Device::Cpu, PolicyConfig::default());
-            policy.vs.load(&weights).unwrap();
+        with_policy_on_threads(threads, &weights, |policy| {
             let graph = DesignGraph::new(&nl, Device::Cpu);
             let mut stats = crate::mcts::ReturnStats::default();
-            crate::mcts::play(&policy, &graph, &proto, &mo, &mut stats, None).unwrap()
+            crate::mcts::play(policy, &graph, &proto, &mo, &mut stats, None).unwrap()
         })
     };
     // One child per node: every move is the policy's argmax, whatever the simulations.

@@ -83,6 +83,23 @@ pub fn macroplace() -> Command {
     Command::new(env!("CARGO_BIN_EXE_macroplace"))
 }
 
+/// `macroplace generate --macros M --clusters C --seed S --out DIR`: a synthetic clustered CT
+/// design (`netlist.pb.txt`, `initial.plc`) in `dir`.
+#[allow(dead_code)] // not every test binary generates
+pub fn generate(dir: &Path, macros: u32, clusters: u32, seed: u64) {
+    macroplace()
+        .args(["generate", "--macros", &macros.to_string()])
+        .args([
+            "--clusters",
+            &clusters.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .arg("--out")
+        .arg(dir)
+        .run_ok();
+}
+
 /// Reads a JSON file (a run's `report.json`).
 pub fn json_file(path: &Path) -> serde_json::Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
