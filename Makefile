@@ -62,7 +62,7 @@ build: $(STAMP) sysdeps $(if $(filter 1,$(MPI)),mpideps,)
 # report.html, pictures) under $(OUT). DEMO_METHOD=sa|ea|greedy runs a classical placer instead.
 DEMO_SECONDS ?= 60
 DEMO_METHOD ?= rl
-DEMO_POLICY ?= checkpoints/ariane133-expert30
+DEMO_POLICY ?= checkpoints/pretrained-multi
 DEMO_ARGS = $(if $(filter rl,$(DEMO_METHOD)),--policy $(DEMO_POLICY) --refine sa --start-acceptance 0.05,)
 
 demo: build
