@@ -1409,6 +1409,9 @@ fn cli_full_flow_on_ibm01_is_legal_in_rows_and_eval_catches_an_imported_overlap(
             "detailed placement"
         ]
     );
+    // The legal macros sit on row boundaries: no row is lost to a macro edge inside it.
+    let waste = r["macro_snap"]["row_waste_after"].as_f64().unwrap();
+    assert!(waste < 1e-6, "{}", r["macro_snap"]);
     // Full-design wirelength in the range of the analytic placers (DREAMPlace: 2.1–2.2e6;
     // a broken flow lands far above).
     let hpwl = r["hpwl"].as_f64().unwrap();

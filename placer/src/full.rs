@@ -7,7 +7,8 @@
 //!   the macro legalizer then makes the macros legal and fixes them, and the cells are placed
 //!   again around them (from where they were).
 //!
-//! Then Abacus puts the cells into rows ([`crate::detail::legalize_cells`]) and detailed placement
+//! In both, the legal macros are then snapped to the rows and slivers between them closed
+//! ([`crate::macros::snap`]), so that no row is lost to a macro edge inside it. Then Abacus puts the cells into rows ([`crate::detail::legalize_cells`]) and detailed placement
 //! improves them ([`crate::detail::detailed_place`]). Every stage is timed and its HPWL recorded.
 
 use std::time::Instant;
@@ -17,6 +18,7 @@ use netlists::{Netlist, NodeKind, Placement};
 use crate::detail::{DetailReport, RowError, RowReport, RowViolation};
 use crate::global::analytic::{AnalyticOptions, GpPoint, Init, global_place};
 use crate::macros::legalize::{LegalizeError, LegalizeReport, legalize};
+use crate::macros::snap::{SnapReport, snap_macros};
 
 /// Whether macros move in global placement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -93,6 +95,8 @@ pub struct FullResult {
     pub stages: Vec<FullStage>,
     /// What the macro legalizer did.
     pub macro_legalize: LegalizeReport,
+    /// What snapping the macros to the rows did.
+    pub macro_snap: SnapReport,
     /// What Abacus did.
     pub rows: RowReport,
     /// What detailed placement did.
@@ -150,6 +154,8 @@ pub fn place_full(
     let cells = movable_cells(netlist);
     let row_list = crate::detail::rows_of(netlist);
     let macro_legalize;
+    let macro_snap;
+    let mut cells_placed = None;
     let cell_opts = if opts.mode == MacroMode::Mixed {
         let movable: Vec<bool> = (0..netlist.num_nodes())
             .map(|n| {
@@ -169,6 +175,9 @@ pub fn place_full(
         );
         pl = g.placement;
         trajectories.push(g.trajectory);
+        if !(0..netlist.num_nodes()).any(|n| movable[n] && !cells[n]) {
+            cells_placed = Some(g.overflow);
+        }
         stage(
             "global placement (mixed-size)",
             &mut t,
@@ -176,6 +185,7 @@ pub fn place_full(
             Some((g.overflow, g.iterations)),
         );
         macro_legalize = legalize(netlist, &mut pl)?;
+        macro_snap = snap_macros(netlist, &row_list, &mut pl);
         // Cells left on a macro go to the nearest free row space first.
         crate::detail::pull_off_obstacles(netlist, &row_list, &mut pl);
         stage("macro legalization", &mut t, &pl, None);
@@ -188,6 +198,7 @@ pub fn place_full(
         }
     } else {
         macro_legalize = legalize(netlist, &mut pl)?;
+        macro_snap = snap_macros(netlist, &row_list, &mut pl);
         if opts.cell_init == Init::Keep {
             crate::detail::pull_off_obstacles(netlist, &row_list, &mut pl);
         }
@@ -202,26 +213,31 @@ pub fn place_full(
             ..opts.gp.clone()
         }
     };
-    let g = global_place(
-        netlist,
-        &pl,
-        &cells,
-        &AnalyticOptions {
-            // Leave a quarter for legalization and detailed placement; never less than the
-            // minimum.
-            seconds: remaining(&t_all).map(|s| (0.75 * s).max(opts.min_cell_seconds)),
-            ..cell_opts
-        },
-    );
-    pl = g.placement;
-    let overflow = g.overflow;
-    trajectories.push(g.trajectory);
-    stage(
-        "global placement (cells)",
-        &mut t,
-        &pl,
-        Some((g.overflow, g.iterations)),
-    );
+    // Mixed-size without a movable macro (a std-cell design): the cells are placed already.
+    let overflow = if let Some(o) = cells_placed {
+        o
+    } else {
+        let g = global_place(
+            netlist,
+            &pl,
+            &cells,
+            &AnalyticOptions {
+                // Leave a quarter for legalization and detailed placement; never less than the
+                // minimum.
+                seconds: remaining(&t_all).map(|s| (0.75 * s).max(opts.min_cell_seconds)),
+                ..cell_opts
+            },
+        );
+        pl = g.placement;
+        trajectories.push(g.trajectory);
+        stage(
+            "global placement (cells)",
+            &mut t,
+            &pl,
+            Some((g.overflow, g.iterations)),
+        );
+        g.overflow
+    };
     let rows = crate::detail::legalize_cells(netlist, &row_list, &mut pl)?;
     stage("cell legalization (Abacus)", &mut t, &pl, None);
     // Detailed placement gets what is left of the time limit (at least 2 s).
@@ -234,6 +250,7 @@ pub fn place_full(
         placement: pl,
         stages,
         macro_legalize,
+        macro_snap,
         rows,
         detail,
         gp_trajectories: trajectories,

@@ -245,6 +245,8 @@ pub struct FullDetails {
     pub stages: Vec<FullStage>,
     /// What the macro legalizer did.
     pub macro_legalize: LegalizeReport,
+    /// What snapping the macros to the rows did.
+    pub macro_snap: crate::macros::snap::SnapReport,
     /// What Abacus did.
     pub cell_legalize: RowReport,
     /// What detailed placement did.
@@ -492,6 +494,7 @@ impl Report {
                 },
                 stages: r.stages.clone(),
                 macro_legalize: r.macro_legalize.clone(),
+                macro_snap: r.macro_snap.clone(),
                 cell_legalize: r.rows.clone(),
                 detail: r.detail.clone(),
                 trajectory,

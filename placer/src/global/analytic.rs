@@ -98,6 +98,10 @@ impl Default for AnalyticOptions {
 /// lowest-overflow iterate.
 pub const PLATEAU: usize = 100;
 
+/// Iterations a kept start that is already spread to the target runs at least (unless its
+/// overflow rises above the target first, when the usual stop applies).
+pub const KEEP_MIN_ITERATIONS: usize = 100;
+
 /// Overflow below which plateaus are watched (above it the cells are still spreading).
 pub const PLATEAU_FROM: f64 = 0.25;
 
@@ -639,8 +643,11 @@ pub fn global_place(
     let mut band = Band::default();
     let mut stalled = false;
     let mut seen_high = false;
+    // A kept start that is spread already still gets its wirelength pass: it runs until the
+    // overflow has risen above the target and fallen back (or [`KEEP_MIN_ITERATIONS`]).
+    let mut risen = opts.init != Init::Keep;
     while iterations < opts.max_iterations
-        && overflow > opts.target_overflow
+        && (overflow > opts.target_overflow || (!risen && iterations < KEEP_MIN_ITERATIONS))
         && !opts
             .seconds
             .is_some_and(|s| t0.elapsed().as_secs_f64() >= s)
@@ -687,6 +694,7 @@ pub fn global_place(
         ev.overflow = e_new.overflow;
         a_k = a_next;
         overflow = ev.overflow;
+        risen |= overflow > opts.target_overflow;
 
         // Schedules.
         let new_hpwl = pb.hpwl(&ux, &uy);

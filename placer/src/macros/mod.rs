@@ -4,6 +4,8 @@
 //!   separable wire mask (HPWL increase per candidate cell) on a grid.
 //! - [`legalize`]: any positions → a legal macro placement (nearest legal position, largest
 //!   first; corner packing as the last resort).
+//! - [`snap`]: legal macros onto row and site boundaries, slivers between them closed (designs
+//!   with rows, before the std cells are placed around them).
 //! - [`greedy`]: wire-mask greedy decoding (connected-area order).
 //! - [`force`]: soft macros (std-cell clusters) by capacity spreading and force-directed steps.
 //! - [`evolve`]: WireMask-EA-style (μ+λ) search over decoding order and targets.
@@ -20,3 +22,4 @@ pub mod force;
 pub mod greedy;
 pub mod legalize;
 pub mod masks;
+pub mod snap;
