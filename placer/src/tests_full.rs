@@ -381,6 +381,54 @@ proptest! {
         prop_assert_eq!(r.max_displacement, 0.0);
     }
 
+    /// Local reordering of three neighbours reaches the best of all six orders (each laid out
+    /// from the first cell's left edge with the gaps kept, scored by the whole design's HPWL:
+    /// brute force), never raises the HPWL and keeps the row placement legal.
+    #[test]
+    fn reordering_three_neighbours_finds_the_best_order(seed in any::<u64>(), cells in 20usize..120, pick in any::<u64>()) {
+        let (nl, mut pl) = design(seed, 6, 0, cells, true);
+        let rows = rows_of(&nl);
+        legalize_cells(&nl, &rows, &mut pl).unwrap();
+        // A row's cells left to right (no macros: one segment a row).
+        let nw = nl.node_width();
+        let mut by_row: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+        for n in crate::detail::rows::std_cells(&nl) {
+            let yb = pl.y[n] - nl.node_height()[n] / 2.0;
+            let r = rows.iter().position(|r| (r.y - yb).abs() < 1e-9).unwrap();
+            by_row[r].push(n);
+        }
+        let full: Vec<&Vec<usize>> = by_row.iter().filter(|l| l.len() >= 3).collect();
+        prop_assume!(!full.is_empty());
+        let list = full[(pick % full.len() as u64) as usize];
+        let mut list = list.clone();
+        list.sort_by(|&a, &b| pl.x[a].total_cmp(&pl.x[b]));
+        let k = ((pick >> 8) % (list.len() as u64 - 2)) as usize;
+        let c = [list[k], list[k + 1], list[k + 2]];
+        let left = pl.x[c[0]] - nw[c[0]] / 2.0;
+        let g1 = (pl.x[c[1]] - nw[c[1]] / 2.0) - (pl.x[c[0]] + nw[c[0]] / 2.0);
+        let g2 = (pl.x[c[2]] - nw[c[2]] / 2.0) - (pl.x[c[1]] + nw[c[1]] / 2.0);
+        let hpwl = |p: &Placement| crate::cost::hpwl::geometric_hpwl(&nl, p);
+        let before = hpwl(&pl);
+        let mut best = before;
+        for order in [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] {
+            let mut q = pl.clone();
+            let (a, b, d) = (c[order[0]], c[order[1]], c[order[2]]);
+            q.x[a] = left + nw[a] / 2.0;
+            q.x[b] = left + nw[a] + g1 + nw[b] / 2.0;
+            q.x[d] = left + nw[a] + g1 + nw[b] + g2 + nw[d] / 2.0;
+            best = best.min(hpwl(&q));
+        }
+        let off = PinOffsets::new(&nl, &pl);
+        let mut window = c;
+        let mut nets = Vec::new();
+        let changed = crate::detail::detailed::reorder3(&nl, &off, &mut pl, &mut window, &mut nets);
+        let after = hpwl(&pl);
+        prop_assert!((after - best).abs() <= 1e-9 * before, "{} vs best {}", after, best);
+        prop_assert!(!changed || after < before);
+        prop_assert!(window.windows(2).all(|w| pl.x[w[0]] < pl.x[w[1]]));
+        prop_assert!(check_cells(&nl, &rows, &pl).is_empty());
+    }
+
     /// The same with double- and triple-height cells among them (every fifth): the tall ones
     /// land on sites in rows free over their whole height, and nothing overlaps.
     #[test]
