@@ -385,8 +385,8 @@ proptest! {
     /// from the first cell's left edge with the gaps kept, scored by the whole design's HPWL:
     /// brute force), never raises the HPWL and keeps the row placement legal.
     #[test]
-    fn reordering_three_neighbours_finds_the_best_order(seed in any::<u64>(), cells in 20usize..120, pick in any::<u64>()) {
-        let (nl, mut pl) = design(seed, 6, 0, cells, true);
+    fn reordering_three_neighbours_finds_the_best_order(seed in any::<u64>(), cells in 20usize..80, pick in any::<u64>()) {
+        let (nl, mut pl) = design(seed, 8, 0, cells, true);
         let rows = rows_of(&nl);
         legalize_cells(&nl, &rows, &mut pl).unwrap();
         // A row's cells left to right (no macros: one segment a row).
