@@ -113,6 +113,7 @@ pub fn detailed_place(
         list.sort_by(|&a, &b| placement.x[a].total_cmp(&placement.x[b]));
     }
     let mut nets = Vec::new();
+    let mut medians = Medians::default();
     for _ in 0..passes {
         if late() {
             report.stopped_by_time = true;
@@ -172,7 +173,9 @@ pub fn detailed_place(
                 }
                 nets_of(netlist, &[n], &mut nets);
                 // Candidate: the x of the cell's optimal point.
-                let Some((target, _)) = optimal_point(netlist, &off, placement, n, &nets) else {
+                let Some((target, _)) =
+                    optimal_point(netlist, &off, placement, n, &nets, &mut medians)
+                else {
                     continue;
                 };
                 let left = snap(fit(target - nw[n] / 2.0, lo, hi - nw[n]));
@@ -284,9 +287,12 @@ fn optimal_point(
     placement: &Placement,
     n: usize,
     nets: &[usize],
+    scratch: &mut Medians,
 ) -> Option<(f64, f64)> {
     let starts = netlist.net_pin_start();
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let Medians { xs, ys } = scratch;
+    xs.clear();
+    ys.clear();
     for &net in nets {
         let (mut x0, mut x1, mut y0, mut y1) = (
             f64::INFINITY,
@@ -312,9 +318,17 @@ fn optimal_point(
     if xs.is_empty() {
         return None;
     }
-    xs.sort_by(f64::total_cmp);
-    ys.sort_by(f64::total_cmp);
-    Some((xs[xs.len() / 2], ys[ys.len() / 2]))
+    let k = xs.len() / 2;
+    let (_, &mut mx, _) = xs.select_nth_unstable_by(k, f64::total_cmp);
+    let (_, &mut my, _) = ys.select_nth_unstable_by(k, f64::total_cmp);
+    Some((mx, my))
+}
+
+/// Buffers of [`optimal_point`], reused from cell to cell (no allocation per move).
+#[derive(Default)]
+struct Medians {
+    xs: Vec<f64>,
+    ys: Vec<f64>,
 }
 
 /// Rows tried on each side of the optimal point's row (global moves).
@@ -363,6 +377,8 @@ fn global_moves(
     }
     let order: Vec<usize> = seg_cells.iter().flatten().copied().collect();
     let mut nets = Vec::new();
+    let mut both = Vec::new();
+    let mut medians = Medians::default();
     let mut moves = 0;
     let swaps_before = report.global_swaps;
     for (i, n) in order.into_iter().enumerate() {
@@ -371,7 +387,7 @@ fn global_moves(
         }
         let w = nw[n];
         nets_of(netlist, &[n], &mut nets);
-        let Some((tx, ty)) = optimal_point(netlist, off, placement, n, &nets) else {
+        let Some((tx, ty)) = optimal_point(netlist, off, placement, n, &nets, &mut medians) else {
             continue;
         };
         let (ox, oy) = (placement.x[n], placement.y[n]);
@@ -385,7 +401,6 @@ fn global_moves(
         // cell (the cell).
         let mut best: Option<(f64, usize, usize, f64, f64)> = None;
         let mut best_swap: Option<(f64, usize)> = None;
-        let mut both = Vec::new();
         let on = placement.orient[n];
         for &r in &by_y[k.saturating_sub(ROW_REACH)..(k + ROW_REACH).min(by_y.len())] {
             // In a DEF row a cell takes the row's orientation (its power rails).
