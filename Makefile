@@ -108,7 +108,7 @@ soak: $(STAMP)
 	done; echo "soak: $(SOAK_SEEDS) seeds, $$fails failures"; test $$fails = 0
 
 bench: $(STAMP)
-	cargo bench --bench parse --bench cost --bench env
+	cargo bench --bench parse --bench cost --bench env --bench place
 
 clean-venv:
 	rm -rf "$(VENV)"
