@@ -26,6 +26,22 @@ pub(crate) fn design(
     design_with_heights(seed, rows, macros, cells, fixed_macros, 0)
 }
 
+/// `count` N rows of height 10 and site width 1 from the origin, `sites` sites each.
+pub(crate) fn rows_of_height_10(count: usize, sites: u32) -> Vec<Row> {
+    (0..count)
+        .map(|r| Row {
+            y: 10.0 * r as f64,
+            height: 10.0,
+            site_width: 1.0,
+            site_spacing: 1.0,
+            site_orient: "N".into(),
+            site_symmetry: "Y".into(),
+            x: 0.0,
+            num_sites: sites,
+        })
+        .collect()
+}
+
 /// [`design`] where every `tall_every`-th std cell (0: none) is two or three rows tall.
 pub(crate) fn design_with_heights(
     seed: u64,
@@ -102,18 +118,7 @@ pub(crate) fn design_with_heights(
     }
     let mut fp =
         netlists::Floorplan::with_canvas(0.0, 0.0, side, side, netlists::CanvasSource::Rows);
-    fp.rows = (0..rows)
-        .map(|r| Row {
-            y: 10.0 * r as f64,
-            height: 10.0,
-            site_width: 1.0,
-            site_spacing: 1.0,
-            site_orient: "N".into(),
-            site_symmetry: "Y".into(),
-            x: 0.0,
-            num_sites: side as u32,
-        })
-        .collect();
+    fp.rows = rows_of_height_10(rows, side as u32);
     b.set_floorplan(fp);
     let nl = b.build().unwrap();
     let mut pl = Placement::zeros(nl.num_nodes());

@@ -128,12 +128,16 @@ pub fn snap_macros(netlist: &Netlist, rows: &[Row], placement: &mut Placement) -
                 j == i || dx <= eps || dy <= eps
             })
     };
-    report.row_waste_before = rects
-        .iter()
-        .zip(&node_of)
-        .filter(|(_, n)| n.is_some())
-        .map(|(r, _)| axis.waste(r))
-        .sum();
+    // Row waste of the movable macros.
+    let waste = |rects: &[Rect]| -> f64 {
+        rects
+            .iter()
+            .zip(&node_of)
+            .filter(|(_, n)| n.is_some())
+            .map(|(r, _)| axis.waste(r))
+            .sum()
+    };
+    report.row_waste_before = waste(&rects);
     let mut order: Vec<usize> = (0..rects.len()).filter(|&i| node_of[i].is_some()).collect();
     order.sort_by(|&a, &b| {
         rects[a]
@@ -252,12 +256,7 @@ pub fn snap_macros(netlist: &Netlist, rows: &[Row], placement: &mut Placement) -
             placement.y[n] = y;
         }
     }
-    report.row_waste_after = rects
-        .iter()
-        .zip(&node_of)
-        .filter(|(_, n)| n.is_some())
-        .map(|(r, _)| axis.waste(r))
-        .sum();
+    report.row_waste_after = waste(&rects);
     report
 }
 
@@ -331,18 +330,7 @@ mod tests {
         }
         let mut fp =
             netlists::Floorplan::with_canvas(0.0, 0.0, 100.0, 100.0, netlists::CanvasSource::Rows);
-        fp.rows = (0..10)
-            .map(|r| Row {
-                y: 10.0 * r as f64,
-                height: 10.0,
-                site_width: 1.0,
-                site_spacing: 1.0,
-                site_orient: "N".into(),
-                site_symmetry: "Y".into(),
-                x: 0.0,
-                num_sites: 100,
-            })
-            .collect();
+        fp.rows = crate::tests_full::rows_of_height_10(10, 100);
         b.set_floorplan(fp);
         let nl = b.build().unwrap();
         let mut pl = Placement::zeros(nl.num_nodes());
