@@ -1177,3 +1177,54 @@ fn a_closed_stdout_pipe_ends_the_run_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(141), "{err}");
 }
+
+/// Resumed at every checkpoint in turn (one update a process), a run logs and weighs what the
+/// uninterrupted run does: the deterministic twin of the kill test above, which lands where
+/// the clock puts it.
+#[test]
+fn training_resumed_at_every_update_equals_the_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_fixtures(d);
+    const UPDATES: u64 = 30;
+    let train = |out: &Path, resume: bool, updates: u64| {
+        let mut c = macroplace();
+        c.args(substitute(
+            "train {ct} --plc {plc} --grid 6 --envs 2 --epochs 2 --minibatch 4 --device cpu \
+             --deterministic --checkpoint-every 1 --seed 3 --out {out}",
+            d,
+            out,
+        ))
+        .args(["--updates", &updates.to_string()]);
+        if resume {
+            c.arg("--resume");
+        }
+        c
+    };
+    let whole = d.join("whole");
+    train(&whole, false, UPDATES).run_ok();
+    let chain = d.join("chain");
+    train(&chain, false, 1).run_ok();
+    for n in 2..=UPDATES {
+        train(&chain, true, n).run_ok();
+    }
+    let side = |dir: &Path| support::json_file(&dir.join("policy.json"));
+    let (a, b) = (side(&whole), side(&chain));
+    assert_eq!(b["update"].as_u64(), Some(UPDATES));
+    let weights = |dir: &Path, s: &serde_json::Value| {
+        std::fs::read(dir.join(s["weights"].as_str().unwrap())).unwrap()
+    };
+    assert!(
+        weights(&whole, &a) == weights(&chain, &b),
+        "the chained run's weights differ from the uninterrupted run's"
+    );
+    let (ra, rb) = (
+        log_rows_without_times(&whole.join("train.jsonl")),
+        log_rows_without_times(&chain.join("train.jsonl")),
+    );
+    assert_eq!(ra.len(), UPDATES as usize);
+    for (x, y) in ra.iter().zip(&rb) {
+        assert_eq!(x, y, "a log row differs after resuming");
+    }
+    assert_eq!(ra.len(), rb.len());
+}

@@ -194,6 +194,27 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// What a checkpoint's sidecar holds as `f64` (return scales, elite proxies) reads back
+    /// bit for bit: a resumed run must see the values the uninterrupted one had (serde_json
+    /// parses floats exactly only with its `float_roundtrip` feature; without it a return
+    /// mean came back one ulp off and a resumed log differed from the uninterrupted one).
+    #[test]
+    fn sidecar_floats_read_back_bit_for_bit(bits in any::<u64>(), std_bits in any::<u64>(), rollouts in any::<u64>()) {
+        let (mean, std) = (f64::from_bits(bits), f64::from_bits(std_bits));
+        prop_assume!(mean.is_finite() && std.is_finite());
+        let s = crate::ppo::ReturnScale { mean, std, rollouts };
+        for text in [serde_json::to_string(&s).unwrap(), serde_json::to_string_pretty(&s).unwrap()] {
+            let back: crate::ppo::ReturnScale = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(back.mean.to_bits(), mean.to_bits(), "{}", text);
+            prop_assert_eq!(back.std.to_bits(), std.to_bits(), "{}", text);
+            prop_assert_eq!(back.rollouts, rollouts);
+        }
+    }
+}
+
 #[test]
 fn training_logs_every_update_and_resume_continues_the_step_counter() {
     let (nl, pl) = toy(4);
