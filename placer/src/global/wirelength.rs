@@ -42,28 +42,55 @@ impl PinOffsets {
 /// Nets per parallel group (fixed, so the work split never depends on the thread count).
 const NET_GROUP: usize = 512;
 
-/// WA of one axis over `coords` and the gradient per coordinate into `grad` (weighted by `w`).
+/// Nets narrower than this many γ get their min-side exponentials from the max-side ones
+/// (`e^{(lo−c)/γ} = e^{(lo−hi)/γ} / e^{(c−hi)/γ}`, no underflow below ~700); wider nets
+/// compute both.
+const RATIO_SPAN: f64 = 600.0;
+
+/// WA of one axis over `coords` and the gradient per coordinate into `grad` (weighted by `w`):
+/// two exponentials per coordinate at most, one for nets narrower than [`RATIO_SPAN`] γ (the
+/// other is a division), kept in `ex` between the sums and the gradient.
+/// [`tests_full`](crate) compares it with a naive two-pass form on random and wide nets.
 #[inline]
-fn wa_axis(coords: &[f64], gamma: f64, w: f64, grad: &mut [f64]) -> f64 {
+pub(crate) fn wa_axis(
+    coords: &[f64],
+    gamma: f64,
+    w: f64,
+    grad: &mut [f64],
+    ex: &mut Vec<(f64, f64)>,
+) -> f64 {
+    let inv_gamma = 1.0 / gamma;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &c in coords {
         lo = lo.min(c);
         hi = hi.max(c);
     }
+    ex.clear();
+    let span = (hi - lo) * inv_gamma;
+    if span < RATIO_SPAN {
+        let k = (-span).exp();
+        ex.extend(coords.iter().map(|&c| {
+            let a = ((c - hi) * inv_gamma).exp();
+            (a, k / a)
+        }));
+    } else {
+        ex.extend(
+            coords
+                .iter()
+                .map(|&c| (((c - hi) * inv_gamma).exp(), ((lo - c) * inv_gamma).exp())),
+        );
+    }
     let (mut sa, mut sxa, mut sb, mut sxb) = (0.0, 0.0, 0.0, 0.0);
-    for &c in coords {
-        let a = ((c - hi) / gamma).exp();
-        let b = ((lo - c) / gamma).exp();
+    for (&c, &(a, b)) in coords.iter().zip(ex.iter()) {
         sa += a;
         sxa += c * a;
         sb += b;
         sxb += c * b;
     }
     let (ma, mb) = (sxa / sa, sxb / sb);
-    for (g, &c) in grad.iter_mut().zip(coords) {
-        let a = ((c - hi) / gamma).exp();
-        let b = ((lo - c) / gamma).exp();
-        *g = w * (a / sa * (1.0 + (c - ma) / gamma) - b / sb * (1.0 - (c - mb) / gamma));
+    let (wa, wb) = (w / sa, w / sb);
+    for ((g, &c), &(a, b)) in grad.iter_mut().zip(coords).zip(ex.iter()) {
+        *g = wa * a * (1.0 + (c - ma) * inv_gamma) - wb * b * (1.0 - (c - mb) * inv_gamma);
     }
     w * (ma - mb)
 }
@@ -119,6 +146,7 @@ pub fn wa_gradient(
             let base = starts[g0] as usize;
             let mut cx: Vec<f64> = Vec::new();
             let mut cy: Vec<f64> = Vec::new();
+            let mut ex: Vec<(f64, f64)> = Vec::new();
             let mut sum = 0.0;
             for net in g0..g1 {
                 let (p0, p1) = (starts[net] as usize, starts[net + 1] as usize);
@@ -137,8 +165,8 @@ pub fn wa_gradient(
                     cy.push(y[n] + offsets.dy[p0 + k]);
                 }
                 let w = weights[net];
-                sum += wa_axis(&cx, gamma, w, sx);
-                sum += wa_axis(&cy, gamma, w, sy);
+                sum += wa_axis(&cx, gamma, w, sx, &mut ex);
+                sum += wa_axis(&cy, gamma, w, sy, &mut ex);
             }
             sum
         })
