@@ -348,6 +348,56 @@ fn poisson_solution_matches_direct_cosine_sums() {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The banded parallel scatter and the sequential one give the naive map (every object
+    /// against every bin) to the bit, on random
+    /// grids with objects small, wider than 16 bins, larger than the grid, partly or wholly
+    /// outside it.
+    #[test]
+    fn banded_scatter_equals_the_sequential_one(
+        seed in any::<u64>(),
+        nx in 1usize..40,
+        ny in 1usize..40,
+        n in 0usize..300,
+    ) {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let grid = BinGrid::new(nx, ny, -3.0, 7.0, 97.0, 61.0);
+        let w: Vec<f64> = (0..n).map(|k| if k % 7 == 0 { 130.0 * rng.random::<f64>() } else { 6.0 * rng.random::<f64>() }).collect();
+        let h: Vec<f64> = (0..n).map(|k| if k % 5 == 0 { 90.0 * rng.random::<f64>() } else { 4.0 * rng.random::<f64>() }).collect();
+        let x: Vec<f64> = (0..n).map(|_| -30.0 + 160.0 * rng.random::<f64>()).collect();
+        let y: Vec<f64> = (0..n).map(|_| -20.0 + 110.0 * rng.random::<f64>()).collect();
+        let charges = Charges::new(&grid, &w, &h);
+        let from = n / 3;
+        let mut a = vec![0.5; nx * ny];
+        let mut b = a.clone();
+        charges.scatter(&grid, &x, &y, from..n, &mut a);
+        charges.scatter_banded(&grid, &x, &y, from..n, &mut b);
+        // The naive map: every object against every bin.
+        let mut naive = vec![0.5; nx * ny];
+        for i in from..n {
+            let s = charges.scale[i];
+            let (xl, xh) = (x[i] - charges.half_w[i], x[i] + charges.half_w[i]);
+            let (yl, yh) = (y[i] - charges.half_h[i], y[i] + charges.half_h[i]);
+            for by in 0..ny {
+                for bx in 0..nx {
+                    let (cx0, cx1) = (grid.x0 + bx as f64 * grid.bw, grid.x0 + (bx + 1) as f64 * grid.bw);
+                    let (cy0, cy1) = (grid.y0 + by as f64 * grid.bh, grid.y0 + (by + 1) as f64 * grid.bh);
+                    let (ox, oy) = (xh.min(cx1) - xl.max(cx0), yh.min(cy1) - yl.max(cy0));
+                    if s != 0.0 && ox > 0.0 && oy > 0.0 {
+                        naive[by * nx + bx] += ox * oy * s;
+                    }
+                }
+            }
+        }
+        for (k, ((p, q), r)) in a.iter().zip(&b).zip(&naive).enumerate() {
+            prop_assert_eq!(p.to_bits(), q.to_bits(), "bin {}: {} vs {}", k, p, q);
+            prop_assert_eq!(p.to_bits(), r.to_bits(), "bin {}: {} vs naive {}", k, p, r);
+        }
+    }
+}
+
 #[test]
 fn density_gradient_matches_finite_differences_of_the_energy() {
     // A few large objects (many bins each) and some small ones on a 64 × 64 grid.

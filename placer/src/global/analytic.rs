@@ -260,6 +260,7 @@ struct Problem<'a> {
     ngy: Vec<f64>,
     wa: WaScratch,
     map: Vec<f64>,
+    mov_map: Vec<f64>,
     psi: Vec<f64>,
     ex: Vec<f64>,
     ey: Vec<f64>,
@@ -321,8 +322,11 @@ impl Problem<'_> {
         // Density of the real movable objects first (for the overflow), then the fillers.
         let m = self.mov.len();
         self.map.clone_from(&self.fixed_map);
-        let mut mov_map = vec![0.0; self.map.len()];
-        self.charges.scatter(&self.grid, px, py, 0..m, &mut mov_map);
+        let mut mov_map = std::mem::take(&mut self.mov_map);
+        mov_map.clear();
+        mov_map.resize(self.map.len(), 0.0);
+        self.charges
+            .scatter_banded(&self.grid, px, py, 0..m, &mut mov_map);
         out.overflow = mov_map
             .iter()
             .zip(&self.free)
@@ -332,8 +336,9 @@ impl Problem<'_> {
         for (t, a) in self.map.iter_mut().zip(&mov_map) {
             *t += a;
         }
+        self.mov_map = mov_map;
         self.charges
-            .scatter(&self.grid, px, py, m..self.objects(), &mut self.map);
+            .scatter_banded(&self.grid, px, py, m..self.objects(), &mut self.map);
         let inv = 1.0 / self.grid.bin_area();
         let rho: Vec<f64> = self.map.iter().map(|&q| q * inv).collect();
         self.poisson
@@ -559,6 +564,7 @@ pub fn global_place(
         ngy: vec![0.0; netlist.num_nodes()],
         wa: WaScratch::default(),
         map: Vec::new(),
+        mov_map: Vec::new(),
         psi: vec![0.0; bins * bins],
         ex: vec![0.0; bins * bins],
         ey: vec![0.0; bins * bins],

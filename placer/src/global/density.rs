@@ -14,9 +14,10 @@
 //! cell's charge in bin b), the force pushing the cell down the density slope.
 //!
 //! Cells narrower or lower than `√2` bins are stretched to `√2` bins with their density scaled
-//! down (ePlace's local smoothing), so every cell sees a smooth field. Charges are scattered
-//! sequentially in object order and gradients gathered in parallel: results do not depend on the
-//! number of threads.
+//! down (ePlace's local smoothing), so every cell sees a smooth field. Charges are scattered in
+//! object order into each bin (in parallel over fixed bands of bin rows, [`Charges::scatter_banded`],
+//! equal to the bit to the sequential [`Charges::scatter`]) and gradients gathered in parallel:
+//! results do not depend on the number of threads.
 
 use crate::global::{Xy, XyMut};
 use std::sync::Arc;
@@ -59,9 +60,25 @@ impl BinGrid {
         self.bw * self.bh
     }
 
-    /// Calls `f(bin, overlap_area)` for every bin a rectangle overlaps (clipped to the grid).
+    /// Calls `f(bin, overlap_area)` for every bin a rectangle overlaps (clipped to the grid),
+    /// bin rows bottom to top, bins left to right within a row.
     #[inline]
-    pub fn for_overlaps(&self, xl: f64, yl: f64, xh: f64, yh: f64, mut f: impl FnMut(usize, f64)) {
+    pub fn for_overlaps(&self, xl: f64, yl: f64, xh: f64, yh: f64, f: impl FnMut(usize, f64)) {
+        self.for_overlaps_in_rows(xl, yl, xh, yh, 0..self.ny, f);
+    }
+
+    /// [`BinGrid::for_overlaps`] limited to the bin rows `rows`: the same bins of those rows,
+    /// the same overlap areas to the bit, in the same order.
+    #[inline]
+    pub fn for_overlaps_in_rows(
+        &self,
+        xl: f64,
+        yl: f64,
+        xh: f64,
+        yh: f64,
+        rows: std::ops::Range<usize>,
+        mut f: impl FnMut(usize, f64),
+    ) {
         let gx1 = self.x0 + self.bw * self.nx as f64;
         let gy1 = self.y0 + self.bh * self.ny as f64;
         let (xl, xh) = (xl.max(self.x0), xh.min(gx1));
@@ -69,10 +86,28 @@ impl BinGrid {
         if xl >= xh || yl >= yh {
             return;
         }
-        let bx0 = (((xl - self.x0) / self.bw).floor() as usize).min(self.nx - 1);
-        let bx1 = (((xh - self.x0) / self.bw).ceil() as usize).clamp(bx0 + 1, self.nx);
-        let by0 = (((yl - self.y0) / self.bh).floor() as usize).min(self.ny - 1);
-        let by1 = (((yh - self.y0) / self.bh).ceil() as usize).clamp(by0 + 1, self.ny);
+        // The clipped offsets are ≥ 0: truncation is the floor (no libm call).
+        let bx0 = (((xl - self.x0) / self.bw) as usize).min(self.nx - 1);
+        let bx1 = ceil_usize((xh - self.x0) / self.bw).clamp(bx0 + 1, self.nx);
+        let by0 = (((yl - self.y0) / self.bh) as usize).min(self.ny - 1);
+        let by1 = ceil_usize((yh - self.y0) / self.bh).clamp(by0 + 1, self.ny);
+        let (by0, by1) = (by0.max(rows.start), by1.min(rows.end));
+        let ox_of = |bx: usize| {
+            let (cx0, cx1) = (
+                self.x0 + bx as f64 * self.bw,
+                self.x0 + (bx + 1) as f64 * self.bw,
+            );
+            xh.min(cx1) - xl.max(cx0)
+        };
+        // The x overlaps once per rectangle when it is a few bins wide (the usual case).
+        const FEW: usize = 16;
+        let mut ox = [0.0; FEW];
+        let few = bx1 - bx0 <= FEW;
+        if few {
+            for (k, bx) in (bx0..bx1).enumerate() {
+                ox[k] = ox_of(bx);
+            }
+        }
         for by in by0..by1 {
             let (cy0, cy1) = (
                 self.y0 + by as f64 * self.bh,
@@ -82,18 +117,30 @@ impl BinGrid {
             if oy <= 0.0 {
                 continue;
             }
-            for bx in bx0..bx1 {
-                let (cx0, cx1) = (
-                    self.x0 + bx as f64 * self.bw,
-                    self.x0 + (bx + 1) as f64 * self.bw,
-                );
-                let ox = xh.min(cx1) - xl.max(cx0);
-                if ox > 0.0 {
-                    f(by * self.nx + bx, ox * oy);
+            let row = by * self.nx;
+            if few {
+                for (k, &o) in ox[..bx1 - bx0].iter().enumerate() {
+                    if o > 0.0 {
+                        f(row + bx0 + k, o * oy);
+                    }
+                }
+            } else {
+                for bx in bx0..bx1 {
+                    let o = ox_of(bx);
+                    if o > 0.0 {
+                        f(row + bx, o * oy);
+                    }
                 }
             }
         }
     }
+}
+
+/// `⌈v⌉` of a non-negative `v` as an index (0 for NaN, as `as` gives).
+#[inline]
+fn ceil_usize(v: f64) -> usize {
+    let t = v as usize;
+    if (t as f64) < v { t + 1 } else { t }
 }
 
 /// The spectral Poisson solver of one grid size.
@@ -248,6 +295,10 @@ fn transpose(src: &[f64], dst: &mut [f64], cols: usize, rows: usize) {
     }
 }
 
+/// Bands of bin rows of [`Charges::scatter_banded`] (fixed, so the split never depends on the
+/// thread count; more bands than cores for balance).
+pub const SCATTER_BANDS: usize = 8;
+
 /// Movable charges over a bin grid: footprints (stretched) and their density scales.
 #[derive(Debug, Clone)]
 pub struct Charges {
@@ -306,6 +357,47 @@ impl Charges {
                 |b, a| map[b] += a * s,
             );
         }
+    }
+
+    /// [`Charges::scatter`] on both cores: the grid is cut into [`SCATTER_BANDS`] bands of bin
+    /// rows, each band adds the objects that reach it in object order, so every bin sums the
+    /// same terms in the same order as the sequential scatter: the map is identical to the bit,
+    /// for any number of threads.
+    pub fn scatter_banded(
+        &self,
+        grid: &BinGrid,
+        x: &[f64],
+        y: &[f64],
+        range: std::ops::Range<usize>,
+        map: &mut [f64],
+    ) {
+        let (nx, ny) = (grid.nx, grid.ny);
+        let band_rows = ny.div_ceil(SCATTER_BANDS).max(1);
+        map[..nx * ny]
+            .par_chunks_mut(band_rows * nx)
+            .enumerate()
+            .for_each(|(band, part)| {
+                let r0 = band * band_rows;
+                let r1 = (r0 + band_rows).min(ny);
+                // The band's bottom and top edges, computed as the bins' own edges are.
+                let (b_lo, b_hi) = (grid.y0 + r0 as f64 * grid.bh, grid.y0 + r1 as f64 * grid.bh);
+                let offset = r0 * nx;
+                for i in range.clone() {
+                    let s = self.scale[i];
+                    let (yl, yh) = (y[i] - self.half_h[i], y[i] + self.half_h[i]);
+                    if s == 0.0 || yh <= b_lo || yl >= b_hi {
+                        continue;
+                    }
+                    grid.for_overlaps_in_rows(
+                        x[i] - self.half_w[i],
+                        yl,
+                        x[i] + self.half_w[i],
+                        yh,
+                        r0..r1,
+                        |b, a| part[b - offset] += a * s,
+                    );
+                }
+            });
     }
 
     /// Energy gradient of each object at centres `pos` in the electric field `field` (per bin):
