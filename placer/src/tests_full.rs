@@ -271,6 +271,11 @@ fn poisson_solution_matches_direct_cosine_sums() {
     let rho: Vec<f64> = (0..nx * ny).map(|_| rng.random::<f64>()).collect();
     let (mut psi, mut ex, mut ey) = (vec![0.0; nx * ny], vec![0.0; nx * ny], vec![0.0; nx * ny]);
     p.solve(&rho, &mut psi, &mut ex, &mut ey);
+    // The field alone is the same field.
+    let (mut ex2, mut ey2) = (vec![0.0; nx * ny], vec![0.0; nx * ny]);
+    p.solve_field(&rho, &mut ex2, &mut ey2);
+    assert_eq!(ex, ex2);
+    assert_eq!(ey, ey2);
     let pi = std::f64::consts::PI;
     let xc = |i: usize| (i as f64 + 0.5) * w / nx as f64;
     let yc = |j: usize| (j as f64 + 0.5) * h / ny as f64;
@@ -394,6 +399,23 @@ proptest! {
         for (k, ((p, q), r)) in a.iter().zip(&b).zip(&naive).enumerate() {
             prop_assert_eq!(p.to_bits(), q.to_bits(), "bin {}: {} vs {}", k, p, q);
             prop_assert_eq!(p.to_bits(), r.to_bits(), "bin {}: {} vs naive {}", k, p, r);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The tiled parallel transpose is the transpose, for sizes that are not tile multiples.
+    #[test]
+    fn tiled_transpose_is_the_transpose(rows in 1usize..100, cols in 1usize..100) {
+        let src: Vec<f64> = (0..rows * cols).map(|k| k as f64).collect();
+        let mut dst = vec![f64::NAN; rows * cols];
+        crate::global::density::transpose(&src, &mut dst, cols, rows);
+        for r in 0..rows {
+            for c in 0..cols {
+                prop_assert_eq!(dst[c * rows + r], src[r * cols + c]);
+            }
         }
     }
 }

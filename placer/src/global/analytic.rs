@@ -261,7 +261,6 @@ struct Problem<'a> {
     wa: WaScratch,
     map: Vec<f64>,
     mov_map: Vec<f64>,
-    psi: Vec<f64>,
     ex: Vec<f64>,
     ey: Vec<f64>,
     dgx: Vec<f64>,
@@ -340,9 +339,12 @@ impl Problem<'_> {
         self.charges
             .scatter_banded(&self.grid, px, py, m..self.objects(), &mut self.map);
         let inv = 1.0 / self.grid.bin_area();
-        let rho: Vec<f64> = self.map.iter().map(|&q| q * inv).collect();
+        // The charge map becomes the density in place (it is rebuilt at the next evaluation).
+        for q in self.map.iter_mut() {
+            *q *= inv;
+        }
         self.poisson
-            .solve(&rho, &mut self.psi, &mut self.ex, &mut self.ey);
+            .solve_field(&self.map, &mut self.ex, &mut self.ey);
         self.dgx.resize(self.objects(), 0.0);
         self.dgy.resize(self.objects(), 0.0);
         self.charges.gradient(
@@ -565,7 +567,6 @@ pub fn global_place(
         wa: WaScratch::default(),
         map: Vec::new(),
         mov_map: Vec::new(),
-        psi: vec![0.0; bins * bins],
         ex: vec![0.0; bins * bins],
         ey: vec![0.0; bins * bins],
         dgx: Vec::new(),

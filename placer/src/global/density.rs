@@ -152,6 +152,9 @@ pub struct Poisson {
     dst_y: Arc<dyn TransformType2And3<f64>>,
     wu: Vec<f64>,
     wv: Vec<f64>,
+    /// The transposed grid of [`Poisson::along_y`] and the coefficients of a solve, kept
+    /// between calls (large grids: no allocation per iteration).
+    scratch: std::sync::Mutex<(Vec<f64>, Vec<f64>)>,
 }
 
 impl std::fmt::Debug for Poisson {
@@ -185,6 +188,7 @@ impl Poisson {
             wv: (0..grid.ny)
                 .map(|v| std::f64::consts::PI * v as f64 / h)
                 .collect(),
+            scratch: Default::default(),
         }
     }
 
@@ -211,8 +215,10 @@ impl Poisson {
 
     fn along_y(&self, data: &mut [f64], tr: Tr) {
         let (nx, ny) = (self.grid.nx, self.grid.ny);
-        let mut t = vec![0.0; nx * ny];
-        transpose(data, &mut t, nx, ny);
+        let mut guard = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        let t = &mut guard.0;
+        t.resize(nx * ny, 0.0);
+        transpose(data, t, nx, ny);
         let plan = match tr {
             Tr::Dst3 => &self.dst_y,
             _ => &self.dct_y,
@@ -225,16 +231,21 @@ impl Poisson {
                 Tr::Dst3 => plan.process_dst3_with_scratch(col, scratch),
             },
         );
-        transpose(&t, data, ny, nx);
+        transpose(t, data, ny, nx);
     }
 
     /// Cosine coefficients `a_uv` of `rho` (row-major `ny × nx`, `rho[v·nx + u]` layout for the
     /// result as well).
     pub fn coefficients(&self, rho: &[f64]) -> Vec<f64> {
-        let (nx, ny) = (self.grid.nx, self.grid.ny);
         let mut a = rho.to_vec();
-        self.along_x(&mut a, Tr::Dct2);
-        self.along_y(&mut a, Tr::Dct2);
+        self.coefficients_in_place(&mut a);
+        a
+    }
+
+    fn coefficients_in_place(&self, a: &mut [f64]) {
+        let (nx, ny) = (self.grid.nx, self.grid.ny);
+        self.along_x(a, Tr::Dct2);
+        self.along_y(a, Tr::Dct2);
         let norm = 1.0 / (nx * ny) as f64;
         for v in 0..ny {
             for u in 0..nx {
@@ -242,13 +253,30 @@ impl Poisson {
                 a[v * nx + u] *= c * norm;
             }
         }
-        a
     }
 
     /// Potential and field at the bin centres for density `rho` (row-major `ny × nx`).
     pub fn solve(&self, rho: &[f64], psi: &mut [f64], ex: &mut [f64], ey: &mut [f64]) {
+        self.solve_inner(rho, Some(psi), ex, ey);
+    }
+
+    /// The field alone (what the placer uses): the potential's two transforms skipped.
+    pub fn solve_field(&self, rho: &[f64], ex: &mut [f64], ey: &mut [f64]) {
+        self.solve_inner(rho, None, ex, ey);
+    }
+
+    fn solve_inner(
+        &self,
+        rho: &[f64],
+        mut psi: Option<&mut [f64]>,
+        ex: &mut [f64],
+        ey: &mut [f64],
+    ) {
         let (nx, ny) = (self.grid.nx, self.grid.ny);
-        let a = self.coefficients(rho);
+        let mut a = std::mem::take(&mut self.scratch.lock().unwrap_or_else(|e| e.into_inner()).1);
+        a.clear();
+        a.extend_from_slice(rho);
+        self.coefficients_in_place(&mut a);
         // DCT-III halves the first coefficient: double it (per axis) to sum the plain series.
         let d = |u: usize, v: usize| {
             (if u == 0 { 2.0 } else { 1.0 }) * (if v == 0 { 2.0 } else { 1.0 })
@@ -258,12 +286,16 @@ impl Poisson {
                 let k = v * nx + u;
                 let w2 = self.wu[u] * self.wu[u] + self.wv[v] * self.wv[v];
                 if u == 0 && v == 0 {
-                    psi[k] = 0.0;
+                    if let Some(psi) = psi.as_deref_mut() {
+                        psi[k] = 0.0;
+                    }
                     ex[k] = 0.0;
                     ey[k] = 0.0;
                     continue;
                 }
-                psi[k] = a[k] / w2 * d(u, v);
+                if let Some(psi) = psi.as_deref_mut() {
+                    psi[k] = a[k] / w2 * d(u, v);
+                }
                 // Sine series along x: coefficient u goes to DST-III input u − 1 (the last
                 // input is halved by DST-III; u = nx never occurs, so it stays 0).
                 if u >= 1 {
@@ -274,12 +306,15 @@ impl Poisson {
                 }
             }
         }
+        self.scratch.lock().unwrap_or_else(|e| e.into_inner()).1 = a;
         for v in 0..ny {
             ex[v * nx + nx - 1] = 0.0;
         }
         ey[(ny - 1) * nx..].fill(0.0);
-        self.along_x(psi, Tr::Dct3);
-        self.along_y(psi, Tr::Dct3);
+        if let Some(psi) = psi {
+            self.along_x(psi, Tr::Dct3);
+            self.along_y(psi, Tr::Dct3);
+        }
         self.along_x(ex, Tr::Dst3);
         self.along_y(ex, Tr::Dct3);
         self.along_x(ey, Tr::Dct3);
@@ -287,12 +322,29 @@ impl Poisson {
     }
 }
 
-fn transpose(src: &[f64], dst: &mut [f64], cols: usize, rows: usize) {
-    for r in 0..rows {
-        for c in 0..cols {
-            dst[c * rows + r] = src[r * cols + c];
-        }
-    }
+/// Side of the square tiles [`transpose`] copies through (a tile of each side fits in L1).
+const TILE: usize = 32;
+
+/// `dst` (`cols × rows`, row-major) = the transpose of `src` (`rows × cols`): bands of
+/// [`TILE`] destination rows in parallel, each copied tile by tile (a plain copy: the result
+/// does not depend on the split).
+pub(crate) fn transpose(src: &[f64], dst: &mut [f64], cols: usize, rows: usize) {
+    dst[..cols * rows]
+        .par_chunks_mut(TILE * rows)
+        .enumerate()
+        .for_each(|(band, out)| {
+            let c0 = band * TILE;
+            let c1 = (c0 + TILE).min(cols);
+            for r0 in (0..rows).step_by(TILE) {
+                let r1 = (r0 + TILE).min(rows);
+                for c in c0..c1 {
+                    let line = &mut out[(c - c0) * rows..(c - c0 + 1) * rows];
+                    for r in r0..r1 {
+                        line[r] = src[r * cols + c];
+                    }
+                }
+            }
+        });
 }
 
 /// Bands of bin rows of [`Charges::scatter_banded`] (fixed, so the split never depends on the
