@@ -326,6 +326,10 @@ impl NetlistBuilder {
         if let Some((c, r)) = fp.grid {
             crate::limits::check_grid(c as u64, r as u64).map_err(Error::Invalid)?;
         }
+        let mut pin_net = Vec::with_capacity(self.pin_node.len());
+        for (e, w) in self.net_pin_start.windows(2).enumerate() {
+            pin_net.extend(std::iter::repeat_n(NetId(e as u32), (w[1] - w[0]) as usize));
+        }
         Ok(Netlist {
             design: self.design,
             format: self.format,
@@ -344,6 +348,7 @@ impl NetlistBuilder {
             pin_dir: self.pin_dir,
             node_pin_start,
             node_pins,
+            pin_net,
             floorplan,
             name_to_node: self.name_to_node,
             extra: self.extra,

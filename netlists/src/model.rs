@@ -458,6 +458,8 @@ pub struct Netlist {
     pub(crate) pin_dir: Vec<PinDir>,
     pub(crate) node_pin_start: Vec<u32>,
     pub(crate) node_pins: Vec<PinId>,
+    /// Net of each pin (derived from `net_pin_start` at build time, for O(1) lookups).
+    pub(crate) pin_net: Vec<NetId>,
     pub(crate) floorplan: Floorplan,
     pub(crate) name_to_node: FxHashMap<String, NodeId>,
     pub(crate) extra: Extra,
@@ -563,10 +565,10 @@ impl Netlist {
         let e = self.node_pin_start[node.idx() + 1] as usize;
         &self.node_pins[s..e]
     }
-    /// Net of a pin (binary search in the CSR).
+    /// Net of a pin (a table derived from the CSR when the netlist was built).
+    #[inline]
     pub fn pin_net(&self, pin: PinId) -> NetId {
-        let i = self.net_pin_start.partition_point(|&s| s <= pin.0);
-        NetId(i as u32 - 1)
+        self.pin_net[pin.idx()]
     }
     /// Canvas and grid parameters.
     pub fn floorplan(&self) -> &Floorplan {

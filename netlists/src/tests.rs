@@ -11,7 +11,7 @@ use crate::ct::{read_ct, write_ct};
 use crate::graph::{GraphOptions, NetGraph};
 use crate::model::{CtRole, Extra};
 use crate::plc::write_plc;
-use crate::{Error, NodeId, NodeKind, Orientation, PinDir};
+use crate::{Error, NodeId, NodeKind, Orientation, PinDir, PinId};
 
 pub(crate) const TOY_AUX: &str = "RowBasedPlacement : t.nodes t.nets t.wts t.pl t.scl\n";
 pub(crate) const TOY_NODES: &str = "UCLA nodes 1.0\n# comment\n\nNumNodes : 4\nNumTerminals : 1\n\ta 2 4\n\tb 2 4\n\tm 10 20\n\tp 1 1 terminal\n";
@@ -156,6 +156,12 @@ fn bookshelf_toy_golden_model() {
     assert_eq!(n.net_name(), ["n0", "n1"]);
     assert_eq!(n.net_weight(), [2.0, 1.0]);
     assert_eq!(n.net_pin_start(), [0, 3, 5]);
+    assert_eq!(
+        (0..5)
+            .map(|p| n.pin_net(PinId(p)).idx())
+            .collect::<Vec<_>>(),
+        [0, 0, 0, 1, 1]
+    );
     assert_eq!(
         n.pin_node(),
         [NodeId(0), NodeId(1), NodeId(2), NodeId(2), NodeId(3)]
