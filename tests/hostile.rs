@@ -1006,6 +1006,23 @@ fn log_rows_without_times(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `train` on the fixtures of `d` into `out` with the resume tests' settings (deterministic,
+/// a checkpoint every update, seed 3), `updates` updates, resuming when `resume`.
+fn train_fixture(d: &Path, out: &Path, resume: bool, updates: u64) -> std::process::Command {
+    let mut c = macroplace();
+    c.args(substitute(
+        "train {ct} --plc {plc} --grid 6 --envs 2 --epochs 2 --minibatch 4 --device cpu \
+         --deterministic --checkpoint-every 1 --seed 3 --out {out}",
+        d,
+        out,
+    ))
+    .args(["--updates", &updates.to_string()]);
+    if resume {
+        c.arg("--resume");
+    }
+    c
+}
+
 #[test]
 fn training_killed_and_resumed_equals_the_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -1013,32 +1030,12 @@ fn training_killed_and_resumed_equals_the_uninterrupted_run() {
     write_fixtures(d);
     // About 17 ms an update here: long enough that every kill below lands mid-run.
     const UPDATES: u64 = 150;
-    let train = |out: &Path, resume: bool| {
-        let mut c = macroplace();
-        c.args(substitute(
-            "train {ct} --plc {plc} --grid 6 --envs 2 --epochs 2 --minibatch 4 --device cpu \
-             --deterministic --checkpoint-every 1 --seed 3 --out {out}",
-            d,
-            out,
-        ))
-        .args(["--updates", &UPDATES.to_string()]);
-        if resume {
-            c.arg("--resume");
-        }
-        c
-    };
+    let train = |out: &Path, resume: bool| train_fixture(d, out, resume, UPDATES);
     let whole = d.join("whole");
     train(&whole, false).run_ok();
     let killed = d.join("killed");
     // Two updates first (a checkpoint to resume from), then kills at random moments.
-    macroplace()
-        .args(substitute(
-            "train {ct} --plc {plc} --grid 6 --envs 2 --epochs 2 --minibatch 4 --device cpu \
-             --deterministic --checkpoint-every 1 --seed 3 --updates 2 --out {out}",
-            d,
-            &killed,
-        ))
-        .run_ok();
+    train_fixture(d, &killed, false, 2).run_ok();
     let mut rng = support::Rng(5);
     let mut interrupted = 0;
     for _ in 0..3 {
@@ -1187,20 +1184,7 @@ fn training_resumed_at_every_update_equals_the_uninterrupted_run() {
     let d = dir.path();
     write_fixtures(d);
     const UPDATES: u64 = 30;
-    let train = |out: &Path, resume: bool, updates: u64| {
-        let mut c = macroplace();
-        c.args(substitute(
-            "train {ct} --plc {plc} --grid 6 --envs 2 --epochs 2 --minibatch 4 --device cpu \
-             --deterministic --checkpoint-every 1 --seed 3 --out {out}",
-            d,
-            out,
-        ))
-        .args(["--updates", &updates.to_string()]);
-        if resume {
-            c.arg("--resume");
-        }
-        c
-    };
+    let train = |out: &Path, resume: bool, updates: u64| train_fixture(d, out, resume, updates);
     let whole = d.join("whole");
     train(&whole, false, UPDATES).run_ok();
     let chain = d.join("chain");
