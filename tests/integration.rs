@@ -669,6 +669,57 @@ fn google_macro_tiles_unit_test_values() {
 }
 
 #[test]
+fn observation_masks_equal_their_naive_definition_over_an_ariane133_episode() {
+    // The environment's observation (G = 128, random legal actions) against the definition:
+    // the position channel is the legal mask, the wire channel the wire values min–max
+    // normalised over the legal cells (1 elsewhere), at every step of a whole episode.
+    let d = read(
+        "ct/ariane133_ng45/netlist.pb.txt.gz",
+        Some("ct/ariane133_ng45/initial.plc"),
+    );
+    let params = placer::cost::CostParams::from_floorplan(d.netlist.floorplan());
+    let mut env =
+        placer::env::PlaceEnv::new(&d.netlist, &d.placement, &params, &Default::default());
+    env.reset();
+    let mut obs = placer::env::Observation::default();
+    let mut rng = Rng(7);
+    let mut steps = 0;
+    while !env.done() {
+        env.observe(&mut obs);
+        let cells = obs.rows * obs.cols;
+        let (legal, wire) = (env.legal().to_vec(), env.wire_values());
+        let (lo, hi) = (0..cells)
+            .filter(|&k| legal[k])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), k| {
+                (a.min(wire[k]), b.max(wire[k]))
+            });
+        let scale = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
+        for k in 0..cells {
+            assert_eq!(
+                obs.channels[k],
+                f32::from(u8::from(legal[k])),
+                "step {steps} cell {k}"
+            );
+            let want = if legal[k] {
+                ((wire[k] - lo) * scale) as f32
+            } else {
+                1.0
+            };
+            assert_eq!(obs.channels[cells + k], want, "step {steps} cell {k}");
+        }
+        let ok: Vec<usize> = (0..cells).filter(|&k| legal[k]).collect();
+        let a = if ok.is_empty() {
+            0
+        } else {
+            ok[rng.below(ok.len())]
+        };
+        env.step(a).unwrap();
+        steps += 1;
+    }
+    assert_eq!(steps, 133);
+}
+
+#[test]
 fn incremental_cost_tracks_full_evaluation_over_10000_steps_on_ariane133() {
     let d = read(
         "ct/ariane133_ng45/netlist.pb.txt.gz",

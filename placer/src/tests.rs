@@ -1617,7 +1617,7 @@ proptest! {
             let fresh = crate::macros::masks::position_mask(&nl, env.placement(), &placed, node, env.grid());
             prop_assert_eq!(env.legal(), &fresh[..], "step {}", t);
             let wire = crate::macros::masks::wire_mask(&nl, env.placement(), &placed, node, env.placement().orient[node.idx()], env.grid());
-            prop_assert_eq!(env.wire_values(), wire);
+            prop_assert_eq!(&env.wire_values(), &wire);
             env.observe(&mut obs);
             prop_assert_eq!(obs.channels.len(), opts.channels() * cells);
             // Live cost: the partial placement's proxy (present: all but the macros to come).
@@ -1632,9 +1632,17 @@ proptest! {
                 prop_assert_eq!(obs.channels[7 * cells + k], maps.density[[row, col]].clamp(0.0, 4.0) as f32);
             }
             prop_assert_eq!(obs.macro_node, node.0);
+            // The wire channel, naively: min–max normalised over the legal cells, 1 elsewhere.
+            let (lo, hi) = (0..cells).filter(|&k| fresh[k]).fold(
+                (f64::INFINITY, f64::NEG_INFINITY),
+                |(a, b), k| (a.min(wire[k]), b.max(wire[k])),
+            );
+            let scale = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
             for k in 0..cells {
                 prop_assert_eq!(obs.channels[k] == 1.0, fresh[k]);
                 prop_assert!((0.0..=1.0).contains(&obs.channels[cells + k]));
+                let want = if fresh[k] { ((wire[k] - lo) * scale) as f32 } else { 1.0 };
+                prop_assert_eq!(obs.channels[cells + k], want, "cell {}", k);
             }
             let legal: Vec<usize> = (0..cells).filter(|&k| fresh[k]).collect();
             let a = if legal.is_empty() { picks[t % picks.len()] as usize % cells } else { legal[picks[t % picks.len()] as usize % legal.len()] };

@@ -51,34 +51,19 @@ impl PlaceEnv<'_> {
             let (pos_out, wire_out) = out.split_at_mut(cells);
             // Min and max over legal cells of fx[c] + fy[r]: per row, the extremes of fx over
             // the row's legal cells, then + fy[r] (rounding is monotone, so this is exactly the
-            // extreme of the sums).
+            // extreme of the sums). The columns sorted by fx once: a row's extremes are its
+            // first and last legal columns in that order, usually a few probes from each end.
             let (fx, fy) = (&wire.fx, &wire.fy);
+            let mut by_fx: Vec<usize> = (0..cols).collect();
+            by_fx.sort_unstable_by(|&a, &b| fx[a].total_cmp(&fx[b]));
             let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
             for (r, row) in pos.chunks_exact(cols).enumerate() {
-                // Eight independent lanes and selects instead of branches (vectorisable).
-                let (mut lo8, mut hi8) = ([f64::INFINITY; 8], [f64::NEG_INFINITY; 8]);
-                let (pc, xc) = (row.chunks_exact(8), fx.chunks_exact(8));
-                let (pr, xr) = (pc.remainder(), xc.remainder());
-                for (p8, x8) in pc.zip(xc) {
-                    for i in 0..8 {
-                        let a = if p8[i] { x8[i] } else { f64::INFINITY };
-                        let b = if p8[i] { x8[i] } else { f64::NEG_INFINITY };
-                        lo8[i] = if a < lo8[i] { a } else { lo8[i] };
-                        hi8[i] = if b > hi8[i] { b } else { hi8[i] };
-                    }
-                }
-                for (&ok, &x) in pr.iter().zip(xr) {
-                    if ok {
-                        lo8[0] = lo8[0].min(x);
-                        hi8[0] = hi8[0].max(x);
-                    }
-                }
-                let rlo = lo8.iter().copied().fold(f64::INFINITY, f64::min);
-                let rhi = hi8.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                if rlo <= rhi {
-                    lo = lo.min(rlo + fy[r]);
-                    hi = hi.max(rhi + fy[r]);
-                }
+                let Some(&first) = by_fx.iter().find(|&&c| row[c]) else {
+                    continue;
+                };
+                let last = by_fx.iter().rev().find(|&&c| row[c]).unwrap_or(&first);
+                lo = lo.min(fx[first] + fy[r]);
+                hi = hi.max(fx[*last] + fy[r]);
             }
             let scale = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
             for (r, ((prow, wrow), row)) in pos_out
