@@ -672,7 +672,8 @@ fn google_macro_tiles_unit_test_values() {
 fn observation_masks_equal_their_naive_definition_over_an_ariane133_episode() {
     // The environment's observation (G = 128, random legal actions) against the definition:
     // the position channel is the legal mask, the wire channel the wire values min–max
-    // normalised over the legal cells (1 elsewhere), at every step of a whole episode.
+    // normalised over the legal cells (1 elsewhere), at every step of a whole episode; the wire
+    // values themselves against each trial position's HPWL increase every 16th step.
     let d = read(
         "ct/ariane133_ng45/netlist.pb.txt.gz",
         Some("ct/ariane133_ng45/initial.plc"),
@@ -706,6 +707,61 @@ fn observation_masks_equal_their_naive_definition_over_an_ariane133_episode() {
                 1.0
             };
             assert_eq!(obs.channels[cells + k], want, "step {steps} cell {k}");
+        }
+        // Every 16th step, the wire values against the HPWL increase of each trial position
+        // (the macro's nets, the pins of every node but the macros still to come).
+        if steps % 16 == 0 {
+            let nl = &d.netlist;
+            let node = env.order()[env.step_index()];
+            let mut placed = vec![true; nl.num_nodes()];
+            for &n in &env.order()[env.step_index()..] {
+                placed[n] = false;
+            }
+            let pl = env.placement();
+            let mut nets: Vec<usize> = nl
+                .pins_of_node(netlists::NodeId(node as u32))
+                .iter()
+                .map(|&p| nl.pin_net(p).idx())
+                .collect();
+            nets.sort_unstable();
+            nets.dedup();
+            let g = env.grid();
+            let grow = |b: &mut [f64; 4], x: f64, y: f64| {
+                *b = [b[0].min(x), b[1].max(x), b[2].min(y), b[3].max(y)];
+            };
+            let span = |b: &[f64; 4]| (b[1] - b[0]) + (b[3] - b[2]);
+            for k in (0..cells).step_by(7) {
+                let (cx, cy) = (g.cx(k % g.cols), g.cy(k / g.cols));
+                let mut want = 0.0;
+                for &net in &nets {
+                    let mut others = [f64::MAX, f64::MIN, f64::MAX, f64::MIN];
+                    let mut own = others;
+                    for q in nl.net_pins(netlists::NetId(net as u32)) {
+                        let m = nl.pin_node()[q].idx();
+                        if m == node {
+                            let (dx, dy) = pl.orient[node].rotate(nl.pin_dx()[q], nl.pin_dy()[q]);
+                            grow(&mut own, cx + dx, cy + dy);
+                        } else if placed[m] {
+                            let (x, y) = pl.pin_position(nl, netlists::PinId(q as u32));
+                            grow(&mut others, x, y);
+                        }
+                    }
+                    let mut with = others;
+                    grow(&mut with, own[0], own[2]);
+                    grow(&mut with, own[1], own[3]);
+                    let before = if others[0] <= others[1] {
+                        span(&others)
+                    } else {
+                        0.0
+                    };
+                    want += nl.net_weight()[net] * (span(&with) - before);
+                }
+                assert!(
+                    (wire[k] - want).abs() <= 1e-9 * want.abs().max(1.0),
+                    "step {steps} cell {k}: {} vs {want}",
+                    wire[k]
+                );
+            }
         }
         let ok: Vec<usize> = (0..cells).filter(|&k| legal[k]).collect();
         let a = if ok.is_empty() {

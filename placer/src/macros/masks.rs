@@ -304,6 +304,7 @@ pub fn wire_terms(
     out.fy.clear();
     out.fy.resize(rows, 0.0);
     let (fx, fy) = (&mut out.fx, &mut out.fy);
+    let (mut hx, mut hy) = (Hinges::default(), Hinges::default());
     // Nets of the node, each once, with the node's own pin offset extents on it.
     let mut seen: Vec<usize> = Vec::new();
     for &p in netlist.pins_of_node(node) {
@@ -341,18 +342,88 @@ pub fn wire_terms(
             }
         }
         let w = netlist.net_weight()[net];
-        let inc = |b0: f64, b1: f64, o0: f64, o1: f64, v: f64| {
-            if b0 > b1 {
-                o1 - o0
-            } else {
-                (b1.max(v + o1) - b0.min(v + o0)) - (b1 - b0)
-            }
-        };
-        for (c, f) in fx.iter_mut().enumerate() {
-            *f += w * inc(bx0, bx1, ox0, ox1, grid.cx(c));
+        hx.add(w, bx0, bx1, ox0, ox1);
+        hy.add(w, by0, by1, oy0, oy1);
+    }
+    hx.write(grid.x0, grid.cell_w, fx);
+    hy.write(grid.y0, grid.cell_h, fy);
+}
+
+/// One axis of [`wire_terms`]: the sum over the node's nets of each net's HPWL increase along
+/// the axis as a function of the node's centre `v`. With the other placed pins spanning
+/// `[b0, b1]` and the node's own pins at offsets `[o0, o1]`, a net adds
+/// `(max(b1, v + o1) − min(b0, v + o0)) − (b1 − b0) = max(0, v − (b1 − o1)) + max(0, (b0 − o0) − v)`:
+/// two hinges (or the constant `o1 − o0` when no other pin is placed). The sum over all nets at
+/// every grid centre comes from prefix sums of the hinges' weights and weighted positions, in
+/// O(nets + cells) instead of O(nets × cells). `tests::masks_equal_brute_force` checks it
+/// against the HPWL of every trial position.
+#[derive(Debug, Default)]
+struct Hinges {
+    /// Constant part.
+    k: f64,
+    /// `(position, weight)` of hinges rising to the right: `w · max(0, v − a)`.
+    up: Vec<(f64, f64)>,
+    /// `(position, weight)` of hinges rising to the left: `w · max(0, d − v)`.
+    down: Vec<(f64, f64)>,
+}
+
+impl Hinges {
+    fn add(&mut self, w: f64, b0: f64, b1: f64, o0: f64, o1: f64) {
+        if b0 > b1 {
+            self.k += w * (o1 - o0);
+        } else {
+            self.up.push((b1 - o1, w));
+            self.down.push((b0 - o0, w));
         }
-        for (r, f) in fy.iter_mut().enumerate() {
-            *f += w * inc(by0, by1, oy0, oy1, grid.cy(r));
+    }
+
+    /// The sum at the centres `v_c = origin + (c + 0.5) · step` (as [`MaskGrid::cx`] computes
+    /// them), written into `out` (one value per centre).
+    fn write(&self, origin: f64, step: f64, out: &mut [f64]) {
+        let n = out.len();
+        let at = |c: usize| origin + (c as f64 + 0.5) * step;
+        // The first centre strictly right of `a` (n when none), and the last strictly left of
+        // `d` (plus one; 0 when none): a first guess by division, then exact by comparison.
+        let first_right = |a: f64| {
+            let mut c = (((a - origin) / step - 0.5).floor() + 1.0).clamp(0.0, n as f64) as usize;
+            while c > 0 && at(c - 1) > a {
+                c -= 1;
+            }
+            while c < n && at(c) <= a {
+                c += 1;
+            }
+            c
+        };
+        // Buckets: (weight, weight × position) of the up hinges turning on at each centre, and
+        // of the down hinges turning off after each centre.
+        let mut up = vec![(0.0, 0.0); n + 1];
+        for &(a, w) in &self.up {
+            let e = &mut up[first_right(a)];
+            e.0 += w;
+            e.1 += w * a;
+        }
+        let mut down = vec![(0.0, 0.0); n + 1];
+        for &(d, w) in &self.down {
+            // Active at the centres left of d: c < first centre ≥ d.
+            let mut c = first_right(d);
+            while c > 0 && at(c - 1) >= d {
+                c -= 1;
+            }
+            let e = &mut down[c];
+            e.0 += w;
+            e.1 += w * d;
+        }
+        let (mut wu, mut su) = (0.0, 0.0);
+        for (c, o) in out.iter_mut().enumerate() {
+            wu += up[c].0;
+            su += up[c].1;
+            *o = self.k + (at(c) * wu - su);
+        }
+        let (mut wd, mut sd) = (0.0, 0.0);
+        for c in (0..n).rev() {
+            wd += down[c + 1].0;
+            sd += down[c + 1].1;
+            out[c] += sd - at(c) * wd;
         }
     }
 }
