@@ -1184,13 +1184,12 @@ fn training_resumed_at_every_update_equals_the_uninterrupted_run() {
     let d = dir.path();
     write_fixtures(d);
     const UPDATES: u64 = 30;
-    let train = |out: &Path, resume: bool, updates: u64| train_fixture(d, out, resume, updates);
     let whole = d.join("whole");
-    train(&whole, false, UPDATES).run_ok();
+    train_fixture(d, &whole, false, UPDATES).run_ok();
     let chain = d.join("chain");
-    train(&chain, false, 1).run_ok();
+    train_fixture(d, &chain, false, 1).run_ok();
     for n in 2..=UPDATES {
-        train(&chain, true, n).run_ok();
+        train_fixture(d, &chain, true, n).run_ok();
     }
     let side = |dir: &Path| support::json_file(&dir.join("policy.json"));
     let (a, b) = (side(&whole), side(&chain));
