@@ -1,5 +1,6 @@
 //! `macroplace place`: turns the arguments into a flow's options, runs the flow
-//! ([`placer::macros::flow`], [`policies::search`], [`placer::full`]), and hands the typed
+//! ([`placer::macros::flow`], the policy's search through [`crate::PolicyCommands`],
+//! [`placer::full`]), and hands the typed
 //! [`Report`] to the one writer ([`crate::output`]). [`run`] is the same job for `compare`,
 //! which calls it directly.
 
@@ -258,7 +259,7 @@ pub struct Outcome {
 }
 
 /// Runs `place`: reads the input, runs the flow, writes every output, prints a summary.
-pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
+pub(crate) fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
     let (d, parse_secs) = read_scored(input, cost)?;
     let params = if clusters(args) {
         cost.params_clustering(&d.netlist)?
@@ -300,7 +301,7 @@ pub fn place(input: &Input, cost: &CostArgs, args: &PlaceArgs) -> Result<()> {
 }
 
 /// Runs the flow `args` asks for on `design` and reports it (nothing is written).
-pub fn run(
+pub(crate) fn run(
     design: &netlists::Design,
     params: &CostParams,
     args: &PlaceArgs,
@@ -482,57 +483,19 @@ fn run_macro_flow(
     };
     let mut search_report = None;
     let result = if rl {
-        let choice: policies::DeviceChoice = args
-            .device
-            .parse()
-            .map_err(|e| crate::bad_arg(format!("--device: {e}")))?;
-        let device = policies::resolve_device(choice)?;
-        let dir = args
-            .policy
-            .as_ref()
-            .context("--method rl needs --policy DIR")?;
-        // A checkpoint that cannot be read or used is bad input (exit 2), said before any work.
-        let side = policies::train::read_sidecar(dir)
-            .map_err(|e| crate::bad_arg(format!("--policy: {e}")))?;
-        // Without refinement, leave time for the cluster stages (about 3 s per 100k polish
-        // moves on ariane133), at most half the budget.
-        let reserve = (0.5 + 3e-5 * args.cluster_moves as f64).min(0.5 * time_limit);
-        let search_time = args
-            .search_time
-            .unwrap_or(if args.refine == RefineArg::None {
-                time_limit - reserve
-            } else {
-                0.25 * time_limit
-            });
-        let so = policies::search::SearchOptions {
-            grid: side.options.grid,
-            samples: args.samples,
-            beam: args.beam,
-            expand: args.expand.max(1),
-            seed: args.seed,
-            seconds: Some(search_time.min(time_limit)),
-            mcts: args.mcts,
-            mcts_expand: args.mcts_expand.max(1),
-            mcts_games: args.mcts_games.max(1),
-            policy_jumps: args.policy_jumps,
-        };
-        // The network is not shareable between threads: load it inside the pool.
-        let r = pool.install(|| -> Result<_> {
-            let (policy, _) = policies::train::load_policy(dir, device)
-                .map_err(|e| crate::bad_arg(format!("--policy: {e}")))?;
-            Ok(policies::search::place_rl(
-                &policy,
-                nl,
-                &d.placement,
-                params,
-                &so,
-                &opts,
-                &mut on_progress,
-            )?)
+        let r = crate::policy_hook::commands()?.place_rl(crate::RlRun {
+            args,
+            time_limit,
+            netlist: nl,
+            start: &d.placement,
+            params,
+            finish: &opts,
+            pool,
+            progress: &mut on_progress,
         });
         bar.finish_and_clear();
-        let (r, found) = r.with_context(|| "rl placement failed")?;
-        search_report = Some(found.report(dir, &side, &policies::device::describe(device), &so));
+        let (r, found) = r?;
+        search_report = Some(found);
         r
     } else {
         let r = pool.install(|| {

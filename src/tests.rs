@@ -119,6 +119,35 @@ fn exit_status_is_2_for_bad_input_and_1_otherwise() {
     assert_eq!(exit_status(&io), 1);
 }
 
+#[test]
+fn exactly_the_commands_that_use_the_policy_are_handed_to_the_policy_binary() {
+    let needs = |line: &str| {
+        let cli = Cli::try_parse_from(line.split_whitespace()).unwrap();
+        policy_hook::needs_policy(&cli.command)
+    };
+    for line in [
+        "macroplace train n.pb.txt --out o",
+        "macroplace eval-policy n.pb.txt --policy p",
+        "macroplace place n.pb.txt --method rl --policy p --out o",
+        "macroplace place n.pb.txt --flow full --macros rl --policy p --out o",
+        "macroplace compare n.pb.txt --methods sa,rl --policy p --out o",
+        "macroplace compare n.pb.txt --methods rl --policy p --out o",
+    ] {
+        assert!(needs(line), "{line}");
+    }
+    for line in [
+        "macroplace info n.pb.txt",
+        "macroplace eval n.pb.txt",
+        "macroplace place n.pb.txt --out o",
+        "macroplace place n.pb.txt --method sa --flow full --macros sa --out o",
+        "macroplace compare n.pb.txt --methods sa,ea,greedy,analytic --out o",
+        "macroplace cluster n.pb.txt --out o",
+        "macroplace generate --out o",
+    ] {
+        assert!(!needs(line), "{line}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fuzzing the option values: no string makes a value parser or the cost options panic, and
 // whatever is accepted is finite and in its documented range.

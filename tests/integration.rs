@@ -14,6 +14,22 @@ use netlists::{
 mod support;
 use support::*;
 
+/// `macroplace` does not load libtorch (0.25–0.28 s of static initialisers per process); the
+/// policy binary it hands `train`, `eval-policy` and `rl` runs to does.
+#[test]
+fn only_the_policy_binary_links_libtorch() {
+    let needed = |bin: &str| {
+        let out = std::process::Command::new("ldd").arg(bin).output().unwrap();
+        assert!(out.status.success(), "ldd {bin}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let plain = needed(env!("CARGO_BIN_EXE_macroplace"));
+    let policy = needed(env!("CARGO_BIN_EXE_macroplace-policy"));
+    assert!(plain.contains("libc.so"), "{plain}");
+    assert!(!plain.contains("torch"), "{plain}");
+    assert!(policy.contains("libtorch_cpu"), "{policy}");
+}
+
 #[test]
 fn ct_ariane133_counts_match_readme() {
     for plc_name in ["initial.plc", "legalized.plc"] {
