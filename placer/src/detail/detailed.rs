@@ -2,6 +2,12 @@
 //! shifts within the free space around a cell,
 //! and global moves into gaps (or swaps with equally wide cells) near a cell's optimal point;
 //! each accepted only when the exact HPWL of the nets involved falls.
+//!
+//! Global moves, most of the time, run on both cores: cells go in fixed chunks
+//! ([`MOVE_CHUNK`]); each cell's best move is found in parallel on the positions at its chunk's
+//! start (read-only, through [`Moving`]'s exact evaluation of a cell's nets), then the chunk's
+//! moves are committed in cell order, each re-checked (gap still free, exact HPWL still lower).
+//! The result is the same for any thread count.
 
 use netlists::model::Row;
 use netlists::{Netlist, Placement};
@@ -54,6 +60,7 @@ fn reorient(
     }
 }
 
+#[inline]
 fn nets_hpwl(netlist: &Netlist, off: &PinOffsets, pl: &Placement, nets: &[usize]) -> f64 {
     nets.iter()
         .map(|&net| crate::global::wirelength::net_hpwl_at(netlist, off, &pl.x, &pl.y, net))
@@ -346,6 +353,213 @@ struct Medians {
     ys: Vec<f64>,
 }
 
+/// One cell's nets with the bounding box of their *other* pins, so that the exact HPWL of those
+/// nets with the cell anywhere, in any orientation, costs O(the cell's pins) instead of a pass
+/// over every pin of every net. Each net's value is the same min/max over the same pins as
+/// [`nets_hpwl`]'s, summed in the same order, so every comparison comes out as it would with
+/// the cell really moved (tested against [`nets_hpwl`]).
+#[derive(Default)]
+struct Moving {
+    /// The cell.
+    n: usize,
+    /// Its nets, sorted.
+    nets: Vec<usize>,
+    /// Per net: x0, x1, y0, y1 of the pins on other nodes (empty: +∞, −∞).
+    boxes: Vec<[f64; 4]>,
+    /// The cell's pins: (index into `nets`, pin).
+    own: Vec<(usize, usize)>,
+    /// Scratch: per net, the box with the cell's pins added.
+    work: Vec<[f64; 4]>,
+    /// Scratch of [`Moving::swap_hpwl`]: the other cell's nets and per-net values.
+    m_nets: Vec<usize>,
+    before: Vec<f64>,
+    after: Vec<f64>,
+}
+
+const EMPTY_BOX: [f64; 4] = [
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+];
+
+/// `b` grown by the point (`px`, `py`).
+#[inline]
+fn add_point(b: &mut [f64; 4], px: f64, py: f64) {
+    b[0] = b[0].min(px);
+    b[1] = b[1].max(px);
+    b[2] = b[2].min(py);
+    b[3] = b[3].max(py);
+}
+
+/// A net's weighted HPWL from its pins' box (0 for a net without pins), as
+/// [`crate::global::wirelength::net_hpwl_at`] computes it.
+#[inline]
+fn box_hpwl(weight: f64, b: &[f64; 4]) -> f64 {
+    if b[1] >= b[0] {
+        weight * ((b[1] - b[0]) + (b[3] - b[2]))
+    } else {
+        0.0
+    }
+}
+
+/// Pin `p`'s offset on a node in orientation `o`, where `current` is the node's orientation in
+/// `off` (as [`reorient`] would set it).
+#[inline]
+fn offset_in(
+    netlist: &Netlist,
+    off: &PinOffsets,
+    p: usize,
+    current: netlists::Orientation,
+    o: netlists::Orientation,
+) -> (f64, f64) {
+    if o == current {
+        (off.dx[p], off.dy[p])
+    } else {
+        o.rotate(netlist.pin_dx()[p], netlist.pin_dy()[p])
+    }
+}
+
+impl Moving {
+    /// Prepares cell `n` (its nets, sorted, in `nets`) at its place in `placement`.
+    fn build(
+        &mut self,
+        netlist: &Netlist,
+        off: &PinOffsets,
+        placement: &Placement,
+        n: usize,
+        nets: &[usize],
+    ) {
+        let starts = netlist.net_pin_start();
+        self.n = n;
+        self.nets.clear();
+        self.nets.extend_from_slice(nets);
+        self.boxes.clear();
+        self.own.clear();
+        for (slot, &net) in nets.iter().enumerate() {
+            let mut b = EMPTY_BOX;
+            for p in starts[net] as usize..starts[net + 1] as usize {
+                let m = netlist.pin_node()[p].idx();
+                if m == n {
+                    self.own.push((slot, p));
+                } else {
+                    add_point(
+                        &mut b,
+                        placement.x[m] + off.dx[p],
+                        placement.y[m] + off.dy[p],
+                    );
+                }
+            }
+            self.boxes.push(b);
+        }
+    }
+
+    /// The centre of the cell's optimal region: the medians of the other pins' box ends over
+    /// its nets, or `None` when no net has another pin (what [`optimal_point`] computes).
+    fn optimal_point(&self, scratch: &mut Medians) -> Option<(f64, f64)> {
+        let Medians { xs, ys } = scratch;
+        xs.clear();
+        ys.clear();
+        for b in &self.boxes {
+            if b[1] >= b[0] {
+                xs.extend([b[0], b[1]]);
+                ys.extend([b[2], b[3]]);
+            }
+        }
+        if xs.is_empty() {
+            return None;
+        }
+        let k = xs.len() / 2;
+        let (_, &mut mx, _) = xs.select_nth_unstable_by(k, f64::total_cmp);
+        let (_, &mut my, _) = ys.select_nth_unstable_by(k, f64::total_cmp);
+        Some((mx, my))
+    }
+
+    /// The exact HPWL of the cell's nets with the cell centred at (`x`, `y`) in orientation
+    /// `o` (`current`: its orientation in `off`).
+    fn hpwl_at(
+        &mut self,
+        netlist: &Netlist,
+        off: &PinOffsets,
+        (x, y): (f64, f64),
+        current: netlists::Orientation,
+        o: netlists::Orientation,
+    ) -> f64 {
+        self.work.clear();
+        self.work.extend_from_slice(&self.boxes);
+        for &(slot, p) in &self.own {
+            let (dx, dy) = offset_in(netlist, off, p, current, o);
+            add_point(&mut self.work[slot], x + dx, y + dy);
+        }
+        let w = netlist.net_weight();
+        self.nets
+            .iter()
+            .zip(&self.work)
+            .map(|(&net, b)| box_hpwl(w[net], b))
+            .sum()
+    }
+
+    /// The exact HPWL of the nets of the cell and of `m` (`both`: their union, sorted) before
+    /// and after the two exchange places and orientations.
+    fn swap_hpwl(
+        &mut self,
+        netlist: &Netlist,
+        off: &PinOffsets,
+        placement: &Placement,
+        m: usize,
+        both: &[usize],
+    ) -> (f64, f64) {
+        let n = self.n;
+        let (on, om) = (placement.orient[n], placement.orient[m]);
+        let (nx, ny, mx, my) = (
+            placement.x[n],
+            placement.y[n],
+            placement.x[m],
+            placement.y[m],
+        );
+        nets_of(netlist, &[m], &mut self.m_nets);
+        let starts = netlist.net_pin_start();
+        let w = netlist.net_weight();
+        self.before.clear();
+        self.after.clear();
+        for &net in both {
+            if self.m_nets.binary_search(&net).is_err() {
+                // Only the cell's: its box of other pins holds.
+                let slot = self.nets.binary_search(&net).unwrap_or(0);
+                let (mut b0, mut b1) = (self.boxes[slot], self.boxes[slot]);
+                for &(s, p) in &self.own {
+                    if s == slot {
+                        add_point(&mut b0, nx + off.dx[p], ny + off.dy[p]);
+                        let (dx, dy) = offset_in(netlist, off, p, on, om);
+                        add_point(&mut b1, mx + dx, my + dy);
+                    }
+                }
+                self.before.push(box_hpwl(w[net], &b0));
+                self.after.push(box_hpwl(w[net], &b1));
+                continue;
+            }
+            let (mut b0, mut b1) = (EMPTY_BOX, EMPTY_BOX);
+            for p in starts[net] as usize..starts[net + 1] as usize {
+                let k = netlist.pin_node()[p].idx();
+                let (x, y) = (placement.x[k] + off.dx[p], placement.y[k] + off.dy[p]);
+                add_point(&mut b0, x, y);
+                if k == n {
+                    let (dx, dy) = offset_in(netlist, off, p, on, om);
+                    add_point(&mut b1, mx + dx, my + dy);
+                } else if k == m {
+                    let (dx, dy) = offset_in(netlist, off, p, om, on);
+                    add_point(&mut b1, nx + dx, ny + dy);
+                } else {
+                    add_point(&mut b1, x, y);
+                }
+            }
+            self.before.push(box_hpwl(w[net], &b0));
+            self.after.push(box_hpwl(w[net], &b1));
+        }
+        (self.before.iter().sum(), self.after.iter().sum())
+    }
+}
+
 /// Rows tried on each side of the optimal point's row (global moves).
 const ROW_REACH: usize = 6;
 /// Gaps (and equally wide cells) tried on each side of the optimal point in a segment.
@@ -363,8 +577,158 @@ struct RowSpace<'a> {
     row_segs: &'a [Vec<usize>],
 }
 
-/// Global moves: each cell tries the free gaps nearest its optimal point in the rows around it
-/// and moves to the best one when that lowers the exact HPWL. Returns the accepted moves.
+/// Cells whose global moves are proposed together on the same positions (in parallel), then
+/// committed one after another. Fixed, so the result never depends on the thread count.
+pub const MOVE_CHUNK: usize = 64;
+
+/// A cell's best global move, found on the positions at the start of its chunk.
+#[derive(Debug, Clone, Copy)]
+enum Proposal {
+    /// Into free space of segment `seg`, centred at (`x`, `y`).
+    Gap { seg: usize, x: f64, y: f64 },
+    /// Exchange places with the equally wide cell `m`.
+    Swap { m: usize },
+}
+
+/// Buffers of one thread's proposals.
+#[derive(Default)]
+struct Scratch {
+    nets: Vec<usize>,
+    both: Vec<usize>,
+    medians: Medians,
+    mv: Moving,
+}
+
+/// What global moves read: the row space, rows by height, each cell's segment and each
+/// segment's cells (left to right).
+struct MoveView<'a> {
+    space: RowSpace<'a>,
+    by_y: &'a [usize],
+    seg_of: &'a [usize],
+    seg_cells: &'a [Vec<usize>],
+}
+
+/// Cell `n`'s best global move on the current positions, if any lowers the exact HPWL: the
+/// free gaps nearest its optimal point in the rows around it, and swaps with the equally wide
+/// cells there. Reads only.
+fn propose(
+    view: &MoveView,
+    off: &PinOffsets,
+    placement: &Placement,
+    n: usize,
+    sc: &mut Scratch,
+) -> Option<Proposal> {
+    let RowSpace {
+        netlist,
+        rows,
+        segs,
+        row_segs,
+    } = view.space;
+    let (by_y, seg_of, seg_cells) = (view.by_y, view.seg_of, view.seg_cells);
+    let (nw, nh) = (netlist.node_width(), netlist.node_height());
+    let Scratch {
+        nets,
+        both,
+        medians,
+        mv,
+    } = sc;
+    let w = nw[n];
+    nets_of(netlist, &[n], nets);
+    mv.build(netlist, off, placement, n, nets);
+    let (tx, ty) = mv.optimal_point(medians)?;
+    let (ox, oy) = (placement.x[n], placement.y[n]);
+    if (ox - tx).abs() + (oy - ty).abs() < SKIP_NEAR * w {
+        return None;
+    }
+    let on = placement.orient[n];
+    let before = mv.hpwl_at(netlist, off, (ox, oy), on, on);
+    // Candidate rows: the nearest to the optimal point.
+    let k = by_y.partition_point(|&r| rows[r].y + rows[r].height / 2.0 < ty);
+    // Best: a move to a gap (HPWL after, segment, x, y) or a swap (gain, the cell).
+    let mut best: Option<(f64, usize, f64, f64)> = None;
+    let mut best_swap: Option<(f64, usize)> = None;
+    for &r in &by_y[k.saturating_sub(ROW_REACH)..(k + ROW_REACH).min(by_y.len())] {
+        // In a design row a cell takes the row's orientation.
+        let or = super::rows::row_orientation(netlist, &rows[r]).unwrap_or(on);
+        let y = rows[r].y + nh[n] / 2.0;
+        for &si in &row_segs[r] {
+            let s = segs[si];
+            if s.x1 < tx - 4.0 * w || s.x0 > tx + 4.0 * w {
+                continue;
+            }
+            let list = &seg_cells[si];
+            let sw = rows[r].site_width.max(1e-9);
+            let p = list.partition_point(|&m| placement.x[m] < tx);
+            for g in p.saturating_sub(GAP_REACH)..(p + GAP_REACH + 1).min(list.len() + 1) {
+                if let Some(&m) = list.get(g)
+                    && m != n
+                    && (nw[m] - w).abs() < 1e-9
+                {
+                    nets_of(netlist, &[n, m], both);
+                    // Each takes the other's row, and so its orientation.
+                    let (b0, b1) = mv.swap_hpwl(netlist, off, placement, m, both);
+                    let gain = b0 - b1;
+                    if gain > 1e-9 && best_swap.is_none_or(|b| gain > b.0) {
+                        best_swap = Some((gain, m));
+                    }
+                }
+                // Gap g lies between list[g - 1] and list[g].
+                let lo = if g == 0 {
+                    s.x0
+                } else {
+                    placement.x[list[g - 1]] + nw[list[g - 1]] / 2.0
+                };
+                let hi = if g == list.len() {
+                    s.x1
+                } else {
+                    placement.x[list[g]] - nw[list[g]] / 2.0
+                };
+                // The cell's own neighbours: its old place counts as free only once it leaves,
+                // which keeps this simple (it is skipped).
+                if hi - lo < w - 1e-9 || (si == seg_of[n] && (lo..=hi).contains(&ox)) {
+                    continue;
+                }
+                let left = s.x0 + ((fit(tx - w / 2.0, lo, hi - w) - s.x0) / sw + 1e-9).floor() * sw;
+                let left = if left < lo - 1e-9 { left + sw } else { left };
+                if left + w > hi + 1e-9 {
+                    continue;
+                }
+                let after = mv.hpwl_at(netlist, off, (left + w / 2.0, y), on, or);
+                if after < before - 1e-9 && best.is_none_or(|b| after < b.0) {
+                    best = Some((after, si, left + w / 2.0, y));
+                }
+            }
+        }
+    }
+    let move_gain = best.map_or(0.0, |b| before - b.0);
+    match (best_swap, best) {
+        (Some((gain, m)), _) if gain > move_gain => Some(Proposal::Swap { m }),
+        (_, Some((_, seg, x, y))) => Some(Proposal::Gap { seg, x, y }),
+        _ => None,
+    }
+}
+
+/// Whether `[x0, x1]` in segment `si` is free of cells other than `n` now.
+fn gap_is_free(
+    netlist: &Netlist,
+    placement: &Placement,
+    list: &[usize],
+    n: usize,
+    (x0, x1): (f64, f64),
+) -> bool {
+    let nw = netlist.node_width();
+    let p = list.partition_point(|&m| placement.x[m] < (x0 + x1) / 2.0);
+    let left = list[..p].iter().rev().find(|&&m| m != n);
+    let right = list[p..].iter().find(|&&m| m != n);
+    left.is_none_or(|&m| placement.x[m] + nw[m] / 2.0 <= x0 + 1e-9)
+        && right.is_none_or(|&m| placement.x[m] - nw[m] / 2.0 >= x1 - 1e-9)
+}
+
+/// Global moves: every cell's best move to a free gap near its optimal point or swap with an
+/// equally wide cell there ([`propose`]). Cells go in chunks of [`MOVE_CHUNK`]: a chunk's
+/// proposals are computed in parallel on the positions its start sees, then committed in cell
+/// order, each only if its gap is still free and it still lowers the exact HPWL on the positions
+/// the earlier commits left. Returns the accepted moves.
 fn global_moves(
     space: &RowSpace,
     off: &mut PinOffsets,
@@ -373,17 +737,15 @@ fn global_moves(
     report: &mut DetailReport,
     late: &dyn Fn() -> bool,
 ) -> usize {
+    use rayon::prelude::*;
     let RowSpace {
         netlist,
         rows,
         segs,
-        row_segs,
+        ..
     } = *space;
-    let (nw, nh) = (netlist.node_width(), netlist.node_height());
     let mut by_y: Vec<usize> = (0..rows.len()).collect();
     by_y.sort_by(|&a, &b| rows[a].y.total_cmp(&rows[b].y));
-    // A design row's orientation, which its cells take.
-    let row_orient = |r: usize| super::rows::row_orientation(netlist, &rows[r]);
     let mut seg_of = vec![usize::MAX; netlist.num_nodes()];
     for (si, list) in seg_cells.iter().enumerate() {
         for &n in list {
@@ -391,149 +753,166 @@ fn global_moves(
         }
     }
     let order: Vec<usize> = seg_cells.iter().flatten().copied().collect();
-    let mut nets = Vec::new();
-    let mut both = Vec::new();
-    let mut medians = Medians::default();
+    let mut sc = Scratch::default();
     let mut moves = 0;
-    let swaps_before = report.global_swaps;
-    for (i, n) in order.into_iter().enumerate() {
-        if i % 256 == 0 && late() {
+    let mut gap_moves = 0;
+    for chunk in order.chunks(MOVE_CHUNK) {
+        if late() {
             break;
         }
-        let w = nw[n];
-        nets_of(netlist, &[n], &mut nets);
-        let Some((tx, ty)) = optimal_point(netlist, off, placement, n, &nets, &mut medians) else {
-            continue;
+        let proposals: Vec<Option<Proposal>> = {
+            let view = MoveView {
+                space: *space,
+                by_y: &by_y,
+                seg_of: &seg_of,
+                seg_cells,
+            };
+            let (off, placement) = (&*off, &*placement);
+            chunk
+                .par_iter()
+                .map_init(Scratch::default, |sc, &n| {
+                    propose(&view, off, placement, n, sc)
+                })
+                .collect()
         };
-        let (ox, oy) = (placement.x[n], placement.y[n]);
-        if (ox - tx).abs() + (oy - ty).abs() < SKIP_NEAR * w {
-            continue;
-        }
-        let before = nets_hpwl(netlist, off, placement, &nets);
-        // Candidate rows: the three nearest to the optimal point.
-        let k = by_y.partition_point(|&r| rows[r].y + rows[r].height / 2.0 < ty);
-        // Best gain: a move to a gap (segment, gap index, x, y) or a swap with an equally wide
-        // cell (the cell).
-        let mut best: Option<(f64, usize, usize, f64, f64)> = None;
-        let mut best_swap: Option<(f64, usize)> = None;
-        let on = placement.orient[n];
-        for &r in &by_y[k.saturating_sub(ROW_REACH)..(k + ROW_REACH).min(by_y.len())] {
-            // In a DEF row a cell takes the row's orientation (its power rails).
-            let or = row_orient(r).unwrap_or(on);
-            let y = rows[r].y + nh[n] / 2.0;
-            for &si in &row_segs[r] {
-                let s = segs[si];
-                if s.x1 < tx - 4.0 * w || s.x0 > tx + 4.0 * w {
-                    continue;
+        for (&n, prop) in chunk.iter().zip(proposals) {
+            let Some(prop) = prop else { continue };
+            let on = placement.orient[n];
+            let (ox, oy) = (placement.x[n], placement.y[n]);
+            match prop {
+                Proposal::Swap { m } => {
+                    nets_of(netlist, &[n], &mut sc.nets);
+                    sc.mv.build(netlist, off, placement, n, &sc.nets);
+                    nets_of(netlist, &[n, m], &mut sc.both);
+                    let (b0, b1) = sc.mv.swap_hpwl(netlist, off, placement, m, &sc.both);
+                    if b0 - b1 <= 1e-9 {
+                        continue;
+                    }
+                    let (sn, sm) = (seg_of[n], seg_of[m]);
+                    // Both slots first (they may be in the same list), then exchange.
+                    let pn = seg_cells[sn].iter().position(|&c| c == n);
+                    let pm = seg_cells[sm].iter().position(|&c| c == m);
+                    if let (Some(pn), Some(pm)) = (pn, pm) {
+                        seg_cells[sn][pn] = m;
+                        seg_cells[sm][pm] = n;
+                    }
+                    seg_of[n] = sm;
+                    seg_of[m] = sn;
+                    let (mx, my, om) = (placement.x[m], placement.y[m], placement.orient[m]);
+                    placement.x[m] = ox;
+                    placement.y[m] = oy;
+                    placement.x[n] = mx;
+                    placement.y[n] = my;
+                    reorient(netlist, off, placement, n, om);
+                    reorient(netlist, off, placement, m, on);
+                    report.global_swaps += 1;
+                    moves += 1;
                 }
-                let list = &seg_cells[si];
-                let sw = rows[r].site_width.max(1e-9);
-                let p = list.partition_point(|&m| placement.x[m] < tx);
-                for g in p.saturating_sub(GAP_REACH)..(p + GAP_REACH + 1).min(list.len() + 1) {
-                    if let Some(&m) = list.get(g)
-                        && m != n
-                        && (nw[m] - w).abs() < 1e-9
-                    {
-                        nets_of(netlist, &[n, m], &mut both);
-                        let b0 = nets_hpwl(netlist, off, placement, &both);
-                        let (mx, my, om) = (placement.x[m], placement.y[m], placement.orient[m]);
-                        placement.x[n] = mx;
-                        placement.y[n] = my;
-                        placement.x[m] = ox;
-                        placement.y[m] = oy;
-                        // Each takes the other's row, and so its orientation.
-                        reorient(netlist, off, placement, n, om);
-                        reorient(netlist, off, placement, m, on);
-                        let gain = b0 - nets_hpwl(netlist, off, placement, &both);
-                        placement.x[n] = ox;
-                        placement.y[n] = oy;
-                        placement.x[m] = mx;
-                        placement.y[m] = my;
-                        reorient(netlist, off, placement, n, on);
-                        reorient(netlist, off, placement, m, om);
-                        if gain > 1e-9 && best_swap.is_none_or(|b| gain > b.0) {
-                            best_swap = Some((gain, m));
-                        }
-                    }
-                    // Gap g lies between list[g - 1] and list[g].
-                    let lo = if g == 0 {
-                        s.x0
-                    } else {
-                        placement.x[list[g - 1]] + nw[list[g - 1]] / 2.0
-                    };
-                    let hi = if g == list.len() {
-                        s.x1
-                    } else {
-                        placement.x[list[g]] - nw[list[g]] / 2.0
-                    };
-                    // The cell's own neighbours: its old place counts as free only once it
-                    // leaves, which keeps this simple (it is skipped).
-                    if hi - lo < w - 1e-9 || (si == seg_of[n] && (lo..=hi).contains(&ox)) {
+                Proposal::Gap { seg, x, y } => {
+                    let w = netlist.node_width()[n];
+                    if !gap_is_free(
+                        netlist,
+                        placement,
+                        &seg_cells[seg],
+                        n,
+                        (x - w / 2.0, x + w / 2.0),
+                    ) {
                         continue;
                     }
-                    let left =
-                        s.x0 + ((fit(tx - w / 2.0, lo, hi - w) - s.x0) / sw + 1e-9).floor() * sw;
-                    let left = if left < lo - 1e-9 { left + sw } else { left };
-                    if left + w > hi + 1e-9 {
+                    let or =
+                        super::rows::row_orientation(netlist, &rows[segs[seg].row]).unwrap_or(on);
+                    nets_of(netlist, &[n], &mut sc.nets);
+                    sc.mv.build(netlist, off, placement, n, &sc.nets);
+                    let before = sc.mv.hpwl_at(netlist, off, (ox, oy), on, on);
+                    let after = sc.mv.hpwl_at(netlist, off, (x, y), on, or);
+                    if after >= before - 1e-9 {
                         continue;
                     }
-                    placement.x[n] = left + w / 2.0;
+                    let old = seg_of[n];
+                    if let Some(pos) = seg_cells[old].iter().position(|&m| m == n) {
+                        seg_cells[old].remove(pos);
+                    }
+                    let g = seg_cells[seg].partition_point(|&m| placement.x[m] < x);
+                    seg_cells[seg].insert(g, n);
+                    seg_of[n] = seg;
+                    placement.x[n] = x;
                     placement.y[n] = y;
                     reorient(netlist, off, placement, n, or);
-                    let after = nets_hpwl(netlist, off, placement, &nets);
-                    placement.x[n] = ox;
-                    placement.y[n] = oy;
-                    reorient(netlist, off, placement, n, on);
-                    if after < before - 1e-9 && best.is_none_or(|b| after < b.0) {
-                        best = Some((after, si, g, left + w / 2.0, y));
-                    }
+                    gap_moves += 1;
+                    moves += 1;
                 }
             }
         }
-        let move_gain = best.map_or(0.0, |b| before - b.0);
-        if let Some((gain, m)) = best_swap
-            && gain > move_gain
-        {
-            let (sn, sm) = (seg_of[n], seg_of[m]);
-            // Both slots first (they may be in the same list), then exchange.
-            let pn = seg_cells[sn].iter().position(|&c| c == n);
-            let pm = seg_cells[sm].iter().position(|&c| c == m);
-            if let (Some(pn), Some(pm)) = (pn, pm) {
-                seg_cells[sn][pn] = m;
-                seg_cells[sm][pm] = n;
+    }
+    report.moves += gap_moves;
+    moves
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlists::Orientation;
+    use proptest::prelude::*;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// [`Moving`] gives, to the bit, what moving the cells for real and summing
+        /// [`nets_hpwl`] gives: a cell anywhere in any orientation, two cells exchanging places
+        /// and orientations (nets shared or not), and the optimal point of [`optimal_point`];
+        /// nodes start in random orientations, so the pins' offsets are rotated.
+        #[test]
+        fn moving_evaluations_equal_moving_the_cells(seed in any::<u64>(), cells in 4usize..120) {
+            let (nl, mut pl) = crate::tests_full::design(seed, 8, 2, cells, false);
+            let mut rng = SmallRng::seed_from_u64(seed ^ 0x5eed);
+            for o in pl.orient.iter_mut() {
+                *o = Orientation::ALL[rng.random_range(0..8)];
             }
-            seg_of[n] = sm;
-            seg_of[m] = sn;
-            let (mx, my, om) = (placement.x[m], placement.y[m], placement.orient[m]);
-            placement.x[m] = ox;
-            placement.y[m] = oy;
-            placement.x[n] = mx;
-            placement.y[n] = my;
-            reorient(netlist, off, placement, n, om);
-            reorient(netlist, off, placement, m, on);
-            report.global_swaps += 1;
-            moves += 1;
-            continue;
-        }
-        if let Some((_, si, g, x, y)) = best {
-            let old = seg_of[n];
-            if let Some(pos) = seg_cells[old].iter().position(|&m| m == n) {
-                seg_cells[old].remove(pos);
+            let off = PinOffsets::new(&nl, &pl);
+            let nodes = nl.num_nodes();
+            let mut mv = Moving::default();
+            let (mut nets, mut both, mut medians) = (Vec::new(), Vec::new(), Medians::default());
+            for _ in 0..16 {
+                let n = rng.random_range(0..nodes);
+                nets_of(&nl, &[n], &mut nets);
+                mv.build(&nl, &off, &pl, n, &nets);
+                prop_assert_eq!(
+                    mv.optimal_point(&mut medians),
+                    optimal_point(&nl, &off, &pl, n, &nets, &mut medians)
+                );
+                let on = pl.orient[n];
+                prop_assert_eq!(
+                    mv.hpwl_at(&nl, &off, (pl.x[n], pl.y[n]), on, on).to_bits(),
+                    nets_hpwl(&nl, &off, &pl, &nets).to_bits()
+                );
+                // Anywhere, any orientation.
+                let (x, y) = (rng.random_range(-10.0..90.0), rng.random_range(-10.0..90.0));
+                let o = Orientation::ALL[rng.random_range(0..8)];
+                let (mut q, mut qo) = (pl.clone(), off.clone());
+                q.x[n] = x;
+                q.y[n] = y;
+                reorient(&nl, &mut qo, &mut q, n, o);
+                prop_assert_eq!(
+                    mv.hpwl_at(&nl, &off, (x, y), on, o).to_bits(),
+                    nets_hpwl(&nl, &qo, &q, &nets).to_bits()
+                );
+                // An exchange with another node (sharing nets or not).
+                let m = rng.random_range(0..nodes);
+                if m == n {
+                    continue;
+                }
+                nets_of(&nl, &[n, m], &mut both);
+                let (b0, b1) = mv.swap_hpwl(&nl, &off, &pl, m, &both);
+                let (mut q, mut qo) = (pl.clone(), off.clone());
+                let om = pl.orient[m];
+                (q.x[n], q.y[n], q.x[m], q.y[m]) = (pl.x[m], pl.y[m], pl.x[n], pl.y[n]);
+                reorient(&nl, &mut qo, &mut q, n, om);
+                reorient(&nl, &mut qo, &mut q, m, on);
+                prop_assert_eq!(b0.to_bits(), nets_hpwl(&nl, &off, &pl, &both).to_bits());
+                prop_assert_eq!(b1.to_bits(), nets_hpwl(&nl, &qo, &q, &both).to_bits());
             }
-            let g = if old == si {
-                seg_cells[si].partition_point(|&m| placement.x[m] < x)
-            } else {
-                g
-            };
-            seg_cells[si].insert(g, n);
-            seg_of[n] = si;
-            placement.x[n] = x;
-            placement.y[n] = y;
-            let o = row_orient(segs[si].row).unwrap_or(on);
-            reorient(netlist, off, placement, n, o);
-            moves += 1;
         }
     }
-    report.moves += moves - (report.global_swaps - swaps_before);
-    moves
 }

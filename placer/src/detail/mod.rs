@@ -13,7 +13,8 @@
 //!   free space around them, and global moves of a cell into a free gap near its optimal point
 //!   (the medians of its nets' other pins) in the rows around it, or swaps with an equally wide
 //!   cell there; each accepted only when the
-//!   exact HPWL of the nets involved falls; repeated for a few passes.
+//!   exact HPWL of the nets involved falls; repeated for a few passes. The global moves of a
+//!   chunk of cells are proposed in parallel and committed in order after a re-check.
 //! - **Tall cells** (double- and triple-height): legalized first, each to the nearest
 //!   site-aligned place free in every row it covers ([`tall`]); they then cut the segments of
 //!   the single-row cells, which Abacus and detailed placement move.
