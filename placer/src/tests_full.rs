@@ -540,7 +540,8 @@ proptest! {
         let off = PinOffsets::new(&nl, &pl);
         let mut window = c;
         let mut nets = Vec::new();
-        let changed = crate::detail::detailed::reorder3(&nl, &off, &mut pl, &mut window, &mut nets);
+        let mut big = crate::detail::detailed::BigNets::new(&nl, 0);
+        let changed = crate::detail::detailed::reorder3(&nl, &off, &mut pl, &mut window, &mut nets, &mut big);
         let after = hpwl(&pl);
         prop_assert!((after - best).abs() <= 1e-9 * before, "{} vs best {}", after, best);
         prop_assert!(!changed || after < before);

@@ -60,7 +60,7 @@ fn reorient(
     }
 }
 
-#[inline]
+#[cfg(test)]
 fn nets_hpwl(netlist: &Netlist, off: &PinOffsets, pl: &Placement, nets: &[usize]) -> f64 {
     nets.iter()
         .map(|&net| crate::global::wirelength::net_hpwl_at(netlist, off, &pl.x, &pl.y, net))
@@ -76,6 +76,137 @@ fn nets_of(netlist: &Netlist, nodes: &[usize], out: &mut Vec<usize>) {
     }
     out.sort_unstable();
     out.dedup();
+}
+
+/// Nets with more pins than this keep their exact bounding box between moves ([`BigNets`]):
+/// a flat design's clock net has ~20k pins, and every move of a cell on it would otherwise
+/// read them all.
+pub const BIG_NET: usize = 64;
+
+/// The exact bounding boxes of the large nets (more than [`BIG_NET`] pins) in the committed
+/// placement. A net whose moving pins all lie strictly inside its box, before and after a move,
+/// keeps that box, so its HPWL comes from the box instead of a pass over its pins. The value is
+/// the same min/max over the same pins as [`nets_hpwl`]'s, so every comparison is unchanged (a
+/// test runs detailed placement with every net large and with none, and gets the same bits).
+pub(crate) struct BigNets {
+    /// Per net: whether it is large.
+    big: Vec<bool>,
+    /// Per net: x0, x1, y0, y1 of all its pins (when `valid`).
+    boxes: Vec<[f64; 4]>,
+    /// Per net: whether `boxes` is that of the committed placement.
+    valid: Vec<bool>,
+}
+
+impl BigNets {
+    /// The nets of `netlist` with more than `min_pins` pins, no box computed yet.
+    pub(crate) fn new(netlist: &Netlist, min_pins: usize) -> BigNets {
+        let starts = netlist.net_pin_start();
+        let big: Vec<bool> = (0..netlist.num_nets())
+            .map(|e| (starts[e + 1] - starts[e]) as usize > min_pins)
+            .collect();
+        let n = big.len();
+        BigNets {
+            big,
+            boxes: vec![EMPTY_BOX; n],
+            valid: vec![false; n],
+        }
+    }
+
+    /// Computes the box of every large net among `nets` whose box is not valid.
+    fn refresh(&mut self, netlist: &Netlist, off: &PinOffsets, pl: &Placement, nets: &[usize]) {
+        let starts = netlist.net_pin_start();
+        for &e in nets {
+            if self.big[e] && !self.valid[e] {
+                let mut b = EMPTY_BOX;
+                for p in starts[e] as usize..starts[e + 1] as usize {
+                    let m = netlist.pin_node()[p].idx();
+                    add_point(&mut b, pl.x[m] + off.dx[p], pl.y[m] + off.dy[p]);
+                }
+                self.boxes[e] = b;
+                self.valid[e] = true;
+            }
+        }
+    }
+
+    /// The valid box of large net `e`, if any.
+    #[inline]
+    fn valid_box(&self, e: usize) -> Option<&[f64; 4]> {
+        (self.big[e] && self.valid[e]).then(|| &self.boxes[e])
+    }
+
+    /// Whether every pin of the nodes `moved` on net `e` lies strictly inside `b`, at the
+    /// committed position each entry gives and at its position in `pl`.
+    fn moved_inside(
+        netlist: &Netlist,
+        off: &PinOffsets,
+        pl: &Placement,
+        b: &[f64; 4],
+        e: usize,
+        moved: &[(usize, f64, f64)],
+    ) -> bool {
+        let inside = |x: f64, y: f64| x > b[0] && x < b[1] && y > b[2] && y < b[3];
+        moved.iter().all(|&(k, ox, oy)| {
+            netlist
+                .pins_of_node(netlists::NodeId(k as u32))
+                .iter()
+                .filter(|&&p| netlist.pin_net(p).idx() == e)
+                .all(|&p| {
+                    let (dx, dy) = (off.dx[p.idx()], off.dy[p.idx()]);
+                    inside(ox + dx, oy + dy) && inside(pl.x[k] + dx, pl.y[k] + dy)
+                })
+        })
+    }
+
+    /// After the nodes `moved` (committed positions before the move) moved to their positions
+    /// in `pl` (offsets unchanged): a large net keeps its box when their pins on it stayed
+    /// strictly inside, and is recomputed when next refreshed otherwise.
+    fn moved(
+        &mut self,
+        netlist: &Netlist,
+        off: &PinOffsets,
+        pl: &Placement,
+        moved: &[(usize, f64, f64)],
+    ) {
+        for &(k, _, _) in moved {
+            for &p in netlist.pins_of_node(netlists::NodeId(k as u32)) {
+                let e = netlist.pin_net(p).idx();
+                if let Some(b) = self.valid_box(e)
+                    && !Self::moved_inside(netlist, off, pl, b, e, moved)
+                {
+                    self.valid[e] = false;
+                }
+            }
+        }
+    }
+
+    /// Forgets the box of every large net of `nodes` (after a move that rotated pins).
+    fn invalidate(&mut self, netlist: &Netlist, nodes: &[usize]) {
+        for &k in nodes {
+            for &p in netlist.pins_of_node(netlists::NodeId(k as u32)) {
+                self.valid[netlist.pin_net(p).idx()] = false;
+            }
+        }
+    }
+}
+
+/// [`nets_hpwl`] of `nets` at the positions in `pl`, where only the nodes `moved` may differ
+/// from the committed placement (each with its committed position); a large net whose moved
+/// pins stayed strictly inside its valid box is read from the box. Bit-equal to [`nets_hpwl`].
+fn nets_hpwl_moved(
+    netlist: &Netlist,
+    off: &PinOffsets,
+    pl: &Placement,
+    nets: &[usize],
+    big: &BigNets,
+    moved: &[(usize, f64, f64)],
+) -> f64 {
+    let w = netlist.net_weight();
+    nets.iter()
+        .map(|&e| match big.valid_box(e) {
+            Some(b) if BigNets::moved_inside(netlist, off, pl, b, e, moved) => box_hpwl(w[e], b),
+            _ => crate::global::wirelength::net_hpwl_at(netlist, off, &pl.x, &pl.y, e),
+        })
+        .sum()
 }
 
 /// Relative HPWL gain below which a pass is the last (ibm01 and ibm03, seeds 1–2: passes 5–9 gain
@@ -94,6 +225,19 @@ pub fn detailed_place(
     passes: usize,
     deadline: Option<std::time::Instant>,
 ) -> DetailReport {
+    detailed_place_with(netlist, rows, placement, passes, deadline, BIG_NET)
+}
+
+/// [`detailed_place`] with nets of more than `big_net` pins kept as [`BigNets`].
+fn detailed_place_with(
+    netlist: &Netlist,
+    rows: &[Row],
+    placement: &mut Placement,
+    passes: usize,
+    deadline: Option<std::time::Instant>,
+    big_net: usize,
+) -> DetailReport {
+    let mut big = BigNets::new(netlist, big_net);
     let late = || deadline.is_some_and(|d| std::time::Instant::now() >= d);
     let mut off = PinOffsets::new(netlist, placement);
     let mut report = DetailReport {
@@ -149,11 +293,14 @@ pub fn detailed_place(
                 let left = placement.x[a] - nw[a] / 2.0;
                 let gap = (placement.x[b] - nw[b] / 2.0) - (left + nw[a]);
                 nets_of(netlist, &[a, b], &mut nets);
-                let before = nets_hpwl(netlist, &off, placement, &nets);
+                big.refresh(netlist, &off, placement, &nets);
                 let (oa, ob) = (placement.x[a], placement.x[b]);
+                let moved = [(a, oa, placement.y[a]), (b, ob, placement.y[b])];
+                let before = nets_hpwl_moved(netlist, &off, placement, &nets, &big, &moved);
                 placement.x[b] = left + nw[b] / 2.0;
                 placement.x[a] = left + nw[b] + gap + nw[a] / 2.0;
-                if nets_hpwl(netlist, &off, placement, &nets) < before - 1e-9 {
+                if nets_hpwl_moved(netlist, &off, placement, &nets, &big, &moved) < before - 1e-9 {
+                    big.moved(netlist, &off, placement, &moved);
                     list.swap(k, k + 1);
                     report.swaps += 1;
                     changed += 1;
@@ -164,7 +311,14 @@ pub fn detailed_place(
             }
             // Local reordering: the best order of every three neighbours in their span.
             for k in 0..list.len().saturating_sub(2) {
-                if reorder3(netlist, &off, placement, &mut list[k..k + 3], &mut nets) {
+                if reorder3(
+                    netlist,
+                    &off,
+                    placement,
+                    &mut list[k..k + 3],
+                    &mut nets,
+                    &mut big,
+                ) {
                     report.reorders += 1;
                     changed += 1;
                 }
@@ -188,8 +342,9 @@ pub fn detailed_place(
                 }
                 nets_of(netlist, &[n], &mut nets);
                 // Candidate: the x of the cell's optimal point.
+                big.refresh(netlist, &off, placement, &nets);
                 let Some((target, _)) =
-                    optimal_point(netlist, &off, placement, n, &nets, &mut medians)
+                    optimal_point(netlist, &off, placement, n, &nets, &mut medians, &big)
                 else {
                     continue;
                 };
@@ -203,9 +358,11 @@ pub fn detailed_place(
                 if (new - old).abs() < 1e-9 {
                     continue;
                 }
-                let before = nets_hpwl(netlist, &off, placement, &nets);
+                let moved = [(n, old, placement.y[n])];
+                let before = nets_hpwl_moved(netlist, &off, placement, &nets, &big, &moved);
                 placement.x[n] = new;
-                if nets_hpwl(netlist, &off, placement, &nets) < before - 1e-9 {
+                if nets_hpwl_moved(netlist, &off, placement, &nets, &big, &moved) < before - 1e-9 {
+                    big.moved(netlist, &off, placement, &moved);
                     report.shifts += 1;
                     changed += 1;
                 } else {
@@ -224,6 +381,7 @@ pub fn detailed_place(
             &mut off,
             placement,
             &mut seg_cells,
+            &mut big,
             &mut report,
             &late,
         );
@@ -257,6 +415,7 @@ pub(crate) fn reorder3(
     placement: &mut Placement,
     cells: &mut [usize],
     nets: &mut Vec<usize>,
+    big: &mut BigNets,
 ) -> bool {
     let nw = netlist.node_width();
     let c = [cells[0], cells[1], cells[2]];
@@ -268,7 +427,9 @@ pub(crate) fn reorder3(
     ];
     let old = c.map(|n| placement.x[n]);
     nets_of(netlist, &c, nets);
-    let before = nets_hpwl(netlist, off, placement, nets);
+    big.refresh(netlist, off, placement, nets);
+    let moved = [0, 1, 2].map(|k| (c[k], old[k], placement.y[c[k]]));
+    let before = nets_hpwl_moved(netlist, off, placement, nets, big, &moved);
     let lay = |placement: &mut Placement, order: &[usize; 3]| {
         let mut x = left;
         for (j, &i) in order.iter().enumerate() {
@@ -279,7 +440,7 @@ pub(crate) fn reorder3(
     let mut best: Option<(f64, [usize; 3])> = None;
     for order in &ORDERS3 {
         lay(placement, order);
-        let h = nets_hpwl(netlist, off, placement, nets);
+        let h = nets_hpwl_moved(netlist, off, placement, nets, big, &moved);
         if h < before - 1e-9 && best.is_none_or(|b| h < b.0) {
             best = Some((h, *order));
         }
@@ -287,6 +448,7 @@ pub(crate) fn reorder3(
     match best {
         Some((_, order)) => {
             lay(placement, &order);
+            big.moved(netlist, off, placement, &moved);
             for (j, &i) in order.iter().enumerate() {
                 cells[j] = c[i];
             }
@@ -310,12 +472,22 @@ fn optimal_point(
     n: usize,
     nets: &[usize],
     scratch: &mut Medians,
+    big: &BigNets,
 ) -> Option<(f64, f64)> {
     let starts = netlist.net_pin_start();
     let Medians { xs, ys } = scratch;
     xs.clear();
     ys.clear();
+    let here = [(n, placement.x[n], placement.y[n])];
     for &net in nets {
+        // A large net whose pins on `n` lie strictly inside its box: the other pins span it.
+        if let Some(b) = big.valid_box(net)
+            && BigNets::moved_inside(netlist, off, placement, b, net, &here)
+        {
+            xs.extend([b[0], b[1]]);
+            ys.extend([b[2], b[3]]);
+            continue;
+        }
         let (mut x0, mut x1, mut y0, mut y1) = (
             f64::INFINITY,
             f64::NEG_INFINITY,
@@ -429,6 +601,7 @@ impl Moving {
         placement: &Placement,
         n: usize,
         nets: &[usize],
+        big: &BigNets,
     ) {
         let starts = netlist.net_pin_start();
         self.n = n;
@@ -436,7 +609,20 @@ impl Moving {
         self.nets.extend_from_slice(nets);
         self.boxes.clear();
         self.own.clear();
+        let here = [(n, placement.x[n], placement.y[n])];
         for (slot, &net) in nets.iter().enumerate() {
+            // A large net whose pins on `n` lie strictly inside its box: the others span it.
+            if let Some(b) = big.valid_box(net)
+                && BigNets::moved_inside(netlist, off, placement, b, net, &here)
+            {
+                for &p in netlist.pins_of_node(netlists::NodeId(n as u32)) {
+                    if netlist.pin_net(p).idx() == net {
+                        self.own.push((slot, p.idx()));
+                    }
+                }
+                self.boxes.push(*b);
+                continue;
+            }
             let mut b = EMPTY_BOX;
             for p in starts[net] as usize..starts[net + 1] as usize {
                 let m = netlist.pin_node()[p].idx();
@@ -508,6 +694,7 @@ impl Moving {
         placement: &Placement,
         m: usize,
         both: &[usize],
+        big: &BigNets,
     ) -> (f64, f64) {
         let n = self.n;
         let (on, om) = (placement.orient[n], placement.orient[m]);
@@ -535,6 +722,25 @@ impl Moving {
                     }
                 }
                 self.before.push(box_hpwl(w[net], &b0));
+                self.after.push(box_hpwl(w[net], &b1));
+                continue;
+            }
+            let here = [(n, nx, ny), (m, mx, my)];
+            if let Some(b) = big.valid_box(net)
+                && BigNets::moved_inside(netlist, off, placement, b, net, &here)
+            {
+                // Both cells' pins strictly inside: the other pins span the box.
+                let mut b1 = *b;
+                for (k, (tx, ty), (from, to)) in [(n, (mx, my), (on, om)), (m, (nx, ny), (om, on))]
+                {
+                    for &p in netlist.pins_of_node(netlists::NodeId(k as u32)) {
+                        if netlist.pin_net(p).idx() == net {
+                            let (dx, dy) = offset_in(netlist, off, p.idx(), from, to);
+                            add_point(&mut b1, tx + dx, ty + dy);
+                        }
+                    }
+                }
+                self.before.push(box_hpwl(w[net], b));
                 self.after.push(box_hpwl(w[net], &b1));
                 continue;
             }
@@ -603,6 +809,7 @@ struct Scratch {
 /// segment's cells (left to right).
 struct MoveView<'a> {
     space: RowSpace<'a>,
+    big: &'a BigNets,
     by_y: &'a [usize],
     seg_of: &'a [usize],
     seg_cells: &'a [Vec<usize>],
@@ -634,7 +841,7 @@ fn propose(
     } = sc;
     let w = nw[n];
     nets_of(netlist, &[n], nets);
-    mv.build(netlist, off, placement, n, nets);
+    mv.build(netlist, off, placement, n, nets, view.big);
     let (tx, ty) = mv.optimal_point(medians)?;
     let (ox, oy) = (placement.x[n], placement.y[n]);
     if (ox - tx).abs() + (oy - ty).abs() < SKIP_NEAR * w {
@@ -666,7 +873,7 @@ fn propose(
                 {
                     nets_of(netlist, &[n, m], both);
                     // Each takes the other's row, and so its orientation.
-                    let (b0, b1) = mv.swap_hpwl(netlist, off, placement, m, both);
+                    let (b0, b1) = mv.swap_hpwl(netlist, off, placement, m, both, view.big);
                     let gain = b0 - b1;
                     if gain > 1e-9 && best_swap.is_none_or(|b| gain > b.0) {
                         best_swap = Some((gain, m));
@@ -734,10 +941,14 @@ fn global_moves(
     off: &mut PinOffsets,
     placement: &mut Placement,
     seg_cells: &mut [Vec<usize>],
+    big: &mut BigNets,
     report: &mut DetailReport,
     late: &dyn Fn() -> bool,
 ) -> usize {
     use rayon::prelude::*;
+    let all_nets: Vec<usize> = (0..space.netlist.num_nets())
+        .filter(|&e| big.big[e])
+        .collect();
     let RowSpace {
         netlist,
         rows,
@@ -760,9 +971,12 @@ fn global_moves(
         if late() {
             break;
         }
+        // Proposals read the large nets' boxes: every one valid for the chunk's start.
+        big.refresh(netlist, off, placement, &all_nets);
         let proposals: Vec<Option<Proposal>> = {
             let view = MoveView {
                 space: *space,
+                big,
                 by_y: &by_y,
                 seg_of: &seg_of,
                 seg_cells,
@@ -782,12 +996,15 @@ fn global_moves(
             match prop {
                 Proposal::Swap { m } => {
                     nets_of(netlist, &[n], &mut sc.nets);
-                    sc.mv.build(netlist, off, placement, n, &sc.nets);
+                    big.refresh(netlist, off, placement, &sc.nets);
+                    sc.mv.build(netlist, off, placement, n, &sc.nets, big);
                     nets_of(netlist, &[n, m], &mut sc.both);
-                    let (b0, b1) = sc.mv.swap_hpwl(netlist, off, placement, m, &sc.both);
+                    big.refresh(netlist, off, placement, &sc.both);
+                    let (b0, b1) = sc.mv.swap_hpwl(netlist, off, placement, m, &sc.both, big);
                     if b0 - b1 <= 1e-9 {
                         continue;
                     }
+                    big.invalidate(netlist, &[n, m]);
                     let (sn, sm) = (seg_of[n], seg_of[m]);
                     // Both slots first (they may be in the same list), then exchange.
                     let pn = seg_cells[sn].iter().position(|&c| c == n);
@@ -822,12 +1039,14 @@ fn global_moves(
                     let or =
                         super::rows::row_orientation(netlist, &rows[segs[seg].row]).unwrap_or(on);
                     nets_of(netlist, &[n], &mut sc.nets);
-                    sc.mv.build(netlist, off, placement, n, &sc.nets);
+                    big.refresh(netlist, off, placement, &sc.nets);
+                    sc.mv.build(netlist, off, placement, n, &sc.nets, big);
                     let before = sc.mv.hpwl_at(netlist, off, (ox, oy), on, on);
                     let after = sc.mv.hpwl_at(netlist, off, (x, y), on, or);
                     if after >= before - 1e-9 {
                         continue;
                     }
+                    big.invalidate(netlist, &[n]);
                     let old = seg_of[n];
                     if let Some(pos) = seg_cells[old].iter().position(|&m| m == n) {
                         seg_cells[old].remove(pos);
@@ -859,6 +1078,23 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
 
+        /// Detailed placement with every net kept as a [`BigNets`] box and with none gives the
+        /// same placement to the bit (the boxes only skip passes over pins whose result is
+        /// known).
+        #[test]
+        fn large_net_boxes_change_nothing(seed in any::<u64>(), cells in 20usize..300) {
+            let (nl, mut pl) = crate::tests_full::design(seed, 16, 4, cells, true);
+            let rows = crate::detail::rows_of(&nl);
+            crate::detail::legalize_cells(&nl, &rows, &mut pl).unwrap();
+            prop_assert!(crate::detail::check_cells(&nl, &rows, &pl).is_empty());
+            let (mut a, mut b) = (pl.clone(), pl.clone());
+            let ra = detailed_place_with(&nl, &rows, &mut a, 4, None, 0);
+            let rb = detailed_place_with(&nl, &rows, &mut b, 4, None, usize::MAX);
+            prop_assert_eq!(&a.x, &b.x);
+            prop_assert_eq!(&a.y, &b.y);
+            prop_assert_eq!(ra, rb);
+        }
+
         /// [`Moving`] gives, to the bit, what moving the cells for real and summing
         /// [`nets_hpwl`] gives: a cell anywhere in any orientation, two cells exchanging places
         /// and orientations (nets shared or not), and the optimal point of [`optimal_point`];
@@ -872,15 +1108,24 @@ mod tests {
             }
             let off = PinOffsets::new(&nl, &pl);
             let nodes = nl.num_nodes();
+            // With no large net, and with every net large (boxes valid).
+            let none = BigNets::new(&nl, usize::MAX);
+            let mut all = BigNets::new(&nl, 0);
+            all.refresh(&nl, &off, &pl, &(0..nl.num_nets()).collect::<Vec<_>>());
             let mut mv = Moving::default();
             let (mut nets, mut both, mut medians) = (Vec::new(), Vec::new(), Medians::default());
-            for _ in 0..16 {
+            for t in 0..32 {
+                let big = if t % 2 == 0 { &none } else { &all };
                 let n = rng.random_range(0..nodes);
                 nets_of(&nl, &[n], &mut nets);
-                mv.build(&nl, &off, &pl, n, &nets);
+                mv.build(&nl, &off, &pl, n, &nets, big);
+                let reference = optimal_point(&nl, &off, &pl, n, &nets, &mut medians, &none);
+                prop_assert_eq!(mv.optimal_point(&mut medians), reference);
+                prop_assert_eq!(optimal_point(&nl, &off, &pl, n, &nets, &mut medians, big), reference);
+                let here = [(n, pl.x[n], pl.y[n])];
                 prop_assert_eq!(
-                    mv.optimal_point(&mut medians),
-                    optimal_point(&nl, &off, &pl, n, &nets, &mut medians)
+                    nets_hpwl_moved(&nl, &off, &pl, &nets, big, &here).to_bits(),
+                    nets_hpwl(&nl, &off, &pl, &nets).to_bits()
                 );
                 let on = pl.orient[n];
                 prop_assert_eq!(
@@ -904,7 +1149,7 @@ mod tests {
                     continue;
                 }
                 nets_of(&nl, &[n, m], &mut both);
-                let (b0, b1) = mv.swap_hpwl(&nl, &off, &pl, m, &both);
+                let (b0, b1) = mv.swap_hpwl(&nl, &off, &pl, m, &both, big);
                 let (mut q, mut qo) = (pl.clone(), off.clone());
                 let om = pl.orient[m];
                 (q.x[n], q.y[n], q.x[m], q.y[m]) = (pl.x[m], pl.y[m], pl.x[n], pl.y[n]);
