@@ -5,7 +5,7 @@
 //!
 //! Global moves, most of the time, run on both cores: cells go in fixed chunks
 //! ([`MOVE_CHUNK`]); each cell's best move is found in parallel on the positions at its chunk's
-//! start (read-only, through [`Moving`]'s exact evaluation of a cell's nets), then the chunk's
+//! start (read-only, through `Moving`'s exact evaluation of a cell's nets), then the chunk's
 //! moves are committed in cell order, each re-checked (gap still free, exact HPWL still lower).
 //! The result is the same for any thread count.
 
@@ -40,7 +40,6 @@ pub struct DetailReport {
     pub hpwl_after: f64,
 }
 
-/// Exact weighted HPWL of `nets`.
 /// Sets `n`'s orientation to `o` and its pins' offsets with it.
 fn reorient(
     netlist: &Netlist,
@@ -78,7 +77,7 @@ fn nets_of(netlist: &Netlist, nodes: &[usize], out: &mut Vec<usize>) {
     out.dedup();
 }
 
-/// Nets with more pins than this keep their exact bounding box between moves ([`BigNets`]):
+/// Nets with more pins than this keep their exact bounding box between moves (`BigNets`):
 /// a flat design's clock net has ~20k pins, and every move of a cell on it would otherwise
 /// read them all.
 pub const BIG_NET: usize = 64;
@@ -86,7 +85,7 @@ pub const BIG_NET: usize = 64;
 /// The exact bounding boxes of the large nets (more than [`BIG_NET`] pins) in the committed
 /// placement. A net whose moving pins all lie strictly inside its box, before and after a move,
 /// keeps that box, so its HPWL comes from the box instead of a pass over its pins. The value is
-/// the same min/max over the same pins as [`nets_hpwl`]'s, so every comparison is unchanged (a
+/// the same min/max over the same pins as a pass over the net's pins, so every comparison is unchanged (a
 /// test runs detailed placement with every net large and with none, and gets the same bits).
 pub(crate) struct BigNets {
     /// Per net: whether it is large.
@@ -189,9 +188,10 @@ impl BigNets {
     }
 }
 
-/// [`nets_hpwl`] of `nets` at the positions in `pl`, where only the nodes `moved` may differ
+/// The exact weighted HPWL of `nets` at the positions in `pl`, where only the nodes `moved` may differ
 /// from the committed placement (each with its committed position); a large net whose moved
-/// pins stayed strictly inside its valid box is read from the box. Bit-equal to [`nets_hpwl`].
+/// pins stayed strictly inside its valid box is read from the box. Bit-equal to summing
+/// [`crate::global::wirelength::net_hpwl_at`] over `nets`.
 fn nets_hpwl_moved(
     netlist: &Netlist,
     off: &PinOffsets,
@@ -527,9 +527,9 @@ struct Medians {
 
 /// One cell's nets with the bounding box of their *other* pins, so that the exact HPWL of those
 /// nets with the cell anywhere, in any orientation, costs O(the cell's pins) instead of a pass
-/// over every pin of every net. Each net's value is the same min/max over the same pins as
-/// [`nets_hpwl`]'s, summed in the same order, so every comparison comes out as it would with
-/// the cell really moved (tested against [`nets_hpwl`]).
+/// over every pin of every net. Each net's value is the same min/max over the same pins as a
+/// pass over the net's pins gives, summed in the same order, so every comparison comes out as it would with
+/// the cell really moved (tested against moving it).
 #[derive(Default)]
 struct Moving {
     /// The cell.
@@ -915,7 +915,8 @@ fn propose(
     }
 }
 
-/// Whether `[x0, x1]` in segment `si` is free of cells other than `n` now.
+/// Whether `[x0, x1]` is free of cells other than `n` among a segment's cells `list` (left to
+/// right) now.
 fn gap_is_free(
     netlist: &Netlist,
     placement: &Placement,
