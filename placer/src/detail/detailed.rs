@@ -272,6 +272,7 @@ fn detailed_place_with(
     }
     let mut nets = Vec::new();
     let mut medians = Medians::default();
+    let mut mv = Moving::default();
     let mut last_hpwl = report.hpwl_before;
     for _ in 0..passes {
         if late() {
@@ -343,9 +344,8 @@ fn detailed_place_with(
                 nets_of(netlist, &[n], &mut nets);
                 // Candidate: the x of the cell's optimal point.
                 big.refresh(netlist, &off, placement, &nets);
-                let Some((target, _)) =
-                    optimal_point(netlist, &off, placement, n, &nets, &mut medians, &big)
-                else {
+                mv.build(netlist, &off, placement, n, &nets, &big);
+                let Some((target, _)) = mv.optimal_point(&mut medians) else {
                     continue;
                 };
                 let left = snap(fit(target - nw[n] / 2.0, lo, hi - nw[n]));
@@ -463,62 +463,7 @@ pub(crate) fn reorder3(
     }
 }
 
-/// The centre of a cell's optimal region: the medians of the other pins' bounding-box ends over
-/// its nets (x and y), or `None` when no net has another pin.
-fn optimal_point(
-    netlist: &Netlist,
-    off: &PinOffsets,
-    placement: &Placement,
-    n: usize,
-    nets: &[usize],
-    scratch: &mut Medians,
-    big: &BigNets,
-) -> Option<(f64, f64)> {
-    let starts = netlist.net_pin_start();
-    let Medians { xs, ys } = scratch;
-    xs.clear();
-    ys.clear();
-    let here = [(n, placement.x[n], placement.y[n])];
-    for &net in nets {
-        // A large net whose pins on `n` lie strictly inside its box: the other pins span it.
-        if let Some(b) = big.valid_box(net)
-            && BigNets::moved_inside(netlist, off, placement, b, net, &here)
-        {
-            xs.extend([b[0], b[1]]);
-            ys.extend([b[2], b[3]]);
-            continue;
-        }
-        let (mut x0, mut x1, mut y0, mut y1) = (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        );
-        for p in starts[net] as usize..starts[net + 1] as usize {
-            let m = netlist.pin_node()[p].idx();
-            if m != n {
-                let (px, py) = (placement.x[m] + off.dx[p], placement.y[m] + off.dy[p]);
-                x0 = x0.min(px);
-                x1 = x1.max(px);
-                y0 = y0.min(py);
-                y1 = y1.max(py);
-            }
-        }
-        if x1 >= x0 {
-            xs.extend([x0, x1]);
-            ys.extend([y0, y1]);
-        }
-    }
-    if xs.is_empty() {
-        return None;
-    }
-    let k = xs.len() / 2;
-    let (_, &mut mx, _) = xs.select_nth_unstable_by(k, f64::total_cmp);
-    let (_, &mut my, _) = ys.select_nth_unstable_by(k, f64::total_cmp);
-    Some((mx, my))
-}
-
-/// Buffers of [`optimal_point`], reused from cell to cell (no allocation per move).
+/// Buffers of [`Moving::optimal_point`], reused from cell to cell (no allocation per move).
 #[derive(Default)]
 struct Medians {
     xs: Vec<f64>,
@@ -641,7 +586,7 @@ impl Moving {
     }
 
     /// The centre of the cell's optimal region: the medians of the other pins' box ends over
-    /// its nets, or `None` when no net has another pin (what [`optimal_point`] computes).
+    /// its nets (x and y), or `None` when no net has another pin.
     fn optimal_point(&self, scratch: &mut Medians) -> Option<(f64, f64)> {
         let Medians { xs, ys } = scratch;
         xs.clear();
@@ -997,10 +942,9 @@ fn global_moves(
             match prop {
                 Proposal::Swap { m } => {
                     nets_of(netlist, &[n], &mut sc.nets);
-                    big.refresh(netlist, off, placement, &sc.nets);
-                    sc.mv.build(netlist, off, placement, n, &sc.nets, big);
                     nets_of(netlist, &[n, m], &mut sc.both);
                     big.refresh(netlist, off, placement, &sc.both);
+                    sc.mv.build(netlist, off, placement, n, &sc.nets, big);
                     let (b0, b1) = sc.mv.swap_hpwl(netlist, off, placement, m, &sc.both, big);
                     if b0 - b1 <= 1e-9 {
                         continue;
@@ -1076,6 +1020,43 @@ mod tests {
     use rand::rngs::SmallRng;
     use rand::{Rng, SeedableRng};
 
+    /// The naive optimal point: per net, one pass over the pins on nodes other than `n` for
+    /// their box; the medians of the boxes' ends.
+    fn optimal_point(
+        netlist: &Netlist,
+        off: &PinOffsets,
+        placement: &Placement,
+        n: usize,
+        nets: &[usize],
+    ) -> Option<(f64, f64)> {
+        let starts = netlist.net_pin_start();
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for &net in nets {
+            let mut b = EMPTY_BOX;
+            for p in starts[net] as usize..starts[net + 1] as usize {
+                let m = netlist.pin_node()[p].idx();
+                if m != n {
+                    add_point(
+                        &mut b,
+                        placement.x[m] + off.dx[p],
+                        placement.y[m] + off.dy[p],
+                    );
+                }
+            }
+            if b[1] >= b[0] {
+                xs.extend([b[0], b[1]]);
+                ys.extend([b[2], b[3]]);
+            }
+        }
+        if xs.is_empty() {
+            return None;
+        }
+        let k = xs.len() / 2;
+        let (_, &mut mx, _) = xs.select_nth_unstable_by(k, f64::total_cmp);
+        let (_, &mut my, _) = ys.select_nth_unstable_by(k, f64::total_cmp);
+        Some((mx, my))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -1098,7 +1079,7 @@ mod tests {
 
         /// [`Moving`] gives, to the bit, what moving the cells for real and summing
         /// [`nets_hpwl`] gives: a cell anywhere in any orientation, two cells exchanging places
-        /// and orientations (nets shared or not), and the optimal point of [`optimal_point`];
+        /// and orientations (nets shared or not), and the naive optimal point;
         /// nodes start in random orientations, so the pins' offsets are rotated.
         #[test]
         fn moving_evaluations_equal_moving_the_cells(seed in any::<u64>(), cells in 4usize..120) {
@@ -1120,9 +1101,10 @@ mod tests {
                 let n = rng.random_range(0..nodes);
                 nets_of(&nl, &[n], &mut nets);
                 mv.build(&nl, &off, &pl, n, &nets, big);
-                let reference = optimal_point(&nl, &off, &pl, n, &nets, &mut medians, &none);
-                prop_assert_eq!(mv.optimal_point(&mut medians), reference);
-                prop_assert_eq!(optimal_point(&nl, &off, &pl, n, &nets, &mut medians, big), reference);
+                prop_assert_eq!(
+                    mv.optimal_point(&mut medians),
+                    optimal_point(&nl, &off, &pl, n, &nets)
+                );
                 let here = [(n, pl.x[n], pl.y[n])];
                 prop_assert_eq!(
                     nets_hpwl_moved(&nl, &off, &pl, &nets, big, &here).to_bits(),
