@@ -356,17 +356,19 @@ fn poisson_solution_matches_direct_cosine_sums() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
 
-    /// The banded parallel scatter and the sequential one give the naive map (every object
-    /// against every bin) to the bit, on random
-    /// grids with objects small, wider than 16 bins, larger than the grid, partly or wholly
-    /// outside it.
+    /// The sequential scatter gives the naive map (every object against every bin) to the bit,
+    /// and the parallel scatter in parts gives the naive map with the parts' sums grouped as it
+    /// groups them (part 1 onto the given map, each later part summed apart and then added in
+    /// order), to the bit, on one thread and on three; on random grids with objects small, wider
+    /// than 16 bins, larger than the grid, partly or wholly outside it.
     #[test]
-    fn banded_scatter_equals_the_sequential_one(
+    fn scatter_in_parts_equals_the_naive_map(
         seed in any::<u64>(),
         nx in 1usize..40,
         ny in 1usize..40,
         n in 0usize..300,
     ) {
+        use crate::global::density::{SCATTER_PARTS, ScatterScratch};
         let mut rng = SmallRng::seed_from_u64(seed);
         let grid = BinGrid::new(nx, ny, -3.0, 7.0, 97.0, 61.0);
         let w: Vec<f64> = (0..n).map(|k| if k % 7 == 0 { 130.0 * rng.random::<f64>() } else { 6.0 * rng.random::<f64>() }).collect();
@@ -375,30 +377,47 @@ proptest! {
         let y: Vec<f64> = (0..n).map(|_| -20.0 + 110.0 * rng.random::<f64>()).collect();
         let charges = Charges::new(&grid, &w, &h);
         let from = n / 3;
-        let mut a = vec![0.5; nx * ny];
-        let mut b = a.clone();
-        charges.scatter(&grid, &x, &y, from..n, &mut a);
-        charges.scatter_banded(&grid, &x, &y, from..n, &mut b);
-        // The naive map: every object against every bin.
-        let mut naive = vec![0.5; nx * ny];
-        for i in from..n {
-            let s = charges.scale[i];
-            let (xl, xh) = (x[i] - charges.half_w[i], x[i] + charges.half_w[i]);
-            let (yl, yh) = (y[i] - charges.half_h[i], y[i] + charges.half_h[i]);
-            for by in 0..ny {
-                for bx in 0..nx {
-                    let (cx0, cx1) = (grid.x0 + bx as f64 * grid.bw, grid.x0 + (bx + 1) as f64 * grid.bw);
-                    let (cy0, cy1) = (grid.y0 + by as f64 * grid.bh, grid.y0 + (by + 1) as f64 * grid.bh);
-                    let (ox, oy) = (xh.min(cx1) - xl.max(cx0), yh.min(cy1) - yl.max(cy0));
-                    if s != 0.0 && ox > 0.0 && oy > 0.0 {
-                        naive[by * nx + bx] += ox * oy * s;
+        // The naive map of objects `r` added onto `init`: every object against every bin.
+        let naive = |r: std::ops::Range<usize>, init: f64| {
+            let mut map = vec![init; nx * ny];
+            for i in r {
+                let s = charges.scale[i];
+                let (xl, xh) = (x[i] - charges.half_w[i], x[i] + charges.half_w[i]);
+                let (yl, yh) = (y[i] - charges.half_h[i], y[i] + charges.half_h[i]);
+                for by in 0..ny {
+                    for bx in 0..nx {
+                        let (cx0, cx1) = (grid.x0 + bx as f64 * grid.bw, grid.x0 + (bx + 1) as f64 * grid.bw);
+                        let (cy0, cy1) = (grid.y0 + by as f64 * grid.bh, grid.y0 + (by + 1) as f64 * grid.bh);
+                        let (ox, oy) = (xh.min(cx1) - xl.max(cx0), yh.min(cy1) - yl.max(cy0));
+                        if s != 0.0 && ox > 0.0 && oy > 0.0 {
+                            map[by * nx + bx] += ox * oy * s;
+                        }
                     }
                 }
             }
-        }
-        for (k, ((p, q), r)) in a.iter().zip(&b).zip(&naive).enumerate() {
-            prop_assert_eq!(p.to_bits(), q.to_bits(), "bin {}: {} vs {}", k, p, q);
+            map
+        };
+        let mut a = vec![0.5; nx * ny];
+        charges.scatter(&grid, &x, &y, from..n, &mut a);
+        for (k, (p, r)) in a.iter().zip(&naive(from..n, 0.5)).enumerate() {
             prop_assert_eq!(p.to_bits(), r.to_bits(), "bin {}: {} vs naive {}", k, p, r);
+        }
+        let per = (n - from).div_ceil(SCATTER_PARTS).max(1);
+        let mut want = naive(from..(from + per).min(n), 0.5);
+        for k in 1..SCATTER_PARTS {
+            let lo = (from + k * per).min(n);
+            for (o, v) in want.iter_mut().zip(naive(lo..(lo + per).min(n), 0.0)) {
+                *o += v;
+            }
+        }
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let mut b = vec![0.5; nx * ny];
+            let mut scratch = ScatterScratch::default();
+            pool.install(|| charges.scatter_parts(&grid, &x, &y, from..n, &mut b, &mut scratch));
+            for (k, (p, r)) in b.iter().zip(&want).enumerate() {
+                prop_assert_eq!(p.to_bits(), r.to_bits(), "{} threads, bin {}: {} vs {}", threads, k, p, r);
+            }
         }
     }
 }

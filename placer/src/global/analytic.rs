@@ -38,7 +38,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
-use crate::global::density::{BinGrid, Charges, Poisson};
+use crate::global::density::{BinGrid, Charges, Poisson, ScatterScratch};
 use crate::global::wirelength::{PinOffsets, WaScratch, hpwl_at, wa_gradient};
 
 /// How movable objects start.
@@ -261,6 +261,7 @@ struct Problem<'a> {
     wa: WaScratch,
     map: Vec<f64>,
     mov_map: Vec<f64>,
+    scatter: ScatterScratch,
     ex: Vec<f64>,
     ey: Vec<f64>,
     dgx: Vec<f64>,
@@ -325,7 +326,7 @@ impl Problem<'_> {
         mov_map.clear();
         mov_map.resize(self.map.len(), 0.0);
         self.charges
-            .scatter_banded(&self.grid, px, py, 0..m, &mut mov_map);
+            .scatter_parts(&self.grid, px, py, 0..m, &mut mov_map, &mut self.scatter);
         out.overflow = mov_map
             .iter()
             .zip(&self.free)
@@ -336,8 +337,14 @@ impl Problem<'_> {
             *t += a;
         }
         self.mov_map = mov_map;
-        self.charges
-            .scatter_banded(&self.grid, px, py, m..self.objects(), &mut self.map);
+        self.charges.scatter_parts(
+            &self.grid,
+            px,
+            py,
+            m..self.objects(),
+            &mut self.map,
+            &mut self.scatter,
+        );
         let inv = 1.0 / self.grid.bin_area();
         // The charge map becomes the density in place (it is rebuilt at the next evaluation).
         for q in self.map.iter_mut() {
@@ -567,6 +574,7 @@ pub fn global_place(
         wa: WaScratch::default(),
         map: Vec::new(),
         mov_map: Vec::new(),
+        scatter: ScatterScratch::default(),
         ex: vec![0.0; bins * bins],
         ey: vec![0.0; bins * bins],
         dgx: Vec::new(),

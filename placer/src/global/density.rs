@@ -15,9 +15,9 @@
 //!
 //! Cells narrower or lower than `√2` bins are stretched to `√2` bins with their density scaled
 //! down (ePlace's local smoothing), so every cell sees a smooth field. Charges are scattered in
-//! object order into each bin (in parallel over fixed bands of bin rows, [`Charges::scatter_banded`],
-//! equal to the bit to the sequential [`Charges::scatter`]) and gradients gathered in parallel:
-//! results do not depend on the number of threads.
+//! parallel over a fixed number of parts of the objects, each into a map of its own, and the
+//! maps are then added in part order ([`Charges::scatter_parts`]); gradients are gathered in
+//! parallel. Results do not depend on the number of threads.
 
 use crate::global::{Xy, XyMut};
 use std::sync::Arc;
@@ -347,9 +347,16 @@ pub(crate) fn transpose(src: &[f64], dst: &mut [f64], cols: usize, rows: usize) 
         });
 }
 
-/// Bands of bin rows of [`Charges::scatter_banded`] (fixed, so the split never depends on the
-/// thread count; more bands than cores for balance).
-pub const SCATTER_BANDS: usize = 8;
+/// Parts of the objects that [`Charges::scatter_parts`] scatters in parallel, each into its own
+/// map. Fixed, so the sums never depend on the thread count; two, for the two cores this tool is
+/// built for (each further part costs a map to clear and add: 2 MB at 512 × 512 bins).
+pub const SCATTER_PARTS: usize = 2;
+
+/// The private maps of [`Charges::scatter_parts`], kept between calls.
+#[derive(Debug, Default)]
+pub struct ScatterScratch {
+    maps: Vec<Vec<f64>>,
+}
 
 /// Movable charges over a bin grid: footprints (stretched) and their density scales.
 #[derive(Debug, Clone)]
@@ -411,43 +418,50 @@ impl Charges {
         }
     }
 
-    /// [`Charges::scatter`] on both cores: the grid is cut into [`SCATTER_BANDS`] bands of bin
-    /// rows, each band adds the objects that reach it in object order, so every bin sums the
-    /// same terms in the same order as the sequential scatter: the map is identical to the bit,
-    /// for any number of threads.
-    pub fn scatter_banded(
+    /// [`Charges::scatter`] on both cores: the objects of `range` are cut into
+    /// [`SCATTER_PARTS`] consecutive parts of equal count; the first part is added to `map` in
+    /// object order, each other part in object order to a zeroed map of its own, in parallel;
+    /// then each bin adds the parts' maps in part order. Every bin sums the same terms in the
+    /// same order for any number of threads, and the work is balanced however the objects lie
+    /// (the objects of a part are scattered over the whole grid). Against the sequential
+    /// scatter only the grouping of the sums differs (the naive map is the test's oracle).
+    pub fn scatter_parts(
         &self,
         grid: &BinGrid,
         x: &[f64],
         y: &[f64],
         range: std::ops::Range<usize>,
         map: &mut [f64],
+        scratch: &mut ScatterScratch,
     ) {
-        let (nx, ny) = (grid.nx, grid.ny);
-        let band_rows = ny.div_ceil(SCATTER_BANDS).max(1);
-        map[..nx * ny]
-            .par_chunks_mut(band_rows * nx)
+        let bins = grid.nx * grid.ny;
+        let per = range.len().div_ceil(SCATTER_PARTS).max(1);
+        let part = |k: usize| {
+            let a = (range.start + k * per).min(range.end);
+            a..(a + per).min(range.end)
+        };
+        scratch.maps.resize_with(SCATTER_PARTS - 1, Vec::new);
+        let mut targets: Vec<&mut [f64]> = Vec::with_capacity(SCATTER_PARTS);
+        targets.push(&mut map[..bins]);
+        for m in scratch.maps.iter_mut() {
+            m.clear();
+            m.resize(bins, 0.0);
+            targets.push(&mut m[..]);
+        }
+        targets
+            .par_iter_mut()
             .enumerate()
-            .for_each(|(band, part)| {
-                let r0 = band * band_rows;
-                let r1 = (r0 + band_rows).min(ny);
-                // The band's bottom and top edges, computed as the bins' own edges are.
-                let (b_lo, b_hi) = (grid.y0 + r0 as f64 * grid.bh, grid.y0 + r1 as f64 * grid.bh);
-                let offset = r0 * nx;
-                for i in range.clone() {
-                    let s = self.scale[i];
-                    let (yl, yh) = (y[i] - self.half_h[i], y[i] + self.half_h[i]);
-                    if s == 0.0 || yh <= b_lo || yl >= b_hi {
-                        continue;
+            .for_each(|(k, target)| self.scatter(grid, x, y, part(k), target));
+        let rest = &scratch.maps;
+        map[..bins]
+            .par_chunks_mut(4096)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let (at, len) = (c * 4096, out.len());
+                for m in rest {
+                    for (o, v) in out.iter_mut().zip(&m[at..at + len]) {
+                        *o += v;
                     }
-                    grid.for_overlaps_in_rows(
-                        x[i] - self.half_w[i],
-                        yl,
-                        x[i] + self.half_w[i],
-                        yh,
-                        r0..r1,
-                        |b, a| part[b - offset] += a * s,
-                    );
                 }
             });
     }
