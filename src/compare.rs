@@ -80,9 +80,10 @@ fn score(
     let placement = crate::read_placement_file(file, nl, &design.placement, lefs)?;
     let c = placer::cost::proxy_cost(nl, &placement, params);
     let legal = placer::cost::legality::check(nl, &placement, Some(&design.placement)).is_empty();
-    let cells_legal = (!nl.floorplan().rows.is_empty()).then(|| {
-        placer::detail::check_cells(nl, &placer::detail::rows_of(nl), &placement).is_empty()
-    });
+    // Rows of its own, or those `place` synthesizes for a design without (CT netlists).
+    let rows = placer::detail::rows_of(nl);
+    let cells_legal =
+        (!rows.is_empty()).then(|| placer::detail::check_cells(nl, &rows, &placement).is_empty());
     let row = RunRow {
         method: String::new(),
         seed: None,

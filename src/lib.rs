@@ -712,15 +712,20 @@ fn eval(input: &Input, args: &CostArgs, as_: Option<AsArg>, json: bool) -> Resul
             println!("  {}", serde_json::to_string(v)?);
         }
     }
+    let rows = if e.rows_synthesized {
+        "rows synthesized for this design (it has none), as `place` legalizes into"
+    } else {
+        "rows"
+    };
     match (&e.cell_violations, e.cell_violation_count) {
         (Some(v), Some(n)) if n > 0 => {
-            println!("std cells        not legal: {n} violations, first:");
+            println!("std cells        not legal in {rows}: {n} violations, first:");
             for x in v.iter().take(5) {
                 println!("  {}: {}", x.cell, x.what);
             }
         }
-        (Some(_), _) => println!("std cells        legal in rows"),
-        _ => println!("std cells        no rows: row legality not checked"),
+        (Some(_), _) => println!("std cells        legal in {rows}"),
+        _ => println!("std cells        none, or no rows: row legality not checked"),
     }
     println!(
         "time             parse {parse_secs:.3} s, evaluation {:.3} ms",

@@ -606,8 +606,12 @@ pub struct Evaluation {
     pub violation_count: usize,
     /// Every macro violation, the largest amount first.
     pub violations: Vec<Violation>,
-    /// Whether every std cell is legal in its row (`None`: the design has no rows).
+    /// Whether every std cell is legal in its row (`None`: the design has no std cells, or
+    /// no rows and none can be synthesized).
     pub cells_legal: Option<bool>,
+    /// Whether the rows checked were synthesized ([`crate::detail::rows_of`]: the input has
+    /// none, as CT netlists do): the rows `place` legalizes into on such a design.
+    pub rows_synthesized: bool,
     /// Std-cell violations.
     pub cell_violation_count: Option<usize>,
     /// The first [`LISTED_VIOLATIONS`] of them.
@@ -644,9 +648,11 @@ impl Evaluation {
         let eval_seconds = t.elapsed().as_secs_f64();
         let mut violations = crate::cost::legality::check(netlist, placement, reference);
         violations.sort_by(|a, b| b.amount().total_cmp(&a.amount()));
-        let rows = &netlist.floorplan().rows;
+        // A design without rows of its own is checked in the rows `place` synthesizes for it.
+        let rows = crate::detail::rows_of(netlist);
+        let rows_synthesized = netlist.floorplan().rows.is_empty() && !rows.is_empty();
         let cells =
-            (!rows.is_empty()).then(|| crate::detail::check_cells(netlist, rows, placement));
+            (!rows.is_empty()).then(|| crate::detail::check_cells(netlist, &rows, placement));
         Evaluation {
             design: netlist.design().to_string(),
             hpwl: c.hpwl,
@@ -669,6 +675,7 @@ impl Evaluation {
             cells_legal: cells.as_ref().map(|v| v.is_empty()),
             cell_violation_count: cells.as_ref().map(|v| v.len()),
             cell_violations: cells.map(|v| v.into_iter().take(LISTED_VIOLATIONS).collect()),
+            rows_synthesized,
             parse_seconds: 0.0,
             eval_seconds,
         }
