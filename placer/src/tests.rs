@@ -1525,6 +1525,36 @@ fn jump_targets_draw_by_probability_and_annealing_with_them_stays_legal_and_repr
     assert!(close(full, a.proxy), "{full} vs {}", a.proxy);
 }
 
+/// With an iteration budget and seconds both given, the seconds still end the run: 50 million
+/// moves (about three minutes here) with 0.3 s stop near 0.3 s. Before, the iterations alone
+/// ended it, and the cluster polish after ea overran `--time-limit` by 22%. The result is
+/// legal and scored exactly.
+#[test]
+fn anneal_stops_at_its_seconds_even_with_moves_left() {
+    let (nl, start) = netlists::generate::generate(&netlists::generate::GenerateOptions {
+        macros: 8,
+        clusters: 40,
+        seed: 5,
+        ..Default::default()
+    })
+    .unwrap();
+    let params = crate::cost::CostParams::from_floorplan(nl.floorplan());
+    let opts = crate::macros::anneal::AnnealOptions {
+        budget: crate::macros::anneal::Budget {
+            seconds: Some(0.3),
+            iterations: Some(50_000_000),
+        },
+        ..Default::default()
+    };
+    let t = std::time::Instant::now();
+    let out = crate::macros::anneal::anneal(&nl, &start, &params, &opts, &mut |_| {});
+    let secs = t.elapsed().as_secs_f64();
+    assert!(secs < 5.0, "ran {secs} s of a 0.3 s budget");
+    assert!(crate::cost::legality::check(&nl, &out.placement, None).is_empty());
+    let full = crate::cost::proxy_cost(&nl, &out.placement, &params).proxy_cost;
+    assert!(close(full, out.proxy), "{full} vs {}", out.proxy);
+}
+
 #[test]
 fn anneal_episode_end_keeps_the_macros_never_scores_worse_than_spreading_and_returns_minus_proxy() {
     use crate::env::{EnvOptions, EpisodeEnd, PlaceEnv};

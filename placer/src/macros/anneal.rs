@@ -47,7 +47,8 @@ pub struct Budget {
 
 impl Budget {
     /// How far along the schedule is, in `[0, ∞)`: by iterations when an iteration budget is
-    /// given (so the schedule, and the result, do not depend on timing), else by seconds.
+    /// given (so the schedule, and the result, do not depend on timing), else by seconds. A
+    /// run still stops when either budget is spent ([`Budget::exhausted`]).
     pub fn progress(&self, seconds: f64, iterations: u64) -> f64 {
         match (self.iterations, self.seconds) {
             (Some(n), _) => iterations as f64 / n.max(1) as f64,
@@ -495,9 +496,13 @@ pub fn anneal(
         .collect();
     let mut iterations = 0u64;
     loop {
-        let mut frac = opts
-            .budget
-            .progress(t_start.elapsed().as_secs_f64(), iterations);
+        let elapsed = t_start.elapsed().as_secs_f64();
+        let mut frac = opts.budget.progress(elapsed, iterations);
+        // The schedule follows the iterations when they are budgeted, but the seconds, when
+        // given too, still end the run (a cap: the result then depends on timing).
+        if opts.budget.exhausted(elapsed, iterations) {
+            frac = frac.max(1.0);
+        }
         if ranks_n > 1 {
             frac = crate::ranks::max_f64(frac);
         }
