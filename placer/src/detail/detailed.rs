@@ -59,6 +59,7 @@ fn reorient(
     }
 }
 
+/// Exact weighted HPWL of `nets` (the tests' oracle).
 #[cfg(test)]
 fn nets_hpwl(netlist: &Netlist, off: &PinOffsets, pl: &Placement, nets: &[usize]) -> f64 {
     nets.iter()
@@ -85,8 +86,9 @@ pub const BIG_NET: usize = 64;
 /// The exact bounding boxes of the large nets (more than [`BIG_NET`] pins) in the committed
 /// placement. A net whose moving pins all lie strictly inside its box, before and after a move,
 /// keeps that box, so its HPWL comes from the box instead of a pass over its pins. The value is
-/// the same min/max over the same pins as a pass over the net's pins, so every comparison is unchanged (a
-/// test runs detailed placement with every net large and with none, and gets the same bits).
+/// the same min/max over the same pins as a pass over the net's pins, so every comparison is
+/// unchanged (a test runs detailed placement with every net large and with none, and gets the
+/// same bits).
 pub(crate) struct BigNets {
     /// Per net: whether it is large.
     big: Vec<bool>,
@@ -188,9 +190,9 @@ impl BigNets {
     }
 }
 
-/// The exact weighted HPWL of `nets` at the positions in `pl`, where only the nodes `moved` may differ
-/// from the committed placement (each with its committed position); a large net whose moved
-/// pins stayed strictly inside its valid box is read from the box. Bit-equal to summing
+/// The exact weighted HPWL of `nets` at the positions in `pl`, where only the nodes `moved`
+/// may differ from the committed placement (each with its committed position); a large net
+/// whose moved pins stayed strictly inside its valid box is read from the box. Bit-equal to summing
 /// [`crate::global::wirelength::net_hpwl_at`] over `nets`.
 fn nets_hpwl_moved(
     netlist: &Netlist,
@@ -473,8 +475,8 @@ struct Medians {
 /// One cell's nets with the bounding box of their *other* pins, so that the exact HPWL of those
 /// nets with the cell anywhere, in any orientation, costs O(the cell's pins) instead of a pass
 /// over every pin of every net. Each net's value is the same min/max over the same pins as a
-/// pass over the net's pins gives, summed in the same order, so every comparison comes out as it would with
-/// the cell really moved (tested against moving it).
+/// pass over the net's pins gives, summed in the same order, so every comparison comes out as
+/// it would with the cell really moved (tested against moving it).
 #[derive(Default)]
 struct Moving {
     /// The cell.
