@@ -63,22 +63,7 @@ impl BinGrid {
     /// Calls `f(bin, overlap_area)` for every bin a rectangle overlaps (clipped to the grid),
     /// bin rows bottom to top, bins left to right within a row.
     #[inline]
-    pub fn for_overlaps(&self, xl: f64, yl: f64, xh: f64, yh: f64, f: impl FnMut(usize, f64)) {
-        self.for_overlaps_in_rows(xl, yl, xh, yh, 0..self.ny, f);
-    }
-
-    /// [`BinGrid::for_overlaps`] limited to the bin rows `rows`: the same bins of those rows,
-    /// the same overlap areas to the bit, in the same order.
-    #[inline]
-    pub fn for_overlaps_in_rows(
-        &self,
-        xl: f64,
-        yl: f64,
-        xh: f64,
-        yh: f64,
-        rows: std::ops::Range<usize>,
-        mut f: impl FnMut(usize, f64),
-    ) {
+    pub fn for_overlaps(&self, xl: f64, yl: f64, xh: f64, yh: f64, mut f: impl FnMut(usize, f64)) {
         let gx1 = self.x0 + self.bw * self.nx as f64;
         let gy1 = self.y0 + self.bh * self.ny as f64;
         let (xl, xh) = (xl.max(self.x0), xh.min(gx1));
@@ -91,7 +76,6 @@ impl BinGrid {
         let bx1 = ceil_usize((xh - self.x0) / self.bw).clamp(bx0 + 1, self.nx);
         let by0 = (((yl - self.y0) / self.bh) as usize).min(self.ny - 1);
         let by1 = ceil_usize((yh - self.y0) / self.bh).clamp(by0 + 1, self.ny);
-        let (by0, by1) = (by0.max(rows.start), by1.min(rows.end));
         let ox_of = |bx: usize| {
             let (cx0, cx1) = (
                 self.x0 + bx as f64 * self.bw,
