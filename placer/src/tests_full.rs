@@ -51,6 +51,29 @@ pub(crate) fn design_with_heights(
     fixed_macros: bool,
     tall_every: usize,
 ) -> (netlists::Netlist, Placement) {
+    build_design(seed, rows, macros, cells, fixed_macros, tall_every, false)
+}
+
+/// [`design`] with fixed macros whose rows alternate N and FS, as a real design's do (a cell
+/// takes its row's orientation).
+pub(crate) fn design_flipped_rows(
+    seed: u64,
+    rows: usize,
+    macros: usize,
+    cells: usize,
+) -> (netlists::Netlist, Placement) {
+    build_design(seed, rows, macros, cells, true, 0, true)
+}
+
+fn build_design(
+    seed: u64,
+    rows: usize,
+    macros: usize,
+    cells: usize,
+    fixed_macros: bool,
+    tall_every: usize,
+    flipped_rows: bool,
+) -> (netlists::Netlist, Placement) {
     let mut rng = SmallRng::seed_from_u64(seed);
     let side = 10.0 * rows as f64;
     let mut b = NetlistBuilder::new("t", SourceFormat::Bookshelf);
@@ -119,6 +142,11 @@ pub(crate) fn design_with_heights(
     let mut fp =
         netlists::Floorplan::with_canvas(0.0, 0.0, side, side, netlists::CanvasSource::Rows);
     fp.rows = rows_of_height_10(rows, side as u32);
+    if flipped_rows {
+        for r in fp.rows.iter_mut().skip(1).step_by(2) {
+            r.site_orient = "FS".into();
+        }
+    }
     b.set_floorplan(fp);
     let nl = b.build().unwrap();
     let mut pl = Placement::zeros(nl.num_nodes());
@@ -566,6 +594,24 @@ proptest! {
         prop_assert!(!changed || after < before);
         prop_assert!(window.windows(2).all(|w| pl.x[w[0]] < pl.x[w[1]]));
         prop_assert!(check_cells(&nl, &rows, &pl).is_empty());
+    }
+
+    /// In rows of alternating orientation (N, FS), Abacus and detailed placement leave every
+    /// cell in its row's orientation, legal, and detailed placement never raises the HPWL: moves
+    /// and exchanges between rows (of cells of any widths) carry the row's orientation along.
+    #[test]
+    fn cells_keep_their_rows_orientation_through_detailed_placement(seed in any::<u64>(), cells in 100usize..350) {
+        let (nl, mut pl) = design_flipped_rows(seed, 16, 4, cells);
+        let rows = rows_of(&nl);
+        legalize_cells(&nl, &rows, &mut pl).unwrap();
+        let v = check_cells(&nl, &rows, &pl);
+        prop_assert!(v.is_empty(), "{:?}", &v[..v.len().min(3)]);
+        let before = crate::cost::hpwl::geometric_hpwl(&nl, &pl);
+        let rep = detailed_place(&nl, &rows, &mut pl, 4, None);
+        let v = check_cells(&nl, &rows, &pl);
+        prop_assert!(v.is_empty(), "{:?}", &v[..v.len().min(3)]);
+        prop_assert!(crate::cost::hpwl::geometric_hpwl(&nl, &pl) <= before + 1e-9 * before);
+        prop_assert!(rep.global_swaps + rep.moves > 0, "{:?}", rep);
     }
 
     /// The same with double- and triple-height cells among them (every fifth): the tall ones

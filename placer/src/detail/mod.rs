@@ -11,8 +11,8 @@
 //!   (|Δx| + |Δy|) wins. Clusters end on the site grid.
 //! - **Detailed placement**: swaps of neighbouring cells, shifts of single cells within the
 //!   free space around them, and global moves of a cell into a free gap near its optimal point
-//!   (the medians of its nets' other pins) in the rows around it, or swaps with an equally wide
-//!   cell there; each accepted only when the
+//!   (the medians of its nets' other pins) in the rows around it, or exchanges with a cell there
+//!   of any width when each fits the other's space; each accepted only when the
 //!   exact HPWL of the nets involved falls; repeated for a few passes. The global moves of a
 //!   chunk of cells are proposed in parallel and committed in order after a re-check.
 //! - **Tall cells** (double- and triple-height): legalized first, each to the nearest
