@@ -1,9 +1,9 @@
 //! Detailed placement: swaps of neighbouring cells, local reordering of three neighbours,
-//! shifts within the free space around a cell,
-//! and global moves into gaps near a cell's optimal point, or exchanges with a cell there of any
-//! width whose space (its slot and the gaps beside it) holds the cell and whose own space holds
-//! the other (ABCDPlace's global swap);
-//! each accepted only when the exact HPWL of the nets involved falls.
+//! shifts within the free space around a cell, each segment's cells at the optimum of their
+//! order ([`super::clump`]), and global moves into gaps near a cell's optimal point or
+//! exchanges with a cell there of any width whose space (its slot and the gaps beside it) holds
+//! the cell while the cell's space holds it (ABCDPlace's global swap); each accepted only when
+//! the exact HPWL of the nets involved falls.
 //!
 //! Global moves, most of the time, run on both cores: cells go in fixed chunks
 //! ([`MOVE_CHUNK`]); each cell's best move is found in parallel on the positions at its chunk's
@@ -14,6 +14,7 @@
 use netlists::model::Row;
 use netlists::{Netlist, Placement};
 
+use super::clump::{ClumpScratch, Term, optimal_lefts};
 use super::rows::{Segment, cell_segments, fit, single_row_cells};
 use crate::global::wirelength::PinOffsets;
 
@@ -28,6 +29,8 @@ pub struct DetailReport {
     pub shifts: usize,
     /// Accepted reorderings of three neighbours.
     pub reorders: usize,
+    /// Segments whose cells moved to their optimal positions in their order ([`super::clump`]).
+    pub clumps: usize,
     /// Accepted moves to gaps near a cell's optimal point (any nearby row).
     pub moves: usize,
     /// Accepted exchanges with a cell (of any width) near a cell's optimal point.
@@ -277,6 +280,7 @@ fn detailed_place_with(
     let mut nets = Vec::new();
     let mut medians = Medians::default();
     let mut mv = Moving::default();
+    let mut clumps = ClumpBufs::default();
     let mut last_hpwl = report.hpwl_before;
     for _ in 0..passes {
         if late() {
@@ -374,6 +378,27 @@ fn detailed_place_with(
                 }
             }
         }
+        // Clumps: each segment's cells at the optimum of their order, kept when the exact HPWL
+        // falls.
+        for (si, list) in seg_cells.iter().enumerate() {
+            if si % 64 == 0 && late() {
+                break;
+            }
+            let sw = rows[segs[si].row].site_width.max(1e-9);
+            if clump_segment(
+                netlist,
+                &off,
+                placement,
+                &segs[si],
+                sw,
+                list,
+                &mut clumps,
+                &mut big,
+            ) {
+                report.clumps += 1;
+                changed += 1;
+            }
+        }
         let space = RowSpace {
             netlist,
             rows,
@@ -403,6 +428,138 @@ fn detailed_place_with(
     report.hpwl_after =
         crate::global::wirelength::hpwl_at(netlist, &off, &placement.x, &placement.y);
     report
+}
+
+/// Buffers of [`clump_segment`], kept from segment to segment.
+#[derive(Default)]
+struct ClumpBufs {
+    nets: Vec<usize>,
+    all_nets: Vec<usize>,
+    mv: Moving,
+    terms: Vec<Term>,
+    start: Vec<usize>,
+    widths: Vec<f64>,
+    current: Vec<f64>,
+    lefts: Vec<f64>,
+    scratch: ClumpScratch,
+}
+
+/// Moves the cells `list` of segment `s` (left to right; site width `sw`) to the optimum of their
+/// order under each cell's wirelength with every other pin where it is ([`super::clump`]),
+/// snapped to sites, when that lowers the exact HPWL of their nets. Returns whether it did.
+#[allow(clippy::too_many_arguments)]
+fn clump_segment(
+    netlist: &Netlist,
+    off: &PinOffsets,
+    placement: &mut Placement,
+    s: &Segment,
+    sw: f64,
+    list: &[usize],
+    cb: &mut ClumpBufs,
+    big: &mut BigNets,
+) -> bool {
+    if list.is_empty() {
+        return false;
+    }
+    let (nw, weight) = (netlist.node_width(), netlist.net_weight());
+    cb.terms.clear();
+    cb.start.clear();
+    cb.start.push(0);
+    cb.widths.clear();
+    cb.current.clear();
+    for &n in list {
+        nets_of(netlist, &[n], &mut cb.nets);
+        big.refresh(netlist, off, placement, &cb.nets);
+        cb.mv.build(netlist, off, placement, n, &cb.nets, big);
+        let half = nw[n] / 2.0;
+        for (slot, b) in cb.mv.boxes.iter().enumerate() {
+            if b[1] < b[0] {
+                continue;
+            }
+            let (mut dmin, mut dmax) = (f64::INFINITY, f64::NEG_INFINITY);
+            for &(k, p) in &cb.mv.own {
+                if k == slot {
+                    dmin = dmin.min(off.dx[p]);
+                    dmax = dmax.max(off.dx[p]);
+                }
+            }
+            let w = weight[cb.mv.nets[slot]];
+            cb.terms.push(Term {
+                at: b[0] - (half + dmin),
+                weight: w,
+            });
+            cb.terms.push(Term {
+                at: b[1] - (half + dmax),
+                weight: w,
+            });
+        }
+        cb.start.push(cb.terms.len());
+        cb.widths.push(nw[n]);
+        cb.current.push(placement.x[n] - half);
+    }
+    optimal_lefts(
+        &cb.widths,
+        &cb.terms,
+        &cb.start,
+        &cb.current,
+        (s.x0, s.x1),
+        &mut cb.scratch,
+        &mut cb.lefts,
+    );
+    // On the site grid: each left edge down to a site but not over the previous cell, then
+    // back from the segment's end where rounding pushed past it.
+    let floor_site = |x: f64| s.x0 + ((x - s.x0) / sw + 1e-9).floor() * sw;
+    let ceil_site = |x: f64| s.x0 + ((x - s.x0) / sw - 1e-9).ceil() * sw;
+    let mut prev_end = s.x0;
+    for (k, l) in cb.lefts.iter_mut().enumerate() {
+        *l = floor_site(*l).max(ceil_site(prev_end));
+        prev_end = *l + cb.widths[k];
+    }
+    let mut limit = s.x1;
+    for k in (0..cb.lefts.len()).rev() {
+        if cb.lefts[k] + cb.widths[k] > limit + 1e-9 {
+            cb.lefts[k] = floor_site(limit - cb.widths[k]);
+        }
+        limit = cb.lefts[k];
+    }
+    let total = |pl: &Placement, nets: &[usize]| -> f64 {
+        nets.iter()
+            .map(|&e| crate::global::wirelength::net_hpwl_at(netlist, off, &pl.x, &pl.y, e))
+            .sum()
+    };
+    // Windows that old and new positions both leave apart (every cell before a cut ends, old
+    // and new, before every cell after it starts) are kept or dropped one by one.
+    let mut any = false;
+    let mut from = 0;
+    for k in 1..=list.len() {
+        let cut = k == list.len() || {
+            let end =
+                (cb.current[k - 1] + cb.widths[k - 1]).max(cb.lefts[k - 1] + cb.widths[k - 1]);
+            end <= cb.current[k].min(cb.lefts[k]) + 1e-9
+        };
+        if !cut {
+            continue;
+        }
+        let window = &list[from..k];
+        let moved = (from..k).any(|j| (cb.lefts[j] - cb.current[j]).abs() >= 1e-9);
+        if moved {
+            nets_of(netlist, window, &mut cb.all_nets);
+            let before = total(placement, &cb.all_nets);
+            for (j, &n) in window.iter().enumerate() {
+                placement.x[n] = cb.lefts[from + j] + cb.widths[from + j] / 2.0;
+            }
+            if total(placement, &cb.all_nets) < before - 1e-9 {
+                big.invalidate(netlist, window);
+                any = true;
+            } else {
+                for (j, &n) in window.iter().enumerate() {
+                    placement.x[n] = cb.current[from + j] + cb.widths[from + j] / 2.0;
+                }
+            }
+        }
+        from = k;
+    }
+    any
 }
 
 /// The orders of three neighbours other than the given one.

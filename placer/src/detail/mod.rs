@@ -10,7 +10,8 @@
 //!   trial insertion that collapses clusters exactly as the real insertion would; the cheapest
 //!   (|Δx| + |Δy|) wins. Clusters end on the site grid.
 //! - **Detailed placement**: swaps of neighbouring cells, shifts of single cells within the
-//!   free space around them, and global moves of a cell into a free gap near its optimal point
+//!   free space around them, each segment's cells moved together to the optimum of their order
+//!   ([`clump`]), and global moves of a cell into a free gap near its optimal point
 //!   (the medians of its nets' other pins) in the rows around it, or exchanges with a cell there
 //!   of any width when each fits the other's space; each accepted only when the
 //!   exact HPWL of the nets involved falls; repeated for a few passes. The global moves of a
@@ -21,8 +22,8 @@
 //! - **Check**: every std cell's bottom on a row, its left edge on a site of that row and inside
 //!   it, no overlap with another cell or with an obstacle.
 //!
-//! One file each: [`rows`] (rows, free segments, obstacles), [`abacus`], [`detailed`],
-//! [`check`].
+//! One file each: [`rows`] (rows, free segments, obstacles), [`abacus`], [`detailed`] (with
+//! [`clump`], the segment optimum), [`check`].
 //!
 //! Architecture invariant: Abacus and detailed placement only ever produce positions that
 //! [`check::check_cells`] accepts; detailed placement accepts a move only when the exact HPWL of
@@ -30,6 +31,7 @@
 
 pub mod abacus;
 pub mod check;
+pub mod clump;
 pub mod detailed;
 pub mod rows;
 pub mod tall;
