@@ -441,6 +441,7 @@ struct ClumpBufs {
     widths: Vec<f64>,
     current: Vec<f64>,
     lefts: Vec<f64>,
+    moved: Vec<(usize, f64, f64)>,
     scratch: ClumpScratch,
 }
 
@@ -522,11 +523,6 @@ fn clump_segment(
         }
         limit = cb.lefts[k];
     }
-    let total = |pl: &Placement, nets: &[usize]| -> f64 {
-        nets.iter()
-            .map(|&e| crate::global::wirelength::net_hpwl_at(netlist, off, &pl.x, &pl.y, e))
-            .sum()
-    };
     // Windows that old and new positions both leave apart (every cell before a cut ends, old
     // and new, before every cell after it starts) are kept or dropped one by one.
     let mut any = false;
@@ -544,11 +540,17 @@ fn clump_segment(
         let moved = (from..k).any(|j| (cb.lefts[j] - cb.current[j]).abs() >= 1e-9);
         if moved {
             nets_of(netlist, window, &mut cb.all_nets);
-            let before = total(placement, &cb.all_nets);
+            big.refresh(netlist, off, placement, &cb.all_nets);
+            cb.moved.clear();
+            cb.moved
+                .extend(window.iter().map(|&n| (n, placement.x[n], placement.y[n])));
+            let before = nets_hpwl_moved(netlist, off, placement, &cb.all_nets, big, &cb.moved);
             for (j, &n) in window.iter().enumerate() {
                 placement.x[n] = cb.lefts[from + j] + cb.widths[from + j] / 2.0;
             }
-            if total(placement, &cb.all_nets) < before - 1e-9 {
+            if nets_hpwl_moved(netlist, off, placement, &cb.all_nets, big, &cb.moved)
+                < before - 1e-9
+            {
                 big.invalidate(netlist, window);
                 any = true;
             } else {
