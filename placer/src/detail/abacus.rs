@@ -5,7 +5,7 @@
 use netlists::model::Row;
 use netlists::{Netlist, Placement};
 
-use super::rows::{RowError, Segment, cell_segments, fit, single_row_cells};
+use super::rows::{RowError, Segment, cell_segments, fit, single_row_cells, snap_lefts};
 
 #[derive(Debug, Clone, Copy)]
 struct Cluster {
@@ -190,8 +190,6 @@ pub fn legalize_cells(
         let s = &segs[si];
         let row = &rows[s.row];
         let sw = row.site_width.max(1e-9);
-        let floor_site = |x: f64| s.x0 + ((x - s.x0) / sw + 1e-9).floor() * sw;
-        let ceil_site = |x: f64| s.x0 + ((x - s.x0) / sw - 1e-9).ceil() * sw;
         let mut lefts = Vec::with_capacity(st.cells.len());
         for (ci, c) in st.clusters.iter().enumerate() {
             let last = st
@@ -204,20 +202,7 @@ pub fn legalize_cells(
                 off += nw[st.cells[k]];
             }
         }
-        let mut prev_end = s.x0;
-        for (k, l) in lefts.iter_mut().enumerate() {
-            *l = floor_site(*l).max(ceil_site(prev_end));
-            prev_end = *l + nw[st.cells[k]];
-        }
-        // Pull back from the right end if rounding pushed past it.
-        let mut limit = s.x1;
-        for k in (0..lefts.len()).rev() {
-            let w = nw[st.cells[k]];
-            if lefts[k] + w > limit + 1e-9 {
-                lefts[k] = floor_site(limit - w);
-            }
-            limit = lefts[k];
-        }
+        snap_lefts(s, sw, &mut lefts, |k| nw[st.cells[k]]);
         let row_orient = flip_per_row
             .then(|| netlists::Orientation::parse(&row.site_orient))
             .flatten();

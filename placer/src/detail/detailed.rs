@@ -15,7 +15,7 @@ use netlists::model::Row;
 use netlists::{Netlist, Placement};
 
 use super::clump::{ClumpScratch, Term, optimal_lefts};
-use super::rows::{Segment, cell_segments, fit, single_row_cells};
+use super::rows::{Segment, cell_segments, fit, single_row_cells, snap_lefts};
 use crate::global::wirelength::PinOffsets;
 
 /// What [`detailed_place`] did.
@@ -295,7 +295,6 @@ fn detailed_place_with(
             }
             let s = segs[si];
             let sw = rows[s.row].site_width.max(1e-9);
-            let snap = |x: f64| s.x0 + ((x - s.x0) / sw + 1e-9).floor() * sw;
             // Swaps of neighbours: a then b → b then a, same span.
             for k in 0..list.len().saturating_sub(1) {
                 let (a, b) = (list[k], list[k + 1]);
@@ -356,11 +355,9 @@ fn detailed_place_with(
                 let Some((target, _)) = mv.optimal_point(&mut medians) else {
                     continue;
                 };
-                let left = snap(fit(target - nw[n] / 2.0, lo, hi - nw[n]));
-                let left = if left < lo - 1e-9 { left + sw } else { left };
-                if left + nw[n] > hi + 1e-9 {
+                let Some(left) = site_in(&s, sw, target - nw[n] / 2.0, (lo, hi), nw[n]) else {
                     continue;
-                }
+                };
                 let old = placement.x[n];
                 let new = left + nw[n] / 2.0;
                 if (new - old).abs() < 1e-9 {
@@ -507,22 +504,8 @@ fn clump_segment(
         &mut cb.scratch,
         &mut cb.lefts,
     );
-    // On the site grid: each left edge down to a site but not over the previous cell, then
-    // back from the segment's end where rounding pushed past it.
-    let floor_site = |x: f64| s.x0 + ((x - s.x0) / sw + 1e-9).floor() * sw;
-    let ceil_site = |x: f64| s.x0 + ((x - s.x0) / sw - 1e-9).ceil() * sw;
-    let mut prev_end = s.x0;
-    for (k, l) in cb.lefts.iter_mut().enumerate() {
-        *l = floor_site(*l).max(ceil_site(prev_end));
-        prev_end = *l + cb.widths[k];
-    }
-    let mut limit = s.x1;
-    for k in (0..cb.lefts.len()).rev() {
-        if cb.lefts[k] + cb.widths[k] > limit + 1e-9 {
-            cb.lefts[k] = floor_site(limit - cb.widths[k]);
-        }
-        limit = cb.lefts[k];
-    }
+    let widths = &cb.widths;
+    snap_lefts(s, sw, &mut cb.lefts, |k| widths[k]);
     // Windows that old and new positions both leave apart (every cell before a cut ends, old
     // and new, before every cell after it starts) are kept or dropped one by one.
     let mut any = false;
@@ -537,8 +520,7 @@ fn clump_segment(
             continue;
         }
         let window = &list[from..k];
-        let moved = (from..k).any(|j| (cb.lefts[j] - cb.current[j]).abs() >= 1e-9);
-        if moved {
+        if (from..k).any(|j| (cb.lefts[j] - cb.current[j]).abs() >= 1e-9) {
             nets_of(netlist, window, &mut cb.all_nets);
             big.refresh(netlist, off, placement, &cb.all_nets);
             cb.moved.clear();
@@ -1083,11 +1065,9 @@ fn propose(
                 if hi - lo < w - 1e-9 || (si == seg_of[n] && (lo..=hi).contains(&ox)) {
                     continue;
                 }
-                let left = s.x0 + ((fit(tx - w / 2.0, lo, hi - w) - s.x0) / sw + 1e-9).floor() * sw;
-                let left = if left < lo - 1e-9 { left + sw } else { left };
-                if left + w > hi + 1e-9 {
+                let Some(left) = site_in(&s, sw, tx - w / 2.0, (lo, hi), w) else {
                     continue;
-                }
+                };
                 let after = mv.hpwl_at(netlist, off, (left + w / 2.0, y), on, or);
                 if after < before - 1e-9 && best.is_none_or(|b| after < b.0) {
                     best = Some((after, si, left + w / 2.0, y));

@@ -12,6 +12,27 @@ pub(crate) fn fit(x: f64, lo: f64, hi: f64) -> f64 {
     x.min(hi).max(lo)
 }
 
+/// Left edges `lefts` of a segment's cells (left to right, widths by `width(k)`) on the
+/// segment's site grid (site width `sw`): each down to a site but not over the cell before it,
+/// then back from the segment's end where rounding pushed past it.
+pub(crate) fn snap_lefts(s: &Segment, sw: f64, lefts: &mut [f64], width: impl Fn(usize) -> f64) {
+    let floor_site = |x: f64| s.x0 + ((x - s.x0) / sw + 1e-9).floor() * sw;
+    let ceil_site = |x: f64| s.x0 + ((x - s.x0) / sw - 1e-9).ceil() * sw;
+    let mut prev_end = s.x0;
+    for (k, l) in lefts.iter_mut().enumerate() {
+        *l = floor_site(*l).max(ceil_site(prev_end));
+        prev_end = *l + width(k);
+    }
+    let mut limit = s.x1;
+    for k in (0..lefts.len()).rev() {
+        let w = width(k);
+        if lefts[k] + w > limit + 1e-9 {
+            lefts[k] = floor_site(limit - w);
+        }
+        limit = lefts[k];
+    }
+}
+
 /// A free interval of one row.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Segment {
