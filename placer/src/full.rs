@@ -11,8 +11,8 @@
 //!   `Mixed` mode): a first global placement from the centre stops at overflow
 //!   [`RESTART_OVERFLOW`], and a second one starts from it with the initial (low) density
 //!   weight, so the cells contract around the first one's arrangement before they spread again
-//!   (ibm03 −2%). When the time left is too short for that ([`RESTART_ROOM`]), the first one is
-//!   continued instead. (With fixed macros, cells placed from the centre twice gained 0.7–1.0%
+//!   (ibm03 −2%). When the time left is too short for that ([`RESTART_ROOM`]), or the second
+//!   one stops short of the target overflow, the first one is continued instead. (With fixed macros, cells placed from the centre twice gained 0.7–1.0%
 //!   on flat mempool_tile and ariane133 for about twice the time: not done.)
 //!
 //! In both, the legal macros are then snapped to the rows and slivers between them closed
@@ -128,7 +128,9 @@ pub struct FullResult {
     pub gp_trajectories: Vec<Vec<GpPoint>>,
     /// Overflow at the end of the last global placement.
     pub overflow: f64,
-    /// Whether the cells were placed twice ([`FullOptions::restart`]).
+    /// Whether the cells were placed twice ([`FullOptions::restart`]): the second placement
+    /// ran and reached the target overflow (within [`crate::global::analytic::BAND_SLACK`];
+    /// otherwise the first one was continued instead, a stage of its own).
     pub placed_twice: bool,
 }
 
@@ -196,6 +198,16 @@ pub fn place_full(
         init: Init::Keep,
         ..opts.gp.clone()
     };
+    // Cells placed again from a spread start: around legalized macros, or continued.
+    let continued = AnalyticOptions {
+        init: Init::Keep,
+        initial_lambda: opts.replace_lambda,
+        target_density: opts.cell_target_density.unwrap_or(opts.gp.target_density),
+        bins: opts.cell_bins.or(opts.gp.bins),
+        ..opts.gp.clone()
+    };
+    // The first placement of twice-placed cells, kept in case the second fails.
+    let mut first: Option<Placement> = None;
     let cell_opts = if opts.mode == MacroMode::Mixed {
         let movable: Vec<bool> = (0..netlist.num_nodes())
             .map(|n| {
@@ -221,7 +233,12 @@ pub fn place_full(
         );
         pl = g.placement;
         trajectories.push(g.trajectory);
-        let restarting = cells_only && opts.restart && room_for_restart(opts, &t, &t_all);
+        // Placed twice only when the first reached its stop (not a plateau above it) and the
+        // time left holds a second.
+        let restarting = cells_only
+            && opts.restart
+            && g.overflow <= RESTART_OVERFLOW + crate::global::analytic::BAND_SLACK
+            && room_for_restart(opts, &t, &t_all);
         placed_twice = restarting;
         if cells_only && !opts.restart {
             cells_placed = Some(g.overflow);
@@ -238,15 +255,10 @@ pub fn place_full(
         crate::detail::pull_off_obstacles(netlist, &row_list, &mut pl);
         stage("macro legalization", &mut t, &pl, None);
         if restarting {
+            first = Some(pl.clone());
             again.clone()
         } else {
-            AnalyticOptions {
-                init: Init::Keep,
-                initial_lambda: opts.replace_lambda,
-                target_density: opts.cell_target_density.unwrap_or(opts.gp.target_density),
-                bins: opts.cell_bins.or(opts.gp.bins),
-                ..opts.gp.clone()
-            }
+            continued.clone()
         }
     } else {
         macro_legalize = legalize(netlist, &mut pl)?;
@@ -288,7 +300,34 @@ pub fn place_full(
             &pl,
             Some((g.overflow, g.iterations)),
         );
-        g.overflow
+        match first {
+            // The second placement stopped short of the target (a plateau while the cells
+            // contracted and spread again): the first one is continued instead.
+            Some(first)
+                if g.overflow > opts.gp.target_overflow + crate::global::analytic::BAND_SLACK =>
+            {
+                placed_twice = false;
+                let g = global_place(
+                    netlist,
+                    &first,
+                    &cells,
+                    &AnalyticOptions {
+                        seconds: remaining(&t_all).map(|s| (0.75 * s).max(opts.min_cell_seconds)),
+                        ..continued
+                    },
+                );
+                pl = g.placement;
+                trajectories.push(g.trajectory);
+                stage(
+                    "global placement (cells, the first continued)",
+                    &mut t,
+                    &pl,
+                    Some((g.overflow, g.iterations)),
+                );
+                g.overflow
+            }
+            _ => g.overflow,
+        }
     };
     let rows = crate::detail::legalize_cells(netlist, &row_list, &mut pl)?;
     stage("cell legalization (Abacus)", &mut t, &pl, None);
