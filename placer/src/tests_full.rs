@@ -734,8 +734,8 @@ fn full_flow_is_legal_and_identical_on_1_and_2_threads() {
 }
 
 /// A std-cell design's cells are placed twice when the time allows; the first placement is
-/// continued instead when no time is left or when the second stops short of the target; legal
-/// in every case. (What placing twice gains is measured on ibm03 in `docs/results.md`.)
+/// continued instead when no time is left, and as well when the second stops short of the
+/// target (the less overflowing goes on); legal in every case. (What placing twice gains is measured on ibm03 in `docs/results.md`.)
 #[test]
 fn cells_are_placed_twice_when_the_time_allows() {
     let (nl, pl) = design(4, 40, 0, 300, false);
@@ -759,7 +759,7 @@ fn cells_are_placed_twice_when_the_time_allows() {
     // A target the second placement cannot reach.
     let unreachable = run(None, true, 0.001);
     assert!(!once.placed_twice && twice.placed_twice);
-    assert!(!short.placed_twice && !unreachable.placed_twice);
+    assert!(!short.placed_twice);
     for r in [&once, &twice, &short, &unreachable] {
         let (mv, cv) = crate::full::check_full(&nl, &r.placement, Some(&pl));
         assert!(mv.is_empty() && cv.is_empty(), "{cv:?}");
@@ -768,7 +768,16 @@ fn cells_are_placed_twice_when_the_time_allows() {
         |r: &crate::full::FullResult| r.stages.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(&once).len() + 1, names(&twice).len());
     assert_eq!(names(&twice), names(&short));
-    assert!(names(&unreachable).contains(&"global placement (cells, the first continued)".into()));
+    // Short of the target, the second placement and the first continued: the less
+    // overflowing goes on.
+    let overflow_of = |name: &str| {
+        let s = unreachable.stages.iter().find(|s| s.name == name).unwrap();
+        s.overflow.unwrap()
+    };
+    let second = overflow_of("global placement (cells)");
+    let continued = overflow_of("global placement (cells, the first continued)");
+    assert_eq!(unreachable.overflow, second.min(continued));
+    assert_eq!(unreachable.placed_twice, second < continued);
     // The first placement stops at the restart overflow, the second reaches the target.
     let first = twice.stages[0].overflow.unwrap();
     assert!(
