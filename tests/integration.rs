@@ -1542,6 +1542,9 @@ fn cli_full_flow_on_ibm01_is_legal_in_rows_and_eval_catches_an_imported_overlap(
             "detailed placement"
         ]
     );
+    // Movable macros: the cells are placed once around them (only a design without movable
+    // macros has its cells placed twice).
+    assert_eq!(r["cells_placed_twice"], false);
     // The legal macros sit on row boundaries: no row is lost to a macro edge inside it.
     let waste = r["macro_snap"]["row_waste_after"].as_f64().unwrap();
     assert!(waste < 1e-6, "{}", r["macro_snap"]);

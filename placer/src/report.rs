@@ -231,6 +231,9 @@ pub struct FullDetails {
     pub macros: String,
     /// Overflow at the end of the last global placement.
     pub overflow: f64,
+    /// Whether a design without movable macros had its cells placed twice (the second
+    /// placement kept; see `full::FullOptions::restart`).
+    pub cells_placed_twice: bool,
     /// Whether every std cell is legal in its row.
     pub cells_legal: bool,
     /// Std-cell violations.
@@ -479,6 +482,7 @@ impl Report {
             FlowDetails::Full(Box::new(FullDetails {
                 macros: run.macros.to_string(),
                 overflow: r.overflow,
+                cells_placed_twice: r.placed_twice,
                 cells_legal: cell_violations.is_empty(),
                 cell_violation_count: cell_violations.len(),
                 cell_violations: cell_violations
