@@ -279,21 +279,24 @@ pub fn place_full(
             ..opts.gp.clone()
         }
     };
+    // The cells' global placement from `from`: a quarter of the time left is kept for
+    // legalization and detailed placement, never less than the minimum.
+    let place_cells = |from: &Placement, o: AnalyticOptions| {
+        global_place(
+            netlist,
+            from,
+            &cells,
+            &AnalyticOptions {
+                seconds: remaining(&t_all).map(|s| (0.75 * s).max(opts.min_cell_seconds)),
+                ..o
+            },
+        )
+    };
     // Mixed-size without a movable macro (a std-cell design): the cells are placed already.
     let overflow = if let Some(o) = cells_placed {
         o
     } else {
-        let g = global_place(
-            netlist,
-            &pl,
-            &cells,
-            &AnalyticOptions {
-                // Leave a quarter for legalization and detailed placement; never less than the
-                // minimum.
-                seconds: remaining(&t_all).map(|s| (0.75 * s).max(opts.min_cell_seconds)),
-                ..cell_opts
-            },
-        );
+        let g = place_cells(&pl, cell_opts);
         pl = g.placement;
         trajectories.push(g.trajectory);
         stage(
@@ -309,15 +312,7 @@ pub fn place_full(
             Some(first)
                 if g.overflow > opts.gp.target_overflow + crate::global::analytic::BAND_SLACK =>
             {
-                let g2 = global_place(
-                    netlist,
-                    &first,
-                    &cells,
-                    &AnalyticOptions {
-                        seconds: remaining(&t_all).map(|s| (0.75 * s).max(opts.min_cell_seconds)),
-                        ..continued
-                    },
-                );
+                let g2 = place_cells(&first, continued);
                 trajectories.push(g2.trajectory);
                 stage(
                     "global placement (cells, the first continued)",
