@@ -13,8 +13,9 @@
 //!   weight, so the cells contract around the first one's arrangement before they spread again
 //!   (ibm03 −2%). When the time left is too short for that ([`RESTART_ROOM`]) the first one is
 //!   continued instead; when the second one stops short of the target overflow the first one
-//!   is continued too, and the less overflowing of the two goes on. (With fixed macros, cells placed from the centre twice gained 0.7–1.0%
-//!   on flat mempool_tile and ariane133 for about twice the time: not done.)
+//!   is continued too, and the less overflowing of the two goes on. (With fixed macros, cells
+//!   placed from the centre twice gained 0.7–1.0% on flat mempool_tile and ariane133 for about
+//!   twice the time: not done.)
 //!
 //! In both, the legal macros are then snapped to the rows and slivers between them closed
 //! ([`crate::macros::snap`]), so that no row is lost to a macro edge inside it. Then Abacus puts the cells into rows ([`crate::detail::legalize_cells`]) and detailed placement
@@ -195,11 +196,6 @@ pub fn place_full(
     let macro_snap;
     let mut cells_placed = None;
     let mut placed_twice = false;
-    // The second placement of the cells when they are placed twice.
-    let again = AnalyticOptions {
-        init: Init::Keep,
-        ..opts.gp.clone()
-    };
     // Cells placed again from a spread start: around legalized macros, or continued.
     let continued = AnalyticOptions {
         init: Init::Keep,
@@ -258,7 +254,11 @@ pub fn place_full(
         stage("macro legalization", &mut t, &pl, None);
         if restarting {
             first = Some(pl.clone());
-            again.clone()
+            // The second placement: from the first, at the initial density weight.
+            AnalyticOptions {
+                init: Init::Keep,
+                ..opts.gp.clone()
+            }
         } else {
             continued.clone()
         }
