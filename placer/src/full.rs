@@ -9,13 +9,14 @@
 //!
 //! - **A design without movable macros has its cells placed twice** ([`FullOptions::restart`],
 //!   `Mixed` mode): a first global placement from the centre stops at overflow
-//!   [`RESTART_OVERFLOW`], and a second one starts from it with the initial (low) density
-//!   weight, so the cells contract around the first one's arrangement before they spread again
-//!   (ibm03 −2%). When the time left is too short for that ([`RESTART_ROOM`]) the first one is
-//!   continued instead; when the second one stops short of the target overflow the first one
-//!   is continued too, and the less overflowing of the two goes on. (With fixed macros, cells
-//!   placed from the centre twice gained 0.7–1.0% on flat mempool_tile and ariane133 for about
-//!   twice the time: not done.)
+//!   [`RESTART_OVERFLOW`]; a second one starts from it with the initial (low) density weight,
+//!   so the cells contract around the first one's arrangement, and spreads them again to the
+//!   same overflow; then it is continued, at the density weight of a spread start, to the
+//!   target overflow (ibm03 −2.4%). When the time left is too short for the second placement
+//!   ([`RESTART_ROOM`]), or the second stops short of its overflow (a plateau, the time) and
+//!   behind the first, the first one is continued instead. (With fixed macros, cells placed
+//!   from the centre twice gained 0.7–1.0% on flat mempool_tile and ariane133 for about twice
+//!   the time: not done.)
 //!
 //! In both, the legal macros are then snapped to the rows and slivers between them closed
 //! ([`crate::macros::snap`]), so that no row is lost to a macro edge inside it. Then Abacus puts the cells into rows ([`crate::detail::legalize_cells`]) and detailed placement
@@ -68,15 +69,16 @@ pub struct FullOptions {
     pub restart: bool,
 }
 
-/// Overflow at which the first of two global placements of the cells stops
-/// ([`FullOptions::restart`]). Chosen on ibm03 seed 1 (0.3, 0.15 and 0.1 gave 4.325, 4.289 and
-/// 4.306e6) and checked on ibm03 seeds 2–3 and flat NG45 designs with their macros fixed
-/// (`docs/results.md`).
+/// Overflow at which each of two global placements of the cells stops before the second is
+/// continued to the target ([`FullOptions::restart`]). First chosen on ibm03 seed 1 (0.3, 0.15
+/// and 0.1 gave 4.325, 4.289 and 4.306e6, when the second ran to the target); with the second
+/// stopping here too, ibm01 with its macros fixed gave 2.0698, 2.0705, 2.0693 and 2.0717e6 at
+/// 0.1, 0.15, 0.2 and 0.25 (mean of seeds 1–5: no difference), so it stayed.
 pub const RESTART_OVERFLOW: f64 = 0.15;
 
 /// The second placement of twice-placed cells runs only when three quarters of the time left
-/// is at least this many times the first one's time (it took 0.75–1.0 of it on ibm03 and flat
-/// ariane133); otherwise the first one is continued from where it stopped, at the density
+/// is at least this many times the first one's time (with its continuation it took about 1.35
+/// of it on ibm03); otherwise the first one is continued from where it stopped, at the density
 /// weight of a spread start ([`FullOptions::replace_lambda`]).
 pub const RESTART_ROOM: f64 = 1.25;
 
@@ -131,9 +133,9 @@ pub struct FullResult {
     /// Overflow at the end of the last global placement.
     pub overflow: f64,
     /// Whether the cells were placed twice ([`FullOptions::restart`]): the second placement
-    /// ran and was kept. When it stops short of the target overflow (by more than
-    /// [`crate::global::analytic::BAND_SLACK`]) the first one is continued too, a stage of its
-    /// own, and the less overflowing of the two is kept.
+    /// ran and was kept. It is kept when it reaches [`RESTART_OVERFLOW`] (within
+    /// [`crate::global::analytic::BAND_SLACK`]) or the first one's overflow; otherwise the first
+    /// one is continued.
     pub placed_twice: bool,
 }
 
@@ -204,8 +206,8 @@ pub fn place_full(
         bins: opts.cell_bins.or(opts.gp.bins),
         ..opts.gp.clone()
     };
-    // The first placement of twice-placed cells, kept in case the second fails.
-    let mut first: Option<Placement> = None;
+    // The first placement of twice-placed cells and its overflow.
+    let mut first: Option<(Placement, f64)> = None;
     let cell_opts = if opts.mode == MacroMode::Mixed {
         let movable: Vec<bool> = (0..netlist.num_nodes())
             .map(|n| {
@@ -253,15 +255,9 @@ pub fn place_full(
         crate::detail::pull_off_obstacles(netlist, &row_list, &mut pl);
         stage("macro legalization", &mut t, &pl, None);
         if restarting {
-            first = Some(pl.clone());
-            // The second placement: from the first, at the initial density weight.
-            AnalyticOptions {
-                init: Init::Keep,
-                ..opts.gp.clone()
-            }
-        } else {
-            continued.clone()
+            first = Some((pl.clone(), g.overflow));
         }
+        continued.clone()
     } else {
         macro_legalize = legalize(netlist, &mut pl)?;
         macro_snap = snap_macros(netlist, &row_list, &mut pl);
@@ -296,6 +292,31 @@ pub fn place_full(
     let overflow = if let Some(o) = cells_placed {
         o
     } else {
+        if let Some((first, first_overflow)) = first {
+            // The second placement: from the first at the initial density weight (the cells
+            // contract around it), spread again to the first one's stop.
+            let stop = RESTART_OVERFLOW.max(opts.gp.target_overflow);
+            let g = place_cells(
+                &first,
+                AnalyticOptions {
+                    init: Init::Keep,
+                    target_overflow: stop,
+                    ..opts.gp.clone()
+                },
+            );
+            trajectories.push(g.trajectory);
+            stage(
+                "global placement (cells, placed again)",
+                &mut t,
+                &g.placement,
+                Some((g.overflow, g.iterations)),
+            );
+            // Kept when it reached the stop (or spread the cells at least as far as the
+            // first); otherwise (a plateau, the time) the first one goes on.
+            placed_twice = g.overflow <= stop + crate::global::analytic::BAND_SLACK
+                || g.overflow <= first_overflow;
+            pl = if placed_twice { g.placement } else { first };
+        }
         let g = place_cells(&pl, cell_opts);
         pl = g.placement;
         trajectories.push(g.trajectory);
@@ -305,31 +326,7 @@ pub fn place_full(
             &pl,
             Some((g.overflow, g.iterations)),
         );
-        match first {
-            // The second placement stopped short of the target (a plateau while the cells
-            // contracted and spread again, or the time): the first one is continued, and the
-            // less overflowing of the two (the shorter on a tie) goes on.
-            Some(first)
-                if g.overflow > opts.gp.target_overflow + crate::global::analytic::BAND_SLACK =>
-            {
-                let g2 = place_cells(&first, continued);
-                trajectories.push(g2.trajectory);
-                stage(
-                    "global placement (cells, the first continued)",
-                    &mut t,
-                    &g2.placement,
-                    Some((g2.overflow, g2.iterations)),
-                );
-                if (g2.overflow, g2.hpwl) <= (g.overflow, g.hpwl) {
-                    placed_twice = false;
-                    pl = g2.placement;
-                    g2.overflow
-                } else {
-                    g.overflow
-                }
-            }
-            _ => g.overflow,
-        }
+        g.overflow
     };
     let rows = crate::detail::legalize_cells(netlist, &row_list, &mut pl)?;
     stage("cell legalization (Abacus)", &mut t, &pl, None);
