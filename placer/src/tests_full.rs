@@ -858,3 +858,27 @@ fn the_flat_step_shortens_a_cell_placement_and_leaves_macros_alone() {
     assert_eq!(slow.iterations, fast.iterations);
     assert_eq!(slow.placement.x, fast.placement.x);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The closed form of a two-pin net equals the naive WA, in either order, near and far
+    /// apart, and with both pins at one point.
+    #[test]
+    fn wa_of_a_pin_pair_equals_the_naive_form(
+        c0 in -1.0e4f64..1.0e4,
+        gap in prop::sample::select(vec![0.0, 1e-9, 0.3, 5.0, 100.0, 3.0e4]),
+        flip in any::<bool>(),
+        gamma in prop::sample::select(vec![0.5, 4.0, 40.0, 1.0e3]),
+        w in 0.1f64..3.0,
+    ) {
+        let coords = if flip { [c0 + gap, c0] } else { [c0, c0 + gap] };
+        let (mut fast, mut slow) = ([0.0; 2], [0.0; 2]);
+        let vf = crate::global::wirelength::wa_axis(&coords, gamma, w, &mut fast, &mut Vec::new());
+        let vs = wa_axis_naive(&coords, gamma, w, &mut slow);
+        prop_assert!((vf - vs).abs() <= 1e-9 * (1.0 + gap * w), "{} vs {}", vf, vs);
+        for (f, s) in fast.iter().zip(&slow) {
+            prop_assert!((f - s).abs() <= 1e-9 * (1.0 + w), "{} vs {}", f, s);
+        }
+    }
+}
