@@ -25,6 +25,8 @@
 //!   Stopped on a plateau, it returns the lowest-HPWL iterate among those within
 //!   [`BAND_SLACK`] of the lowest overflow seen (the density weight keeps growing on a plateau
 //!   and buys the last fractions of overflow with much wirelength); the legalizers take over.
+//!   Stopped by the time or iteration limit with the overflow risen past that band again (a
+//!   diverging mixed-size placement), it returns the same pick.
 //!
 //! Objects that are not movable (fixed nodes, ports, and the macros in fixed-macro mode) add
 //! their area, times the target density, to the density map as fixed charge; in a design with
@@ -177,6 +179,19 @@ impl Band {
             x: x.to_vec(),
             y: y.to_vec(),
         });
+    }
+
+    /// What a stop returns instead of the last iterate (at `overflow`; `None`: the last): on a
+    /// plateau the band's pick; at the time or iteration limit the pick only when the last
+    /// iterate has left the band, short of the target (a diverging placement).
+    fn stop_pick(self, stalled: bool, overflow: f64, target: f64) -> Option<Candidate> {
+        let diverged =
+            overflow > target && !self.kept.is_empty() && overflow > self.min_overflow + BAND_SLACK;
+        if stalled || diverged {
+            self.pick(overflow)
+        } else {
+            None
+        }
     }
 
     /// The lowest-HPWL kept iterate, when it beats the current one (at `overflow`).
@@ -777,12 +792,15 @@ pub fn global_place(
     }
     // Stopped on a plateau: the shortest iterate whose overflow is close to the lowest seen,
     // rather than the last or the very lowest, which the still-growing density weight may have
-    // paid for with much wirelength. (Stopped by the time or iteration limit, the overflow is
-    // still falling and the last iterate is the most spread: kept.)
+    // paid for with much wirelength. Stopped by the time or iteration limit, the last iterate
+    // is kept while it is within the band of the lowest overflow (the overflow still falling:
+    // the most spread); past it, the placement was diverging (big macros pushing each other
+    // apart while the wirelength grows, as on flat mempool_tile), and the band's pick is taken
+    // as for a plateau.
     if stalled {
         band.offer(overflow, pb.hpwl(&ux, &uy), &ux, &uy);
     }
-    if stalled && let Some(c) = band.pick(overflow) {
+    if let Some(c) = band.stop_pick(stalled, overflow, opts.target_overflow) {
         overflow = c.overflow;
         ux = c.x;
         uy = c.y;
@@ -835,6 +853,30 @@ mod tests {
                 .min_by(|a, b| a.0.total_cmp(&b.0));
             let got = band.pick(last).map(|c| (c.hpwl, c.x[0] as usize));
             prop_assert_eq!(got.map(|g| g.0), want.map(|w| w.0));
+        }
+
+        /// At the time or iteration limit the last iterate stays unless it has left the band of
+        /// the lowest overflow (short of the target): then the band's pick, as on a plateau.
+        #[test]
+        fn a_limit_keeps_the_last_iterate_unless_it_diverged(
+            seq in prop::collection::vec((0.0f64..0.6, 1.0f64..100.0), 1..60),
+            last in 0.0f64..0.6,
+            target in 0.0f64..0.2,
+        ) {
+            let band = |seq: &[(f64, f64)]| {
+                let mut band = Band::default();
+                for (k, &(ov, h)) in seq.iter().enumerate() {
+                    band.offer(ov, h, &[k as f64], &[0.0]);
+                }
+                band
+            };
+            let min = seq.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+            let diverged = last > target && last > min + BAND_SLACK;
+            let at_limit = band(&seq).stop_pick(false, last, target).map(|c| c.hpwl);
+            let pick = band(&seq).pick(last).map(|c| c.hpwl);
+            prop_assert_eq!(at_limit, if diverged { pick } else { None });
+            // On a plateau: always the band's pick.
+            prop_assert_eq!(band(&seq).stop_pick(true, last, target).map(|c| c.hpwl), pick);
         }
     }
 }
