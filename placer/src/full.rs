@@ -198,14 +198,6 @@ pub fn place_full(
     let macro_snap;
     let mut cells_placed = None;
     let mut placed_twice = false;
-    // Cells placed again from a spread start: around legalized macros, or continued.
-    let continued = AnalyticOptions {
-        init: Init::Keep,
-        initial_lambda: opts.replace_lambda,
-        target_density: opts.cell_target_density.unwrap_or(opts.gp.target_density),
-        bins: opts.cell_bins.or(opts.gp.bins),
-        ..opts.gp.clone()
-    };
     // The first placement of twice-placed cells and its overflow.
     let mut first: Option<(Placement, f64)> = None;
     let cell_opts = if opts.mode == MacroMode::Mixed {
@@ -257,7 +249,15 @@ pub fn place_full(
         if restarting {
             first = Some((pl.clone(), g.overflow));
         }
-        continued.clone()
+        // The cells placed again from a spread start: around the legalized macros, or the
+        // cells' own placement continued.
+        AnalyticOptions {
+            init: Init::Keep,
+            initial_lambda: opts.replace_lambda,
+            target_density: opts.cell_target_density.unwrap_or(opts.gp.target_density),
+            bins: opts.cell_bins.or(opts.gp.bins),
+            ..opts.gp.clone()
+        }
     } else {
         macro_legalize = legalize(netlist, &mut pl)?;
         macro_snap = snap_macros(netlist, &row_list, &mut pl);
