@@ -81,12 +81,6 @@ pub(crate) fn wa_axis(
     grad: &mut [f64],
     ex: &mut Vec<(f64, f64)>,
 ) -> f64 {
-    if let [c0, c1] = *coords {
-        let (v, g0, g1) = wa_pair(c0, c1, gamma, w);
-        grad[0] = g0;
-        grad[1] = g1;
-        return v;
-    }
     let inv_gamma = 1.0 / gamma;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &c in coords {
